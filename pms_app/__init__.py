@@ -1,0 +1,1 @@
+"""pms: self-hosted property management."""

@@ -1,0 +1,1 @@
+"""Starlette routes mounted beside Reflex's (webhooks, health, authorised downloads)."""

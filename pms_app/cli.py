@@ -1,0 +1,109 @@
+"""Command line: `python -m pms_app.cli {run,migrate,create-admin,demo}`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from pms_app.settings import PROJECT_ROOT, get_settings
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from pms_app.migrations import upgrade
+
+    upgrade()
+    print(f"Database is up to date ({_safe_url()}).")
+    return 0
+
+
+def _safe_url() -> str:
+    url = get_settings().database_url
+    if "@" in url:  # hide credentials
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Migrate, then serve the production build (frontend and backend on one port)."""
+    cmd_migrate(args)
+    settings = get_settings()
+    print(
+        f"Emails go to {'SMTP ' + settings.smtp_host if settings.uses_smtp else settings.outbox_dir}"
+    )
+    os.chdir(PROJECT_ROOT)
+    argv = [
+        sys.executable,
+        "-m",
+        "reflex",
+        "run",
+        "--env",
+        "prod",
+        "--loglevel",
+        args.loglevel,
+    ]
+    if args.port:
+        argv += ["--frontend-port", str(args.port), "--backend-port", str(args.port)]
+    os.execv(sys.executable, argv)
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from pms_app.db import session_scope
+    from pms_app.services.admin import create_admin
+    from pms_app.services.errors import ServiceError
+
+    cmd_migrate(args)
+    password = args.password if args.password is not None else None
+    if password is None:
+        password = (
+            sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass()
+        )
+    try:
+        with session_scope() as session:
+            user = create_admin(session, args.email, args.name, password)
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Admin {user.email} created. Log in at {get_settings().base_url}/login")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pms_app.demo import load_demo
+    from pms_app.worker import wait_for_local_tasks
+
+    cmd_migrate(args)
+    lines = load_demo()
+    wait_for_local_tasks()
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pms_app.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="migrate the database and serve the app (production build)")
+    run.add_argument(
+        "--port", type=int, default=0, help="port for front and back end (default 3000)"
+    )
+    run.add_argument("--loglevel", default="info")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        func=cmd_migrate
+    )
+    admin = sub.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.add_argument("--password", help="read from stdin/prompt when omitted")
+    admin.set_defaults(func=cmd_create_admin)
+    sub.add_parser("demo", help="load demo landlord, properties and tenants").set_defaults(
+        func=cmd_demo
+    )
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Demo data so a newcomer can click around at once (`python -m pms_app.cli demo`)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from pms_app.db import session_scope
+from pms_app.models.accounts import User
+from pms_app.models.property import Unit
+from pms_app.services import accounts, memberships, properties
+from pms_app.services.accounts import SignupForm
+
+LANDLORD = (
+    "Grace Wanjiku",
+    "landlord@demo.pms.test",
+    "0712000001",
+    "demo-landlord-pass",
+)
+TENANTS = [
+    # name, email, phone, property index, unit label, approved?
+    ("Brian Otieno", "brian@demo.pms.test", "0712000011", 0, "A1", True),
+    ("Achieng Auma", "achieng@demo.pms.test", "0712000012", 0, "A2", True),
+    ("David Kamau", "david@demo.pms.test", "0712000013", 1, "B1", True),
+    ("Esther Njeri", "esther@demo.pms.test", "0712000014", 0, "A3", False),
+]
+TENANT_PASSWORD = "demo-tenant-pass"
+
+
+def load_demo(session: Session | None = None) -> list[str]:
+    """Create the demo accounts if missing; return the lines to print (credentials)."""
+    if session is None:
+        with session_scope() as s:
+            return load_demo(s)
+    landlord = session.exec(select(User).where(User.email == LANDLORD[1])).first()
+    if landlord is None:
+        landlord, _ = accounts.signup_landlord(session, SignupForm(*LANDLORD))
+        props = [
+            properties.create_property(
+                session,
+                landlord,
+                "Sunrise Apartments",
+                "Ngong Road, Nairobi",
+                8,
+                25000,
+                "A",
+            ),
+            properties.create_property(
+                session,
+                landlord,
+                "Kilimani Court",
+                "Argwings Kodhek Rd, Nairobi",
+                4,
+                40000,
+                "B",
+            ),
+        ]
+        for name, email, phone, prop_i, label, approved in TENANTS:
+            unit = session.exec(
+                select(Unit).where(Unit.property_id == props[prop_i].id, Unit.label == label)
+            ).one()
+            tenant, _ = accounts.signup_tenant(
+                session,
+                SignupForm(name, email, phone, TENANT_PASSWORD),
+                props[prop_i].id,
+                unit.id,
+            )
+            if approved:
+                pending = memberships.pending_approvals(session, landlord)
+                m = next(p for p in pending if p.email == email)
+                memberships.approve_tenant(session, landlord, m.membership_id, unit.id)
+    lines = [
+        "Demo data loaded. Log in at /login with:",
+        f"  landlord  {LANDLORD[1]}  /  {LANDLORD[3]}",
+    ]
+    for name, email, *_rest, approved in TENANTS:
+        state = "approved" if approved else "waiting for approval"
+        lines.append(f"  tenant    {email}  /  {TENANT_PASSWORD}   ({name}, {state})")
+    return lines

@@ -1,0 +1,49 @@
+"""Deliver one email: SMTP when configured, else an .eml file in the outbox folder."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from datetime import UTC
+from email.message import EmailMessage as MimeMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from pms_app.models.accounts import EmailMessage
+from pms_app.settings import Settings, get_settings
+
+
+def build_mime(msg: EmailMessage, settings: Settings) -> MimeMessage:
+    mime = MimeMessage()
+    mime["From"] = settings.smtp_from
+    mime["To"] = msg.to_email
+    mime["Subject"] = msg.subject
+    mime["Date"] = format_datetime(msg.created_at.astimezone(UTC))
+    # Stable Message-ID: a redelivered task produces the same message, which receivers dedupe.
+    mime["Message-ID"] = f"<pms-email-{msg.id}@pms.local>"
+    mime["X-PMS-Email-Id"] = str(msg.id)
+    # 8bit keeps outbox files readable (links unbroken); lines are short, servers accept 8BITMIME.
+    mime.set_content(msg.body, cte="8bit")
+    return mime
+
+
+def outbox_path(msg: EmailMessage, settings: Settings) -> Path:
+    return settings.outbox_dir / f"{msg.id:08d}-{msg.kind}.eml"
+
+
+def deliver(msg: EmailMessage, settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    mime = build_mime(msg, settings)
+    if settings.uses_smtp:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.send_message(mime)
+        return
+    settings.outbox_dir.mkdir(parents=True, exist_ok=True)
+    path = outbox_path(msg, settings)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(bytes(mime))
+    os.replace(tmp, path)  # atomic: a reader never sees half a message

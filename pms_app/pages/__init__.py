@@ -1,0 +1,1 @@
+"""One module per page group; each page's state sits beside it."""

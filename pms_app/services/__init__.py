@@ -1,0 +1,1 @@
+"""The domain: plain functions taking (session, actor, ...). No Reflex imports here."""

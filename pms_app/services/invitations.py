@@ -1,0 +1,137 @@
+"""Invite managers and staff to a property by email; accept by link (set a password)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from pms_app.models.accounts import Invitation, Role, User
+from pms_app.models.base import utcnow
+from pms_app.models.property import Membership, MembershipStatus, Property
+from pms_app.services.access import can_own, get_managed_property, require_approved
+from pms_app.services.accounts import (
+    SignupForm,
+    _clean_signup,
+    _create_user,
+    _open_session,
+)
+from pms_app.services.emails import queue_email
+from pms_app.services.errors import NotFound, ServiceError, ValidationError
+from pms_app.services.tokens import hash_token, new_token
+from pms_app.services.validation import clean_email
+from pms_app.settings import get_settings
+
+INVALID_INVITATION = "This invitation link is invalid, was already used, or has expired."
+
+
+def invite(
+    session: Session, actor: User | None, property_id: int, email: str, role: str
+) -> Invitation:
+    """Owners invite managers or staff; managers invite staff."""
+    user = require_approved(session, actor)
+    prop = get_managed_property(session, user, property_id)
+    if role not in (Role.MANAGER, Role.STAFF):
+        raise ValidationError("Choose manager or staff.", "role")
+    if role == Role.MANAGER and not can_own(user, prop):
+        raise ValidationError("Only the property's owner can invite managers.", "role")
+    address = clean_email(email)
+    existing = session.exec(select(User).where(User.email == address)).first()
+    if existing and existing.role != role:
+        raise ValidationError(
+            f"{address} already has a {existing.role} account and can't join as {role}.",
+            "email",
+        )
+    token = new_token()
+    inv = Invitation(
+        property_id=prop.id or 0,
+        email=address,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by_id=user.id or 0,
+        expires_at=utcnow() + timedelta(seconds=get_settings().invitation_max_age_s),
+    )
+    session.add(inv)
+    link = f"{get_settings().base_url}/invitation?token={token}"
+    queue_email(
+        session,
+        address,
+        f"You're invited to help manage {prop.name}",
+        f"Hello,\n\n{user.full_name} invited you to {prop.name} as {role}.\n\nAccept the "
+        f"invitation here (the link works once and expires in "
+        f"{get_settings().invitation_max_age_s // 86400} days):\n\n{link}",
+        kind="invitation",
+    )
+    session.commit()
+    return inv
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    property_name: str
+    email: str
+    role: str
+    has_account: bool
+
+
+def _open_invitation(session: Session, token: str) -> Invitation:
+    if not token or len(token) > 100:
+        raise ServiceError(INVALID_INVITATION)
+    inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+    if inv is None or inv.accepted_at or inv.revoked_at or inv.expires_at < utcnow():
+        raise ServiceError(INVALID_INVITATION)
+    return inv
+
+
+def view_invitation(session: Session, token: str) -> InvitationView:
+    inv = _open_invitation(session, token)
+    prop = session.get(Property, inv.property_id)
+    has_account = session.exec(select(User.id).where(User.email == inv.email)).first() is not None
+    return InvitationView(prop.name if prop else "", inv.email, inv.role, has_account)
+
+
+def _join(session: Session, inv: Invitation, user: User) -> None:
+    done = session.exec(  # type: ignore[call-overload]
+        update(Invitation)
+        .where(Invitation.id == inv.id, Invitation.accepted_at.is_(None))  # type: ignore[union-attr]
+        .values(accepted_at=utcnow())
+    )
+    if done.rowcount != 1:
+        session.rollback()
+        raise ServiceError(INVALID_INVITATION)
+    m = session.exec(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.property_id == inv.property_id
+        )
+    ).first() or Membership(user_id=user.id or 0, property_id=inv.property_id, role=inv.role)
+    m.role = inv.role
+    m.status = MembershipStatus.APPROVED
+    m.decided_at = utcnow()
+    m.decided_by_id = inv.invited_by_id
+    session.add(m)
+
+
+def accept_with_new_account(
+    session: Session, token: str, full_name: str, phone: str, password: str
+) -> tuple[User, str]:
+    inv = _open_invitation(session, token)
+    name, email, clean_phone_ = _clean_signup(
+        session, SignupForm(full_name, inv.email, phone, password)
+    )
+    user = _create_user(session, name, email, clean_phone_, password, Role(inv.role))
+    _join(session, inv, user)
+    session_token = _open_session(session, user)
+    session.commit()
+    return user, session_token
+
+
+def accept_as_user(session: Session, actor: User | None, token: str) -> None:
+    """A logged-in user with the invited email joins the property."""
+    user = require_approved(session, actor)
+    inv = _open_invitation(session, token)
+    if user.email != inv.email or user.role != inv.role:
+        raise NotFound("invitation")
+    _join(session, inv, user)
+    session.commit()

@@ -1,0 +1,1 @@
+"""Reflex states: thin. They hold view data, call services, and never trust their arguments."""

@@ -1,0 +1,25 @@
+"""Reading untrusted form payloads: every value becomes a bounded string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def text(form: Any, key: str, max_len: int = 2000) -> str:
+    if not isinstance(form, dict):
+        return ""
+    value = form.get(key, "")
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return ""
+    return str(value)[:max_len]
+
+
+def int_or_none(value: Any) -> int | None:
+    """Ids from the browser: digits only, else None (services then say 'not found')."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
+        return int(value.strip())
+    return None

@@ -1,0 +1,113 @@
+"""Celery app and thin task wrappers over services.
+
+With `REDIS_URL` set, tasks go to Redis and a real worker runs them:
+    celery -A pms_app.worker worker --beat --loglevel=info
+Without it (the embedded default) the same task bodies run in a small in-process thread pool,
+so the UI never waits for SMTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from celery import Celery
+
+from pms_app.db import session_scope
+from pms_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_settings = get_settings()
+
+celery_app = Celery(
+    "pms",
+    broker=_settings.redis_url or "memory://",
+    backend=None,
+)
+celery_app.conf.update(
+    task_acks_late=True,  # only on idempotent tasks: all tasks here are
+    task_reject_on_worker_lost=True,
+    task_time_limit=120,
+    task_soft_time_limit=100,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 600},
+    timezone="UTC",
+    beat_schedule={
+        "resend-stuck-emails": {"task": "pms.sweep_unsent_emails", "schedule": 60.0},
+    },
+)
+
+
+@celery_app.task(
+    name="pms.send_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_email(email_id: int) -> bool:
+    from pms_app.services.emails import send_email_now
+
+    with session_scope() as session:
+        return send_email_now(session, email_id)
+
+
+@celery_app.task(name="pms.sweep_unsent_emails")
+def sweep_unsent_emails() -> int:
+    from pms_app.services.emails import unsent_email_ids
+
+    with session_scope() as session:
+        ids = unsent_email_ids(session)
+    for email_id in ids:
+        enqueue_send_email(email_id)
+    return len(ids)
+
+
+# --- enqueueing ---------------------------------------------------------------------------------
+
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pms-task")
+_pending: set[Future[Any]] = set()
+_pending_lock = threading.Lock()
+
+
+def _run_local(task: Any, *args: Any) -> None:
+    def _body() -> None:
+        try:
+            task.run(*args)
+        except Exception:  # the sweeper retries; never crash the UI process
+            log.exception("background task %s%r failed", task.name, args)
+
+    fut = _pool.submit(_body)
+    with _pending_lock:
+        _pending.add(fut)
+    fut.add_done_callback(lambda f: _discard(f))
+
+
+def _discard(fut: Future[Any]) -> None:
+    with _pending_lock:
+        _pending.discard(fut)
+
+
+def wait_for_local_tasks(timeout: float = 30) -> None:
+    """Block until in-process tasks are done (tests, CLI commands that exit right after)."""
+    with _pending_lock:
+        futures = set(_pending)
+    wait(futures, timeout=timeout)
+
+
+def enqueue(task: Any, *args: Any) -> None:
+    if get_settings().redis_url:
+        try:
+            task.apply_async(args=args)
+        except Exception:  # broker down: the row is committed, the sweeper will send it
+            log.exception("could not enqueue %s%r; the sweeper will retry", task.name, args)
+        return
+    _run_local(task, *args)
+
+
+def enqueue_send_email(email_id: int) -> None:
+    enqueue(send_email, email_id)

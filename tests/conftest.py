@@ -1,0 +1,95 @@
+"""Test setup: isolated data dir, a database per test (SQLite always, PostgreSQL when available).
+
+PostgreSQL tests skip with a reason when the server is unreachable, except under CI=true where
+they fail instead (CI must exercise them).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports pms_app.settings: tests never touch ./data.
+os.environ["PMS_DATA_DIR"] = tempfile.mkdtemp(prefix="pms-tests-")
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("SMTP_HOST", None)
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+import pms_app.models  # noqa: E402,F401
+from pms_app import db  # noqa: E402
+from pms_app.settings import get_settings  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_unavailable(what: str, why: str) -> None:
+    """Skip locally, fail under CI."""
+    message = f"{what} is not available ({why})"
+    if IN_CI:
+        pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def postgres_engine() -> Engine:
+    engine = db.make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        engine.dispose()
+        service_unavailable("PostgreSQL", f"{POSTGRES_URL}: {type(exc).__name__}")
+    return engine
+
+
+def _reset_schema(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    SQLModel.metadata.create_all(engine)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own outbox folder."""
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    else:
+        eng = postgres_engine()
+    _reset_schema(eng)
+    db.use_engine(eng)
+    yield eng
+    from pms_app.worker import wait_for_local_tasks
+
+    wait_for_local_tasks()
+    db.use_engine(None)
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def outbox() -> Path:
+    return get_settings().outbox_dir
