@@ -19,16 +19,18 @@ os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_HOST", None)
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
-import pms_app.models  # noqa: E402,F401
-from pms_app import db  # noqa: E402
-from pms_app.settings import get_settings  # noqa: E402
+import pms_app.models  # noqa: F401
+from pms_app import db
+from pms_app.settings import get_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

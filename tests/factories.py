@@ -36,13 +36,19 @@ def admin_user(session: Session) -> User:
 
 
 def property_(
-    session: Session, owner: User, units: int = 3, name: str = "Sunrise Apartments", rent: int | None = 20000
+    session: Session,
+    owner: User,
+    units: int = 3,
+    name: str = "Sunrise Apartments",
+    rent: int | None = 20000,
 ) -> Property:
     return properties.create_property(session, owner, name, "Ngong Road, Nairobi", units, rent, "A")
 
 
 def units_of(session: Session, prop: Property) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.property_id == prop.id).order_by(Unit.id)).all())
+    return list(
+        session.exec(select(Unit).where(Unit.property_id == prop.id).order_by(Unit.id)).all()
+    )
 
 
 def tenant(
@@ -70,7 +76,9 @@ def tenant(
 def _first_vacant(session: Session, prop: Property) -> Unit:
     taken = set(
         session.exec(
-            select(Membership.unit_id).where(Membership.property_id == prop.id, Membership.unit_id.is_not(None))  # type: ignore[union-attr]
+            select(Membership.unit_id).where(
+                Membership.property_id == prop.id, Membership.unit_id.is_not(None)
+            )  # type: ignore[union-attr]
         ).all()
     )
     return next(u for u in units_of(session, prop) if u.id not in taken)
@@ -86,7 +94,9 @@ def member(session: Session, prop: Property, role: Role, inviter: User | None = 
     email = _email(role.value)
     invitations.invite(session, inviter, prop.id, email, role.value)
     token = token_from_email(session, email, "invitation")
-    user, _ = invitations.accept_with_new_account(session, token, f"Sam {role.value.title()}", _phone(), PASSWORD)
+    user, _ = invitations.accept_with_new_account(
+        session, token, f"Sam {role.value.title()}", _phone(), PASSWORD
+    )
     return user
 
 

@@ -17,8 +17,12 @@ from tests import factories as f
 
 
 def form(**kw: str) -> SignupForm:
-    base = {"full_name": "Lucy Landlord", "email": "lucy@example.test", "phone": "0712345678",
-            "password": f.PASSWORD}
+    base = {
+        "full_name": "Lucy Landlord",
+        "email": "lucy@example.test",
+        "phone": "0712345678",
+        "password": f.PASSWORD,
+    }
     base.update(kw)
     return SignupForm(**base)
 
@@ -69,7 +73,9 @@ def test_long_passphrases_are_accepted_untruncated(session: Session) -> None:
 def test_duplicate_email_is_refused_and_keeps_the_first_account(session: Session) -> None:
     first, _ = accounts.signup_landlord(session, form())
     with pytest.raises(ValidationError) as err:
-        accounts.signup_landlord(session, form(email="LUCY@example.test", password="another passphrase"))
+        accounts.signup_landlord(
+            session, form(email="LUCY@example.test", password="another passphrase")
+        )
     assert err.value.field == "email"
     assert [u.id for u in session.exec(select(User)).all()] == [first.id]
 

@@ -1,0 +1,151 @@
+"""Start the app's production build on a free port, as a user would run it (bench/ uses it too)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import requests
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    data_dir: Path
+    log: Path
+
+    @property
+    def outbox(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'pms.db'}"
+
+    def emails(self, to: str, kind: str | None = None) -> list[tuple[str, str]]:
+        """(subject, body) of every email to `to` (optionally of one kind), oldest first."""
+        out = []
+        for path in sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []:
+            if kind and not path.name.endswith(f"-{kind}.eml"):
+                continue
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if msg["To"] == to:
+                out.append((str(msg["Subject"]), msg.get_content()))
+        return out
+
+    def wait_for_email(
+        self, to: str, kind: str, count: int = 1, timeout: float = 15
+    ) -> tuple[str, str]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = self.emails(to, kind)
+            if len(found) >= count:
+                return found[-1]
+            time.sleep(0.2)
+        raise AssertionError(f"no {kind} email to {to} in the outbox after {timeout}s")
+
+    @contextmanager
+    def seed(self) -> Iterator[Session]:
+        """A session on the server's own database, to set up data a test is not about."""
+        from pms_app import db
+        from pms_app.worker import wait_for_local_tasks
+
+        engine = db.make_engine(self.database_url)
+        db.use_engine(engine)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                yield session
+            wait_for_local_tasks()
+        finally:
+            db.use_engine(None)
+            engine.dispose()
+
+    def link_in(self, body: str) -> str:
+        match = re.search(r"(https?://\S+)", body)
+        assert match, body
+        return match.group(1)
+
+
+@contextmanager
+def running_server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`python -m pms_app.cli run` (README's command) on a free port with a fresh data dir."""
+    port = free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix="pms-e2e-"))
+    log = data_dir / "server.log"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST")
+    }
+    env.update(
+        PMS_DATA_DIR=str(data_dir),
+        OUTBOX_DIR=str(data_dir / "outbox"),
+        BASE_URL=f"http://localhost:{port}",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra_env or {})
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pms_app.cli", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://localhost:{port}"
+    try:
+        _wait_until_up(base, proc, log)
+        yield Server(base, data_dir, log)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_until_up(
+    base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 420
+) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            if (
+                requests.get(f"{base}/api/health", timeout=2).status_code == 200
+                and requests.get(f"{base}/login", timeout=2).status_code == 200
+            ):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"server not up after {timeout}s:\n{log.read_text()[-4000:]}")
