@@ -243,6 +243,12 @@ def _unit_row(unit: Any) -> rx.Component:
                     ),
                     on_submit=S.save_unit,
                     reset_on_submit=False,
+                    # Re-mount when the saved values change so the inputs show what was stored.
+                    key=unit["id"].to_string()
+                    + "|"
+                    + unit["label"].to(str)
+                    + "|"
+                    + unit["rent"].to(str),
                 ),
                 rx.text(unit["label"]),
             )

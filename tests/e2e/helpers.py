@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 from playwright.sync_api import Page, expect
@@ -36,4 +37,6 @@ def signup_landlord(page: Page, name: str, email: str, phone: str, password: str
 
 
 def expect_on(page: Page, path: str) -> None:
-    expect(page).to_have_url(lambda url: url.split("?")[0].endswith(path), timeout=15_000)  # type: ignore[arg-type]
+    expect(page).to_have_url(
+        re.compile(rf"^https?://[^/]+{re.escape(path)}/?(\?.*)?$"), timeout=15_000
+    )
