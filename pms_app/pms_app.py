@@ -3,6 +3,7 @@
 import reflex as rx
 
 from pms_app.api.routes import build_api
+from pms_app.background import embedded_scheduler
 from pms_app.pages import (
     account,
     admin,
@@ -16,6 +17,7 @@ from pms_app.pages import (
 from pms_app.state.session import SessionState
 
 app = rx.App(api_transformer=build_api())
+app.register_lifespan_task(embedded_scheduler)
 
 _public = SessionState.load_identity
 _guest = SessionState.redirect_if_logged_in

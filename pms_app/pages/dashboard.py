@@ -17,6 +17,11 @@ class DashboardState(SessionState):
     totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
     home: dict[str, str] = {}
     error: str = ""
+    view: str = "cards"  # or "table"
+
+    @rx.event
+    def set_view(self, value: str | list[str]) -> None:
+        self.view = value if isinstance(value, str) and value in ("cards", "table") else "cards"
 
     @rx.event
     def load(self) -> None:
@@ -90,6 +95,37 @@ def _property_card(row: Any) -> rx.Component:
     )
 
 
+def _property_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Property", "Units", "Occupied", "Vacant", "Occupancy")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    DashboardState.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(rx.link(r["name"], href=f"/property?id={r['id']}")),
+                        rx.table.cell(r["units"]),
+                        rx.table.cell(r["occupied"]),
+                        rx.table.cell(r["vacant"]),
+                        rx.table.cell(r["rate"]),
+                    ),
+                )
+            ),
+            width="100%",
+            id="properties-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
 def _manager_view() -> rx.Component:
     S = DashboardState
     return rx.vstack(
@@ -104,11 +140,19 @@ def _manager_view() -> rx.Component:
         rx.hstack(
             rx.heading("Properties", size="5"),
             rx.spacer(),
+            rx.segmented_control.root(
+                rx.segmented_control.item("Cards", value="cards", id="view-cards"),
+                rx.segmented_control.item("Table", value="table", id="view-table"),
+                value=S.view,
+                on_change=S.set_view,
+                size="1",
+            ),
             rx.cond(
                 SessionState.user_role == "landlord",
                 rx.link(rx.button("Add property", id="add-property"), href="/properties/new"),
             ),
             width="100%",
+            align="center",
         ),
         rx.cond(
             S.rows.length() == 0,
@@ -121,7 +165,11 @@ def _manager_view() -> rx.Component:
                 ),
                 empty_state("You haven't been added to a property yet."),
             ),
-            rx.vstack(rx.foreach(S.rows, _property_card), width="100%", spacing="3"),
+            rx.cond(
+                S.view == "table",
+                _property_table(),
+                rx.vstack(rx.foreach(S.rows, _property_card), width="100%", spacing="3"),
+            ),
         ),
         width="100%",
         spacing="4",
