@@ -42,8 +42,14 @@ def service_unavailable(what: str, why: str) -> None:
     pytest.skip(message)
 
 
-def postgres_engine() -> Engine:
-    engine = db.make_engine(POSTGRES_URL)
+# Each test process works in its own schema, so parallel runs on one server don't collide.
+PG_SCHEMA = f"pms_test_{os.getpid()}"
+
+
+def postgres_engine(schema: str = PG_SCHEMA) -> Engine:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -56,8 +62,8 @@ def postgres_engine() -> Engine:
 def _reset_schema(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
     SQLModel.metadata.create_all(engine)
 
 
@@ -83,6 +89,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
     wait_for_local_tasks()
     db.use_engine(None)
+    if request.param == "postgres":
+        with eng.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
     eng.dispose()
 
 
