@@ -218,3 +218,37 @@ def test_deactivated_user_cannot_log_in_or_use_sessions(session: Session) -> Non
 def test_argon2_parameters_meet_the_bar() -> None:
     h = passwords.hash_password("whatever passphrase")
     assert h.startswith("$argon2id$") and "m=19456,t=2,p=1" in h
+
+
+def test_signups_are_rate_limited_per_address(session: Session) -> None:
+    for i in range(20):
+        accounts.signup_landlord(session, form(email=f"bulk{i}@example.test"), ip="9.9.9.9")
+    with pytest.raises(Throttled):
+        accounts.signup_landlord(session, form(email="bulk-extra@example.test"), ip="9.9.9.9")
+    assert session.exec(select(User).where(User.email == "bulk-extra@example.test")).first() is None
+    assert accounts.signup_landlord(session, form(email="other@example.test"), ip="8.8.8.8")
+
+
+def test_reset_emails_are_rate_limited_per_account(session: Session) -> None:
+    user = f.landlord(session)
+    for _ in range(5):
+        accounts.request_password_reset(session, user.email, ip="1.2.3.4")
+    with pytest.raises(Throttled):
+        accounts.request_password_reset(session, user.email, ip="5.6.7.8")
+    sent = session.exec(select(EmailMessage).where(EmailMessage.kind == "password_reset")).all()
+    assert len(sent) == 5
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("/property?id=3", "/property?id=3"),
+        ("//evil.example/x", "/dashboard"),
+        ("https://evil.example", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+    ],
+)
+def test_login_next_parameter_only_allows_local_paths(raw: str, safe: str) -> None:
+    from pms_app.pages.auth import _safe_next
+
+    assert _safe_next(raw) == safe
