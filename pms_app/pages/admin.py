@@ -143,6 +143,7 @@ def admin_page() -> rx.Component:
                 rx.input(name="q", placeholder="Search name or email"),
                 rx.button("Search", type="submit"),
             ),
+            method="post",
             on_submit=S.do_search,
             reset_on_submit=False,
         ),

@@ -128,6 +128,7 @@ def _row(row: Any) -> rx.Component:
                     wrap="wrap",
                     align="center",
                 ),
+                method="post",
                 on_submit=S.approve,
             ),
             rx.form(
@@ -148,6 +149,7 @@ def _row(row: Any) -> rx.Component:
                     wrap="wrap",
                     align="center",
                 ),
+                method="post",
                 on_submit=S.reject,
             ),
             spacing="3",

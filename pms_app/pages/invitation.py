@@ -127,6 +127,7 @@ def invitation_page() -> rx.Component:
                             spacing="3",
                             width="100%",
                         ),
+                        method="post",
                         on_submit=S.accept_new,
                         reset_on_submit=False,
                     ),
