@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -42,6 +44,18 @@ class Settings:
     reset_token_max_age_s: int
     invitation_max_age_s: int
     session_max_age_s: int
+    # M-Pesa (Daraja). Without DARAJA_CONSUMER_KEY the built-in simulator at {base_url}/sim is used.
+    daraja_base_url: str
+    daraja_consumer_key: str
+    daraja_consumer_secret: str
+    daraja_shortcode: str
+    daraja_passkey: str
+    daraja_transaction_type: str
+    callback_base_url: str
+    callback_token: str
+    mpesa_allowed_ips: tuple[str, ...]
+    sim_mode: str  # "manual" (a person answers on /simulator/phone) or "auto" (rules by phone)
+    sim_callback_delay_s: float
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,6 +64,10 @@ class Settings:
     @property
     def uses_smtp(self) -> bool:
         return bool(self.smtp_host)
+
+    @property
+    def uses_simulator(self) -> bool:
+        return self.daraja_base_url.rstrip("/").endswith("/sim")
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -71,18 +89,28 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _derived(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     _load_dotenv(PROJECT_ROOT / ".env")
     env = os.environ.get
     data_dir = Path(env("PMS_DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    base_url = env("BASE_URL", "http://localhost:3000").rstrip("/")
+    secret_key = _secret_key(data_dir)
+    real_daraja = bool(env("DARAJA_CONSUMER_KEY"))
     return Settings(
         data_dir=data_dir,
         database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'pms.db'}",
         redis_url=env("REDIS_URL", ""),
-        secret_key=_secret_key(data_dir),
-        base_url=env("BASE_URL", "http://localhost:3000").rstrip("/"),
+        secret_key=secret_key,
+        base_url=base_url,
         timezone=env("TIMEZONE", "Africa/Nairobi"),
         currency=env("CURRENCY", "KES"),
         smtp_host=env("SMTP_HOST", ""),
@@ -95,4 +123,21 @@ def get_settings() -> Settings:
         reset_token_max_age_s=int(env("RESET_TOKEN_MAX_AGE", str(60 * 60))),
         invitation_max_age_s=int(env("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         session_max_age_s=int(env("SESSION_MAX_AGE", str(14 * 24 * 3600))),
+        daraja_base_url=(
+            env("DARAJA_BASE_URL", "https://sandbox.safaricom.co.ke")
+            if real_daraja
+            else f"{base_url}/sim"
+        ).rstrip("/"),
+        daraja_consumer_key=env("DARAJA_CONSUMER_KEY") or "simulator-key",
+        daraja_consumer_secret=env("DARAJA_CONSUMER_SECRET") or "simulator-secret",
+        daraja_shortcode=env("DARAJA_SHORTCODE", "174379"),
+        daraja_passkey=env("DARAJA_PASSKEY", SANDBOX_PASSKEY),
+        daraja_transaction_type=env("DARAJA_TRANSACTION_TYPE", "CustomerPayBillOnline"),
+        callback_base_url=env("CALLBACK_BASE_URL", base_url).rstrip("/"),
+        callback_token=env("MPESA_CALLBACK_TOKEN") or _derived(secret_key, "mpesa-callback"),
+        mpesa_allowed_ips=tuple(
+            ip.strip() for ip in env("MPESA_ALLOWED_IPS", "").split(",") if ip.strip()
+        ),
+        sim_mode=env("MPESA_SIM_MODE", "manual"),
+        sim_callback_delay_s=float(env("MPESA_SIM_CALLBACK_DELAY", "1")),
     )
