@@ -38,6 +38,8 @@ celery_app.conf.update(
     timezone="UTC",
     beat_schedule={
         "resend-stuck-emails": {"task": "pms.sweep_unsent_emails", "schedule": 60.0},
+        "reconcile-mpesa": {"task": "pms.reconcile_payments", "schedule": 60.0},
+        "billing": {"task": "pms.run_billing", "schedule": 3600.0},
     },
 )
 
@@ -65,6 +67,44 @@ def sweep_unsent_emails() -> int:
     for email_id in ids:
         enqueue_send_email(email_id)
     return len(ids)
+
+
+# Not acks_late: Daraja has no idempotency, so a redelivered push would ring the phone twice.
+# A push lost to a crash is caught by the reconciler (never sent → failed after a while).
+@celery_app.task(name="pms.send_stk_push", acks_late=False)
+def send_stk_push(payment_id: int, attempt: int = 0) -> str:
+    from pms_app.integrations.daraja import DarajaError, client_from_settings
+    from pms_app.services import payments
+
+    with session_scope() as session:
+        try:
+            return payments.send_stk_push(session, payment_id, client_from_settings())
+        except DarajaError as exc:
+            if attempt < 3:
+                enqueue_later(send_stk_push, 2**attempt, payment_id, attempt + 1)
+                return "retrying"
+            payments.fail_unsent(
+                session, payment_id, f"M-Pesa is not answering ({exc.message}). Try again later."
+            )
+            return "gave up"
+
+
+@celery_app.task(name="pms.reconcile_payments")
+def reconcile_payments() -> dict[str, int]:
+    from pms_app.integrations.daraja import client_from_settings
+    from pms_app.services import payments
+
+    with session_scope() as session:
+        return payments.reconcile_pending(session, client_from_settings())
+
+
+@celery_app.task(name="pms.run_billing")
+def run_billing() -> dict[str, int]:
+    from pms_app.services import ledger
+    from pms_app.services.leases import today_local
+
+    with session_scope() as session:
+        return ledger.run_billing(session, today_local())
 
 
 # --- enqueueing ---------------------------------------------------------------------------------
@@ -107,6 +147,18 @@ def enqueue(task: Any, *args: Any) -> None:
             log.exception("could not enqueue %s%r; the sweeper will retry", task.name, args)
         return
     _run_local(task, *args)
+
+
+def enqueue_later(task: Any, delay_s: float, *args: Any) -> None:
+    if get_settings().redis_url:
+        try:
+            task.apply_async(args=args, countdown=delay_s)
+        except Exception:
+            log.exception("could not enqueue %s%r", task.name, args)
+        return
+    timer = threading.Timer(delay_s, _run_local, args=(task, *args))
+    timer.daemon = True
+    timer.start()
 
 
 def enqueue_send_email(email_id: int) -> None:

@@ -1,22 +1,28 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
-from pms_app.models.accounts import (
-    AuthSession,
-    EmailMessage,
-    Invitation,
-    LoginThrottle,
-    Role,
-    User,
-)
+from pms_app.models.accounts import AuthSession, EmailMessage, Invitation, LoginThrottle, Role, User
+from pms_app.models.lease import Lease, LeaseDocument, LeaseStatus
+from pms_app.models.ledger import EntryKind, LateFeeRule, LedgerEntry
+from pms_app.models.payment import Counter, Payment, PaymentMethod, PaymentStatus
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
 
 __all__ = [
     "AuthSession",
+    "Counter",
     "EmailMessage",
+    "EntryKind",
     "Invitation",
+    "LateFeeRule",
+    "Lease",
+    "LeaseDocument",
+    "LeaseStatus",
+    "LedgerEntry",
     "LoginThrottle",
     "Membership",
     "MembershipStatus",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
     "Property",
     "Role",
     "Unit",

@@ -20,6 +20,15 @@ class Property(SQLModel, table=True):
     default_rent: int | None = None  # whole shillings
     timezone: str = Field(default="Africa/Nairobi", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # Late fees: "none", "fixed" (late_fee_value shillings) or "percent" (of the unpaid rent).
+    late_fee_kind: str = Field(
+        default="none", max_length=8, sa_column_kwargs={"server_default": "none"}
+    )
+    late_fee_value: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    late_fee_grace_days: int = Field(default=5, sa_column_kwargs={"server_default": "5"})
+    # Automatic rent reminders, N days before and after the due day (0 = off).
+    remind_days_before: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    remind_days_after: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Unit(SQLModel, table=True):

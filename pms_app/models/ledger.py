@@ -1,0 +1,41 @@
+"""The rent ledger: one row per charge or credit. Balance = debits − credits, always exact."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from pms_app.models.base import utcnow
+
+
+class EntryKind:
+    RENT = "rent"
+    DEPOSIT = "deposit"
+    LATE_FEE = "late_fee"
+    ADJUSTMENT = "adjustment"
+    PAYMENT = "payment"
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lease_id: int = Field(foreign_key="leases.id", index=True)
+    kind: str = Field(max_length=16)
+    # +amount is a charge (tenant owes more), −amount a credit (payment, credit adjustment).
+    amount: int
+    due_date: date  # charges: when due; credits: when paid (may be back-dated)
+    period: str = Field(default="", max_length=7)  # "2026-11" for rent and late fees
+    description: str = Field(default="", max_length=200)
+    # Makes scheduled charges and payment credits idempotent: "rent:12:2026-11", "pay:345".
+    dedupe_key: str | None = Field(default=None, max_length=60, unique=True)
+    payment_id: int | None = Field(default=None, foreign_key="payments.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LateFeeRule:
+    NONE = "none"
+    FIXED = "fixed"
+    PERCENT = "percent"

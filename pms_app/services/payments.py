@@ -1,0 +1,480 @@
+"""Payments: M-Pesa STK push (pending row first), callbacks (idempotent, order-tolerant,
+cross-checked), reconciliation by query, paybill (C2B) matching, the unallocated queue, and
+crediting the ledger exactly once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from pms_app.db import on_commit
+from pms_app.models.accounts import Role, User
+from pms_app.models.base import utcnow
+from pms_app.models.lease import Lease, LeaseStatus
+from pms_app.models.ledger import EntryKind, LedgerEntry
+from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
+from pms_app.realtime import notify_after_commit, property_audience
+from pms_app.services import throttle
+from pms_app.services.access import managed_property_ids, require_approved
+from pms_app.services.emails import queue_email
+from pms_app.services.errors import NotFound, ServiceError, ValidationError
+from pms_app.services.sequences import insert_ignore, next_number
+from pms_app.services.validation import clean_amount, clean_phone
+from pms_app.settings import get_settings
+
+if TYPE_CHECKING:
+    from pms_app.integrations.daraja import C2BPayment, DarajaClient, StkCallback
+
+log = logging.getLogger(__name__)
+
+STK_MIN, STK_MAX = 1, 250_000
+
+
+def _notify(session: Session, payment: Payment) -> None:
+    audience = property_audience(session, payment.property_id)
+    if payment.lease_id:
+        lease = session.get(Lease, payment.lease_id)
+        if lease:
+            audience.add(lease.tenant_id)
+    notify_after_commit(session, audience, "payments")
+
+
+def _set_status(
+    session: Session, payment: Payment, from_: tuple[str, ...], **values: object
+) -> bool:
+    """Conditional state change: True only for the one caller that moved it."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Payment)
+        .where(Payment.id == payment.id, col(Payment.status).in_(from_))  # type: ignore[arg-type]
+        .values(updated_at=utcnow(), **values)
+    )
+    if result.rowcount == 1:
+        session.refresh(payment)
+        return True
+    return False
+
+
+def credit_payment(
+    session: Session,
+    payment: Payment,
+    paid_on: date | None = None,
+    receipt: str | None = None,
+    from_: tuple[str, ...] = (PaymentStatus.PENDING,),
+) -> bool:
+    """Mark paid and credit the lease's ledger, exactly once. The caller commits."""
+    now = utcnow()
+    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=now):
+        return False
+    assert payment.lease_id is not None
+    payment.receipt_no = next_number(session, "RCP", now.year, 6)
+    if receipt and not payment.mpesa_receipt:
+        payment.mpesa_receipt = receipt
+    session.add(payment)
+    insert_ignore(
+        session,
+        LedgerEntry,
+        {
+            "lease_id": payment.lease_id,
+            "kind": EntryKind.PAYMENT,
+            "amount": -payment.amount,
+            "due_date": paid_on or now.date(),
+            "description": _payment_label(payment),
+            "dedupe_key": f"pay:{payment.id}",
+            "payment_id": payment.id,
+            "created_by_id": payment.initiated_by_id,
+        },
+    )
+    lease = session.get(Lease, payment.lease_id)
+    tenant = session.get(User, lease.tenant_id) if lease else None
+    if tenant:
+        queue_email(
+            session,
+            tenant.email,
+            f"Payment received — receipt {payment.receipt_no}",
+            f"Hello {tenant.full_name},\n\nWe received KES {payment.amount:,} "
+            f"({_payment_label(payment)}). Receipt number: {payment.receipt_no}.\n"
+            f"Download the receipt: {get_settings().base_url}/api/receipts/{payment.id}.pdf",
+            kind="payment_receipt",
+            dedupe_key=f"receipt:{payment.id}",
+        )
+    _notify(session, payment)
+    return True
+
+
+def _payment_label(p: Payment) -> str:
+    ref = p.mpesa_receipt or p.trans_id or p.reference
+    name = {
+        PaymentMethod.STK: "M-Pesa",
+        PaymentMethod.C2B: "M-Pesa paybill",
+        PaymentMethod.CASH: "Cash",
+        PaymentMethod.BANK: "Bank",
+    }.get(p.method, p.method)
+    return f"{name} payment" + (f" {ref}" if ref else "")
+
+
+# --- STK push ---------------------------------------------------------------------------------
+
+
+def callback_url(kind: str) -> str:
+    s = get_settings()
+    # Daraja refuses callback URLs containing words like "mpesa": keep the path neutral.
+    return f"{s.callback_base_url}/api/pay/{s.callback_token}/{kind}"
+
+
+def start_stk_payment(
+    session: Session, actor: User | None, amount: str | int, phone: str
+) -> Payment:
+    """The tenant asks for an STK prompt. The pending row exists before anything is sent."""
+    from pms_app.services.leases import tenant_lease
+
+    user = require_approved(session, actor)
+    lease = tenant_lease(session, user)
+    if lease is None:
+        raise ServiceError("You have no active lease to pay for. Ask your landlord.")
+    value = clean_amount(amount, "amount", "the amount", required=True) or 0
+    if not STK_MIN <= value <= STK_MAX:
+        raise ValidationError(
+            f"M-Pesa payments must be between KES {STK_MIN} and KES {STK_MAX:,}.", "amount"
+        )
+    msisdn = clean_phone(phone)
+    recent = session.exec(
+        select(Payment.id).where(
+            Payment.lease_id == lease.id,
+            Payment.method == PaymentMethod.STK,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.created_at > utcnow() - timedelta(seconds=60),
+        )
+    ).first()
+    if recent is not None:
+        raise ServiceError(
+            "A payment prompt was just sent to your phone. Answer it, or wait a minute."
+        )
+    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)  # each push rings a phone
+    payment = Payment(
+        lease_id=lease.id,
+        property_id=lease.property_id,
+        method=PaymentMethod.STK,
+        status=PaymentStatus.PENDING,
+        amount=value,
+        phone=msisdn,
+        account_ref=lease.account_ref,
+        initiated_by_id=user.id,
+    )
+    session.add(payment)
+    session.flush()
+    payment_id = payment.id or 0
+
+    def _enqueue() -> None:
+        from pms_app.worker import enqueue, send_stk_push
+
+        enqueue(send_stk_push, payment_id)
+
+    on_commit(session, _enqueue)
+    _notify(session, payment)
+    session.commit()
+    return payment
+
+
+def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> str:
+    """Task body: send the push for a pending payment once. Returns what happened."""
+    from pms_app.integrations.daraja import DarajaError
+
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.status != PaymentStatus.PENDING or payment.checkout_request_id:
+        return "skipped"
+    try:
+        accepted = client.stk_push(
+            payment.phone, payment.amount, payment.account_ref[:12], "Rent", callback_url("stk")
+        )
+    except DarajaError as exc:
+        if exc.retryable:
+            raise
+        _set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_code=exc.code[:20],
+            result_desc=f"M-Pesa refused the request: {exc.message}"[:300],
+        )
+        _notify(session, payment)
+        session.commit()
+        return "refused"
+    session.exec(  # type: ignore[call-overload]
+        update(Payment)
+        .where(Payment.id == payment.id, col(Payment.checkout_request_id).is_(None))  # type: ignore[arg-type]
+        .values(
+            checkout_request_id=accepted.checkout_request_id,
+            merchant_request_id=accepted.merchant_request_id,
+            updated_at=utcnow(),
+        )
+    )
+    _notify(session, payment)
+    session.commit()
+    return "sent"
+
+
+def fail_unsent(session: Session, payment_id: int, message: str) -> None:
+    """Give up on a push that could not be sent (retries exhausted)."""
+    payment = session.get(Payment, payment_id)
+    if (
+        payment
+        and payment.checkout_request_id is None
+        and _set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_desc=message[:300],
+        )
+    ):
+        _notify(session, payment)
+    session.commit()
+
+
+def process_stk_callback(session: Session, cb: StkCallback) -> str:
+    """Apply one STK callback. Safe to call any number of times, in any order."""
+    from pms_app.integrations.daraja import result_message
+
+    payment = session.exec(
+        select(Payment).where(Payment.checkout_request_id == cb.checkout_request_id)
+    ).first()
+    if payment is None:
+        return "unknown"
+    if cb.result_code != "0":
+        moved = _set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),  # a failure never downgrades a success
+            status=PaymentStatus.FAILED,
+            result_code=cb.result_code[:20],
+            result_desc=result_message(cb.result_code)[:300],
+        )
+        if moved:
+            _notify(session, payment)
+        session.commit()
+        return "failed" if moved else "ignored"
+    problems = []
+    if cb.amount is not None and cb.amount != payment.amount:
+        problems.append(f"amount {cb.amount} ≠ {payment.amount}")
+    if cb.phone and cb.phone != payment.phone:
+        problems.append(f"phone {cb.phone} ≠ {payment.phone}")
+    if cb.receipt:
+        clash = session.exec(
+            select(Payment.id).where(Payment.mpesa_receipt == cb.receipt, Payment.id != payment.id)
+        ).first()
+        if clash is not None:
+            problems.append(f"receipt {cb.receipt} already used by payment {clash}")
+    if problems:
+        moved = _set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING, PaymentStatus.FAILED),
+            status=PaymentStatus.REVIEW,
+            result_code="0",
+            result_desc=("Check before crediting: " + "; ".join(problems))[:300],
+        )
+        if moved:
+            _notify(session, payment)
+        session.commit()
+        return "review" if moved else "ignored"
+    # Success also repairs a payment the reconciler had given up on (money did move).
+    moved = credit_payment(
+        session,
+        payment,
+        receipt=cb.receipt,
+        from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+    )
+    if moved:
+        _set_status(session, payment, (PaymentStatus.PAID,), result_code="0", result_desc="Paid")
+    elif payment.status == PaymentStatus.PAID and cb.receipt and not payment.mpesa_receipt:
+        payment.mpesa_receipt = (
+            cb.receipt
+        )  # paid via query first; the late callback adds the receipt
+        session.add(payment)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent duplicate won; nothing more to do
+        session.rollback()
+        return "ignored"
+    return "paid" if moved else "ignored"
+
+
+def reconcile_pending(
+    session: Session, client: DarajaClient, older_than_s: int = 60, give_up_after_s: int = 600
+) -> dict[str, int]:
+    """Lost callbacks: ask M-Pesa about payments pending too long."""
+    from pms_app.integrations.daraja import DarajaError, result_message
+
+    now = utcnow()
+    stats = {"paid": 0, "failed": 0, "pending": 0}
+    rows = session.exec(
+        select(Payment).where(
+            Payment.status == PaymentStatus.PENDING,
+            Payment.method == PaymentMethod.STK,
+            Payment.created_at < now - timedelta(seconds=older_than_s),
+        )
+    ).all()
+    for payment in rows:
+        age = (now - payment.created_at).total_seconds()
+        if payment.checkout_request_id is None:
+            if age > give_up_after_s:
+                fail_unsent(session, payment.id or 0, "The payment request never reached M-Pesa.")
+                stats["failed"] += 1
+            continue
+        try:
+            answer = client.stk_query(payment.checkout_request_id)
+        except DarajaError:
+            stats["pending"] += 1
+            continue
+        if answer.pending:
+            stats["pending"] += 1
+            continue
+        if answer.result_code == "0":
+            if credit_payment(session, payment):
+                stats["paid"] += 1
+        elif _set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_code=(answer.result_code or "")[:20],
+            result_desc=result_message(answer.result_code)[:300],
+        ):
+            _notify(session, payment)
+            stats["failed"] += 1
+        session.commit()
+    return stats
+
+
+# --- paybill (C2B) ------------------------------------------------------------------------------
+
+
+def normalise_ref(ref: str) -> str:
+    return re.sub(r"[\s]", "", (ref or "").upper())[:40]
+
+
+def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
+    """Credit a paybill payment by its account number, or queue it; deduplicated on TransID."""
+    existing = session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).first()
+    if existing:
+        return existing
+    ref = normalise_ref(c2b.bill_ref)
+    lease = session.exec(
+        select(Lease).where(Lease.account_ref == ref, Lease.status == LeaseStatus.ACTIVE)
+    ).first()
+    guessed_property = lease.property_id if lease else _guess_property(session, ref)
+    payment = Payment(
+        lease_id=lease.id if lease else None,
+        property_id=guessed_property,
+        method=PaymentMethod.C2B,
+        status=PaymentStatus.PENDING if lease else PaymentStatus.UNALLOCATED,
+        amount=c2b.amount,
+        phone=c2b.msisdn[:20],
+        account_ref=c2b.bill_ref[:40],
+        trans_id=c2b.trans_id,
+        mpesa_receipt=c2b.trans_id,
+        payer_name=f"{c2b.first_name} {c2b.last_name}".strip()[:120],
+    )
+    session.add(payment)
+    try:
+        session.flush()
+    except IntegrityError:  # the same TransID arrived concurrently
+        session.rollback()
+        return session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).one()
+    if lease:
+        credit_payment(session, payment)
+    else:
+        _notify(session, payment)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).one()
+    return payment
+
+
+def _guess_property(session: Session, ref: str) -> int | None:
+    """ "SUN-A9" with no such lease: probably a Sunrise tenant mistyping the unit."""
+    prefix = ref.split("-", 1)[0]
+    if "-" not in ref or not prefix:
+        return None
+    for lease in session.exec(
+        select(Lease).where(col(Lease.account_ref).startswith(prefix + "-"))
+    ).all():
+        return lease.property_id
+    return None
+
+
+def visible_unallocated(session: Session, actor: User | None) -> list[Payment]:
+    user = require_approved(session, actor)
+    if user.role not in (Role.ADMIN, Role.LANDLORD, Role.MANAGER):
+        raise NotFound("page")
+    ids = managed_property_ids(session, user)
+    query = select(Payment).where(Payment.status == PaymentStatus.UNALLOCATED)
+    rows = session.exec(query.order_by(col(Payment.created_at))).all()
+    return [
+        p
+        for p in rows
+        if user.role == Role.ADMIN
+        or p.property_id in ids
+        or (p.property_id is None and user.role == Role.LANDLORD)
+    ]
+
+
+def assign_unallocated(
+    session: Session, actor: User | None, payment_id: int, lease_id: int
+) -> Payment:
+    from pms_app.services.leases import get_managed_lease
+
+    user = require_approved(session, actor)
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None or payment.id not in {p.id for p in visible_unallocated(session, user)}:
+        raise NotFound("payment")
+    lease = get_managed_lease(session, user, lease_id)
+    payment.lease_id, payment.property_id = lease.id, lease.property_id
+    session.add(payment)
+    if not credit_payment(session, payment, from_=(PaymentStatus.UNALLOCATED,)):
+        session.rollback()
+        raise ServiceError("This payment was already assigned by someone else.")
+    session.commit()
+    return payment
+
+
+def resolve_review(session: Session, actor: User | None, payment_id: int, accept: bool) -> Payment:
+    """A manager credits (or rejects) a payment flagged for review."""
+    user = require_approved(session, actor)
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None or payment.property_id not in managed_property_ids(session, user):
+        raise NotFound("payment")
+    if accept:
+        if not credit_payment(session, payment, from_=(PaymentStatus.REVIEW,)):
+            raise ServiceError("This payment is no longer waiting for review.")
+    elif not _set_status(session, payment, (PaymentStatus.REVIEW,), status=PaymentStatus.FAILED):
+        raise ServiceError("This payment is no longer waiting for review.")
+    else:
+        _notify(session, payment)
+    session.commit()
+    return payment
+
+
+def get_visible_payment(session: Session, actor: User | None, payment_id: int) -> Payment:
+    """The payer's tenant, or a manager of the payment's property."""
+    user = require_approved(session, actor)
+    payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None:
+        raise NotFound("payment")
+    lease = session.get(Lease, payment.lease_id) if payment.lease_id else None
+    if lease and lease.tenant_id == user.id:
+        return payment
+    if payment.property_id is not None and payment.property_id in managed_property_ids(
+        session, user
+    ):
+        return payment
+    raise NotFound("payment")
