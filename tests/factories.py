@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
 
 from pms_app.models.accounts import EmailMessage, Role, User
 from pms_app.models.property import Membership, Property, Unit
@@ -119,3 +121,137 @@ def token_from_email(session: Session, to: str, kind: str) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-]+)", last_email(session, to, kind).body)
     assert match, "no link in the email"
     return match.group(1)
+
+
+def invitation(
+    session: Session,
+    prop: Property,
+    role: Role,
+    inviter: User | None = None,
+    email: str | None = None,
+) -> tuple[str, str]:
+    """Invite `email` (default: a fresh address) to `prop`; returns (email, token from the link)."""
+    inviter = inviter or session.get(User, prop.owner_id)
+    address = email or _email(f"invited-{role.value}")
+    invitations.invite(session, inviter, prop.id, address, role.value)
+    return address, token_from_email(session, address, "invitation")
+
+
+def deactivated(session: Session, user: User, by: User | None = None) -> User:
+    """`user`, switched off by an admin (a fresh one unless `by` is given)."""
+    admin.set_user_active(session, by or admin_user(session), user.id, False)
+    session.refresh(user)
+    return user
+
+
+@dataclass
+class World:
+    """Everyone the authorisation tests need, around two landlords' properties.
+
+    `prop` (Sunrise Apartments, units A1-A4) belongs to `owner`: `tenant` lives in A1, `pending`
+    asked for A2 and waits, `manager` and `staff` joined by invitation, `deactivated` was a manager
+    until the admin switched the account off. A3 and A4 are vacant. `other_prop` (Zebra Towers)
+    belongs to `other_landlord`, with `other_tenant` approved and `other_pending` waiting.
+    """
+
+    admin: User
+    owner: User
+    other_landlord: User
+    prop: Property
+    other_prop: Property
+    tenant: User
+    pending: User
+    other_tenant: User
+    other_pending: User
+    manager: User
+    staff: User
+    deactivated: User
+
+    def actor(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+    def unit(self, session: Session, label: str, prop: Property | None = None) -> Unit:
+        return next(u for u in units_of(session, prop or self.prop) if u.label == label)
+
+
+_PROPERTY_FIELDS = ("prop", "other_prop")
+_WORLDS: dict[str, tuple[dict[str, list[tuple[object, ...]]], dict[str, int]]] = {}
+
+
+def world(session: Session) -> World:
+    """The World, built through the services once per database kind, then copied row for row.
+
+    The authorisation matrix needs hundreds of identical worlds; building each one would hash a
+    dozen passwords and make ~100 round trips. The copy holds exactly the rows the services wrote.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in _WORLDS:
+        built = _build_world(session)
+        ids = {name: getattr(built, name).id for name in World.__dataclass_fields__}
+        _WORLDS[dialect] = (db_snapshot(session), ids)
+        return built
+    rows, ids = _WORLDS[dialect]
+    _restore(session, rows)
+    return World(
+        **{
+            name: session.get(Property if name in _PROPERTY_FIELDS else User, pk)
+            for name, pk in ids.items()
+        }
+    )
+
+
+def _build_world(session: Session) -> World:
+    boss = admin_user(session)
+    owner = landlord(session, name="Lucy Landlord")
+    other_landlord = landlord(session, name="Oscar Other")
+    prop = property_(session, owner, units=4, name="Sunrise Apartments")
+    other_prop = property_(session, other_landlord, units=2, name="Zebra Towers")
+    a1, a2 = units_of(session, prop)[:2]
+    ex_manager = member(session, prop, Role.MANAGER)
+    return World(
+        admin=boss,
+        owner=owner,
+        other_landlord=other_landlord,
+        prop=prop,
+        other_prop=other_prop,
+        tenant=tenant(session, prop, a1),
+        pending=tenant(session, prop, a2, approved=False),
+        other_tenant=tenant(session, other_prop),
+        other_pending=tenant(session, other_prop, approved=False),
+        manager=member(session, prop, Role.MANAGER),
+        staff=member(session, prop, Role.STAFF),
+        deactivated=deactivated(session, ex_manager, by=boss),
+    )
+
+
+def _restore(session: Session, rows: dict[str, list[tuple[object, ...]]]) -> None:
+    """Write a db_snapshot() into an empty database (same schema), keeping the ids."""
+    conn = session.connection()
+    for table in SQLModel.metadata.sorted_tables:
+        data = rows.get(table.name) or []
+        if data:
+            names = [c.name for c in table.columns]
+            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in data])
+        if data and conn.dialect.name == "postgresql" and "id" in table.columns:
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {table.name}))"
+                )
+            )
+    session.commit()
+
+
+def db_snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, as committed (read on a separate connection), once the
+    background email deliveries queued so far have finished."""
+    from pms_app.worker import wait_for_local_tasks
+
+    wait_for_local_tasks()
+    engine = session.get_bind()
+    out: dict[str, list[tuple[object, ...]]] = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
+            out[table.name] = [tuple(r) for r in rows]
+    return out

@@ -13,7 +13,7 @@ from pms_app.models.accounts import AuthSession, Role, User
 from pms_app.models.base import utcnow
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
 from pms_app.services import throttle
-from pms_app.services.access import require_user
+from pms_app.services.access import require_approved
 from pms_app.services.emails import queue_email
 from pms_app.services.errors import NotFound, ServiceError, ValidationError
 from pms_app.services.passwords import (
@@ -225,7 +225,7 @@ def _password_changed_email(session: Session, user: User) -> None:
 
 def change_password(session: Session, actor: User | None, current: str, new: str) -> str:
     """Check the current password, set the new one, end every session; returns a fresh token."""
-    user = require_user(actor)
+    user = require_approved(session, actor)  # tenants awaiting approval: the waiting page only
     user = session.get(User, user.id)
     if user is None:
         raise NotFound("account")
@@ -288,7 +288,7 @@ def reset_token_is_valid(session: Session, token: str) -> bool:
 
 
 def update_profile(session: Session, actor: User | None, full_name: str, phone: str) -> User:
-    user = require_user(actor)
+    user = require_approved(session, actor)  # tenants awaiting approval: the waiting page only
     user = session.get(User, user.id)
     if user is None:
         raise NotFound("account")

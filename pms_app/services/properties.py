@@ -52,7 +52,8 @@ class UnitRow:
 
 def _label_prefix(value: str) -> str:
     prefix = (value or "").strip().upper()
-    if len(prefix) > 10 or not re.fullmatch(r"[A-Z0-9\-]*", prefix):
+    # Labels made from it must pass clean_unit_label (first character a letter or digit).
+    if len(prefix) > 10 or not re.fullmatch(r"([A-Z0-9][A-Z0-9\-]*)?", prefix):
         raise ValidationError("Use up to 10 letters or digits for the label prefix.", "prefix")
     return prefix
 
@@ -94,9 +95,11 @@ def update_property(
     default_rent: str | int | None,
 ) -> Property:
     prop = get_managed_property(session, actor, property_id)
-    prop.name = clean_text(name, "name", "the property's name", 120)
-    prop.address = clean_text(address, "address", "the address", 300)
-    prop.default_rent = clean_amount(default_rent, "default_rent", "the default rent")
+    # Check every field before touching the row: a refused edit leaves nothing half-changed.
+    clean_name = clean_text(name, "name", "the property's name", 120)
+    clean_address = clean_text(address, "address", "the address", 300)
+    rent = clean_amount(default_rent, "default_rent", "the default rent")
+    prop.name, prop.address, prop.default_rent = clean_name, clean_address, rent
     session.add(prop)
     session.commit()
     return prop
@@ -201,8 +204,8 @@ def update_unit(
     unit = _managed_unit(session, actor, unit_id)
     new_label = clean_unit_label(label)
     _check_label_free(session, unit.property_id, new_label, unit.id)
-    unit.label = new_label
-    unit.rent = clean_amount(rent, "rent", "the rent")
+    new_rent = clean_amount(rent, "rent", "the rent")
+    unit.label, unit.rent = new_label, new_rent
     session.add(unit)
     session.commit()
     return unit
