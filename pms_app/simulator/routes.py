@@ -1,0 +1,114 @@
+"""Starlette routes of the simulated Daraja, under /sim (same paths as Safaricom's API).
+
+Mount them next to the other API routes, e.g. `Starlette(routes=[..., *simulator_routes()])`.
+They exist only while settings.uses_simulator (no real Daraja credentials configured); each
+handler checks again, so a switched configuration can never expose them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from pms_app.db import session_scope
+from pms_app.settings import Settings, get_settings
+from pms_app.simulator import service
+from pms_app.simulator.service import BadCredentials, WireError
+
+PREFIX = "/sim"
+
+
+def _parse(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise WireError(400, "400.002.05", "Invalid Request Payload") from exc
+
+
+def _error_response(exc: WireError) -> Response:
+    if isinstance(exc, BadCredentials):
+        return Response(b"", status_code=400)  # Daraja: HTTP 400 and no JSON body
+    return JSONResponse(exc.body(), status_code=exc.http_status)
+
+
+async def _run(work: Callable[[Session, Settings], dict[str, Any]]) -> Response:
+    """DB work in a worker thread with its own session; WireError → Daraja's error response."""
+    settings = get_settings()
+    if not settings.uses_simulator:
+        return Response(b"Not Found", status_code=404)
+
+    def in_thread() -> dict[str, Any]:
+        with session_scope() as session:
+            return work(session, settings)
+
+    try:
+        return JSONResponse(await asyncio.to_thread(in_thread))
+    except WireError as exc:
+        return _error_response(exc)
+
+
+async def oauth(request: Request) -> Response:
+    auth = request.headers.get("authorization")
+    grant = request.query_params.get("grant_type")
+    return await _run(lambda s, cfg: service.issue_token(s, auth, grant, cfg))
+
+
+def _bearer_call(
+    request: Request, raw: bytes, fn: Callable[[Session, object, Settings], Any]
+) -> Callable[[Session, Settings], dict[str, Any]]:
+    auth = request.headers.get("authorization")
+
+    def work(session: Session, settings: Settings) -> dict[str, Any]:
+        service.check_bearer(session, auth)  # the token is checked before the body
+        return fn(session, _parse(raw), settings)
+
+    return work
+
+
+def _push(session: Session, body: object, settings: Settings) -> dict[str, str]:
+    req = service.create_stk_request(session, body, settings)
+    if settings.sim_mode == "auto":
+        service.apply_auto_rule(session, req)  # the callback still waits sim_callback_delay_s
+    return service.push_response(req)
+
+
+async def stk_push(request: Request) -> Response:
+    return await _run(_bearer_call(request, await request.body(), _push))
+
+
+async def stk_query(request: Request) -> Response:
+    return await _run(
+        _bearer_call(request, await request.body(), lambda s, b, cfg: service.query(s, b, cfg))
+    )
+
+
+async def c2b_register(request: Request) -> Response:
+    return await _run(
+        _bearer_call(request, await request.body(), lambda s, b, _cfg: service.register_c2b(s, b))
+    )
+
+
+async def c2b_simulate(request: Request) -> Response:
+    return await _run(
+        _bearer_call(request, await request.body(), lambda s, b, _cfg: service.simulate_c2b(s, b))
+    )
+
+
+def simulator_routes(settings: Settings | None = None) -> list[BaseRoute]:
+    """The /sim routes, or none at all when real Daraja credentials are configured."""
+    if not (settings or get_settings()).uses_simulator:
+        return []
+    return [
+        Route(f"{PREFIX}/oauth/v1/generate", oauth, methods=["GET"]),
+        Route(f"{PREFIX}/mpesa/stkpush/v1/processrequest", stk_push, methods=["POST"]),
+        Route(f"{PREFIX}/mpesa/stkpushquery/v1/query", stk_query, methods=["POST"]),
+        Route(f"{PREFIX}/mpesa/c2b/v2/registerurl", c2b_register, methods=["POST"]),
+        Route(f"{PREFIX}/mpesa/c2b/v2/simulate", c2b_simulate, methods=["POST"]),
+    ]
