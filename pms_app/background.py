@@ -17,12 +17,17 @@ async def embedded_scheduler() -> None:
     resend lost emails, reconcile pending M-Pesa payments, raise due rent charges."""
     if get_settings().redis_url:
         return
-    from pms_app.worker import reconcile_payments, run_billing, sweep_unsent_emails
+    from pms_app.worker import (
+        automatic_reminders,
+        reconcile_payments,
+        run_billing,
+        sweep_unsent_emails,
+    )
 
     tick = 0
     while True:
         for task in (sweep_unsent_emails, reconcile_payments) + (
-            (run_billing,) if tick % 60 == 0 else ()
+            (run_billing, automatic_reminders) if tick % 60 == 0 else ()
         ):
             try:
                 await asyncio.to_thread(task.run)
@@ -30,3 +35,27 @@ async def embedded_scheduler() -> None:
                 log.exception("scheduled %s failed", task.name)
         tick += 1
         await asyncio.sleep(SWEEP_EVERY_S)
+
+
+async def register_simulator_c2b() -> None:
+    """With the built-in simulator, register this app's paybill URLs once the server answers
+    (with real Daraja, run `python -m pms_app.cli register-c2b` once instead)."""
+    settings = get_settings()
+    if not settings.uses_simulator:
+        return
+    from pms_app.integrations.daraja import DarajaError, client_from_settings
+    from pms_app.services.payments import callback_url
+
+    def _register() -> None:
+        client_from_settings().register_c2b_urls(
+            callback_url("c2b/confirmation"), callback_url("c2b/validation")
+        )
+
+    for attempt in range(60):
+        await asyncio.sleep(1 if attempt < 10 else 5)
+        try:
+            await asyncio.to_thread(_register)
+            return
+        except (DarajaError, OSError):
+            continue
+    log.warning("could not register paybill URLs with the simulator")

@@ -81,6 +81,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register_c2b(_args: argparse.Namespace) -> int:
+    """Tell Daraja where to send paybill payments (once per shortcode, with real credentials)."""
+    from pms_app.integrations.daraja import DarajaError, client_from_settings
+    from pms_app.services.payments import callback_url
+
+    try:
+        client_from_settings().register_c2b_urls(
+            callback_url("c2b/confirmation"), callback_url("c2b/validation")
+        )
+    except DarajaError as exc:
+        print(f"error: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Paybill URLs registered for shortcode {get_settings().daraja_shortcode}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pms_app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="load demo landlord, properties and tenants").set_defaults(
         func=cmd_demo
     )
+    sub.add_parser(
+        "register-c2b", help="register the paybill (C2B) confirmation URL with Daraja"
+    ).set_defaults(func=cmd_register_c2b)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

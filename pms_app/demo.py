@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from pms_app.db import session_scope
 from pms_app.models.accounts import User
 from pms_app.models.property import Unit
-from pms_app.services import accounts, memberships, properties
+from pms_app.services import accounts, leases, memberships, properties
 from pms_app.services.accounts import SignupForm
 
 LANDLORD = (
@@ -24,6 +26,19 @@ TENANTS = [
     ("Esther Njeri", "esther@demo.pms.test", "0712000014", 0, "A3", False),
 ]
 TENANT_PASSWORD = "demo-tenant-pass"
+
+
+def _demo_lease(session: Session, landlord: User, tenant: User, unit: Unit, prop: object) -> None:
+    """A lease that started three months ago, with its rent charged and one cash payment."""
+    today = leases.today_local()
+    start = (today.replace(day=1) - timedelta(days=80)).replace(day=1)
+    rent = unit.rent or getattr(prop, "default_rent", None) or 20000
+    lease = leases.create_lease(
+        session, landlord, unit.id or 0, tenant.id or 0, rent, rent, 5, start, today=today
+    )
+    leases.record_manual_payment(
+        session, landlord, lease.id or 0, rent * 2, "cash", start + timedelta(days=3), "DEMO-1"
+    )
 
 
 def load_demo(session: Session | None = None) -> list[str]:
@@ -68,6 +83,7 @@ def load_demo(session: Session | None = None) -> list[str]:
                 pending = memberships.pending_approvals(session, landlord)
                 m = next(p for p in pending if p.email == email)
                 memberships.approve_tenant(session, landlord, m.membership_id, unit.id)
+                _demo_lease(session, landlord, tenant, unit, props[prop_i])
     lines = [
         "Demo data loaded. Log in at /login with:",
         f"  landlord  {LANDLORD[1]}  /  {LANDLORD[3]}",

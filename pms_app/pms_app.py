@@ -3,7 +3,7 @@
 import reflex as rx
 
 from pms_app.api.routes import build_api
-from pms_app.background import embedded_scheduler
+from pms_app.background import embedded_scheduler, register_simulator_c2b
 from pms_app.pages import (
     account,
     admin,
@@ -11,17 +11,24 @@ from pms_app.pages import (
     auth,
     dashboard,
     invitation,
+    leases,
+    pay,
+    payments,
     properties,
     public,
 )
+from pms_app.simulator.phone_page import register_phone_page
+from pms_app.state.live import LiveState, live_bridge
 from pms_app.state.session import SessionState
 
 app = rx.App(api_transformer=build_api())
 app.register_lifespan_task(embedded_scheduler)
+app.register_lifespan_task(live_bridge)
+app.register_lifespan_task(register_simulator_c2b)
 
 _public = SessionState.load_identity
 _guest = SessionState.redirect_if_logged_in
-_member = SessionState.require_login
+_member = [SessionState.require_login, LiveState.connect]
 
 app.add_page(public.index_page, route="/", title="pms", on_load=_public)
 app.add_page(public.about_page, route="/about", title="About · pms", on_load=_public)
@@ -62,7 +69,7 @@ app.add_page(
     dashboard.dashboard_page,
     route="/dashboard",
     title="Dashboard · pms",
-    on_load=[_member, dashboard.DashboardState.load],
+    on_load=[*_member, dashboard.DashboardState.load],
 )
 app.add_page(
     properties.new_property_page,
@@ -74,23 +81,43 @@ app.add_page(
     properties.property_page,
     route="/property",
     title="Property · pms",
-    on_load=[_member, properties.PropertyState.load],
+    on_load=[*_member, properties.PropertyState.load],
 )
 app.add_page(
     approvals.approvals_page,
     route="/approvals",
     title="Approvals · pms",
-    on_load=[_member, approvals.ApprovalsState.load],
+    on_load=[*_member, approvals.ApprovalsState.load],
 )
 app.add_page(
     account.profile_page,
     route="/profile",
     title="Profile · pms",
-    on_load=[_member, account.ProfileState.load],
+    on_load=[*_member, account.ProfileState.load],
 )
 app.add_page(
     admin.admin_page,
     route="/admin",
     title="Admin · pms",
-    on_load=[_member, admin.AdminState.load],
+    on_load=[*_member, admin.AdminState.load],
 )
+app.add_page(pay.pay_page, route="/pay", title="Rent · pms", on_load=[*_member, pay.PayState.load])
+app.add_page(
+    payments.payments_page,
+    route="/payments",
+    title="Payments · pms",
+    on_load=[*_member, payments.PaymentsState.load],
+)
+app.add_page(
+    leases.leases_page,
+    route="/leases",
+    title="Leases · pms",
+    on_load=[*_member, leases.LeasesState.load],
+)
+app.add_page(
+    leases.lease_page,
+    route="/lease",
+    title="Lease · pms",
+    on_load=[*_member, leases.LeaseState.load],
+)
+register_phone_page(app)  # /simulator/phone, only when the built-in M-Pesa simulator is in use

@@ -40,6 +40,7 @@ celery_app.conf.update(
         "resend-stuck-emails": {"task": "pms.sweep_unsent_emails", "schedule": 60.0},
         "reconcile-mpesa": {"task": "pms.reconcile_payments", "schedule": 60.0},
         "billing": {"task": "pms.run_billing", "schedule": 3600.0},
+        "rent-reminders": {"task": "pms.automatic_reminders", "schedule": 3600.0},
     },
 )
 
@@ -105,6 +106,15 @@ def run_billing() -> dict[str, int]:
 
     with session_scope() as session:
         return ledger.run_billing(session, today_local())
+
+
+@celery_app.task(name="pms.automatic_reminders")
+def automatic_reminders() -> int:
+    from pms_app.services import reminders
+    from pms_app.services.leases import today_local
+
+    with session_scope() as session:
+        return reminders.automatic_reminders(session, today_local())
 
 
 # --- enqueueing ---------------------------------------------------------------------------------

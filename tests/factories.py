@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 from pms_app.models.accounts import EmailMessage, Role, User
+from pms_app.models.lease import Lease
 from pms_app.models.property import Membership, Property, Unit
 from pms_app.services import accounts, admin, invitations, memberships, properties
 from pms_app.services.accounts import SignupForm
@@ -255,3 +256,46 @@ def db_snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
             rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
             out[table.name] = [tuple(r) for r in rows]
     return out
+
+
+def lease(
+    session: Session,
+    prop: Property | None = None,
+    tenant_user: User | None = None,
+    rent: int = 10_000,
+    deposit: int = 0,
+    due_day: int = 5,
+    start: str = "2026-01-01",
+    today: str | None = None,
+    **prop_rules: object,
+):
+    """An active lease (and, if not given, a landlord, property and approved tenant)."""
+    from datetime import date
+
+    from pms_app.services import leases
+
+    if prop is None:
+        prop = property_(session, landlord(session), units=3)
+    for key, value in prop_rules.items():  # late_fee_kind=…, late_fee_value=…, …
+        setattr(prop, key, value)
+    session.add(prop)
+    session.commit()
+    tenant_user = tenant_user or tenant(session, prop)
+    unit_id = membership_of(session, tenant_user).unit_id
+    owner = session.get(User, prop.owner_id)
+    return leases.create_lease(
+        session,
+        owner,
+        unit_id,
+        tenant_user.id,
+        rent,
+        deposit,
+        due_day,
+        start,
+        today=date.fromisoformat(today or start),
+    )
+
+
+def owner_of(session: Session, lease_row: Lease) -> User:
+    prop = session.get(Property, lease_row.property_id)
+    return session.get(User, prop.owner_id)

@@ -1,14 +1,27 @@
-"""Non-Reflex HTTP routes."""
+"""Non-Reflex HTTP routes: health, Daraja callbacks (secret path token), authorised downloads."""
 
 from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import json
+import logging
+import os
+from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from pms_app.db import get_engine
+from pms_app.db import get_engine, session_scope
+from pms_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "pms_session"
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -20,5 +33,143 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+# --- Daraja callbacks ---------------------------------------------------------------------------
+
+
+def _client_ip(request: Request) -> str:
+    hops = int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0)
+    forwarded = [
+        h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()
+    ]
+    if hops > 0 and len(forwarded) >= hops:
+        return forwarded[-hops]  # only the address our own proxy saw
+    return request.client.host if request.client else ""
+
+
+def _allowed(request: Request) -> bool:
+    settings = get_settings()
+    token = str(request.path_params.get("token", ""))
+    if not hmac.compare_digest(token.encode(), settings.callback_token.encode()):
+        return False
+    if not settings.mpesa_allowed_ips:
+        return True
+    try:
+        ip = ipaddress.ip_address(_client_ip(request))
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.mpesa_allowed_ips)
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > 64_000:
+        raise ValueError("body too large")
+    return json.loads(raw)
+
+
+async def stk_callback(request: Request) -> Response:
+    if not _allowed(request):
+        return _not_found()
+    from pms_app.integrations.daraja import parse_stk_callback
+    from pms_app.services.payments import process_stk_callback
+
+    try:
+        callback = parse_stk_callback(await _json_body(request))
+    except (ValueError, UnicodeDecodeError):
+        return JSONResponse({"ResultCode": 1, "ResultDesc": "Malformed callback"}, status_code=400)
+
+    def _apply() -> str:
+        with session_scope() as session:
+            return process_stk_callback(session, callback)
+
+    outcome = await asyncio.to_thread(_apply)
+    log.info("STK callback %s: %s", callback.checkout_request_id, outcome)
+    return JSONResponse({"ResultCode": 0, "ResultDesc": "Accepted"})
+
+
+async def c2b_validation(request: Request) -> Response:
+    if not _allowed(request):
+        return _not_found()
+    # Money for an unknown account number is accepted and queued for a manager, never refused.
+    return JSONResponse({"ResultCode": "0", "ResultDesc": "Accepted"})
+
+
+async def c2b_confirmation(request: Request) -> Response:
+    if not _allowed(request):
+        return _not_found()
+    from pms_app.integrations.daraja import parse_c2b
+    from pms_app.services.payments import process_c2b_confirmation
+
+    try:
+        payment = parse_c2b(await _json_body(request))
+    except (ValueError, UnicodeDecodeError):
+        return JSONResponse({"ResultCode": 1, "ResultDesc": "Malformed"}, status_code=400)
+
+    def _apply() -> None:
+        with session_scope() as session:
+            process_c2b_confirmation(session, payment)
+
+    await asyncio.to_thread(_apply)
+    return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})
+
+
+# --- authorised downloads -------------------------------------------------------------------------
+
+
+def _actor(session: Any, request: Request) -> Any:
+    from pms_app.services.accounts import user_for_token
+
+    return user_for_token(session, request.cookies.get(SESSION_COOKIE, ""))
+
+
+async def receipt(request: Request) -> Response:
+    from pms_app.services.errors import ServiceError
+    from pms_app.services.receipts import receipt_pdf
+
+    raw = str(request.path_params.get("payment_id", ""))
+    if not raw.isdigit() or len(raw) > 12:
+        return _not_found()
+
+    def _build() -> tuple[str, bytes] | None:
+        with session_scope() as session:
+            try:
+                return receipt_pdf(session, _actor(session, request), int(raw))
+            except ServiceError:
+                return None
+
+    built = await asyncio.to_thread(_build)
+    if built is None:
+        return _not_found()
+    name, body = built
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/health", health),
+        Route("/api/pay/{token}/stk", stk_callback, methods=["POST"]),
+        Route("/api/pay/{token}/c2b/validation", c2b_validation, methods=["POST"]),
+        Route("/api/pay/{token}/c2b/confirmation", c2b_confirmation, methods=["POST"]),
+        Route("/api/receipts/{payment_id}.pdf", receipt),
+    ]
+
+
 def build_api() -> Starlette:
-    return Starlette(routes=[Route("/api/health", health)])
+    routes = api_routes()
+    if get_settings().uses_simulator:
+        from pms_app.simulator.routes import simulator_routes
+
+        routes += simulator_routes()
+    return Starlette(routes=routes)

@@ -60,5 +60,6 @@ def form_notice(message: Var) -> rx.Component:
         rx.callout(message, icon="check", color_scheme="green", width="100%", id="form-notice"),
     )
 
+
 # Every rx.form in pages/ sets method="post": if someone submits before the page has hydrated,
 # the browser's native submit must never put field values (passwords!) into the URL.

@@ -9,15 +9,21 @@ from pms_app.state.session import SessionState
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "landlord": [
         ("Dashboard", "/dashboard"),
+        ("Payments", "/payments"),
         ("Add property", "/properties/new"),
         ("Approvals", "/approvals"),
     ],
-    "manager": [("Dashboard", "/dashboard"), ("Approvals", "/approvals")],
+    "manager": [
+        ("Dashboard", "/dashboard"),
+        ("Payments", "/payments"),
+        ("Approvals", "/approvals"),
+    ],
     "staff": [("Dashboard", "/dashboard")],
-    "tenant": [("My home", "/dashboard")],
+    "tenant": [("My home", "/dashboard"), ("Rent", "/pay")],
     "admin": [
         ("Admin", "/admin"),
         ("Dashboard", "/dashboard"),
+        ("Payments", "/payments"),
         ("Approvals", "/approvals"),
     ],
 }

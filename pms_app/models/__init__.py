@@ -5,8 +5,13 @@ from pms_app.models.lease import Lease, LeaseDocument, LeaseStatus
 from pms_app.models.ledger import EntryKind, LateFeeRule, LedgerEntry
 from pms_app.models.payment import Counter, Payment, PaymentMethod, PaymentStatus
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
+from pms_app.models.simulator import SimC2BRegistration, SimC2BTransaction, SimStkRequest, SimToken
 
 __all__ = [
+    "SimStkRequest",
+    "SimC2BRegistration",
+    "SimC2BTransaction",
+    "SimToken",
     "AuthSession",
     "Counter",
     "EmailMessage",

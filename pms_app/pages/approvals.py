@@ -11,9 +11,11 @@ from pms_app.components.layout import app_shell, empty_state
 from pms_app.services import memberships, properties
 from pms_app.services.errors import ServiceError
 from pms_app.state.forms import int_or_none, text
+from pms_app.state.live import live_page
 from pms_app.state.session import SessionState
 
 
+@live_page("/approvals")
 class ApprovalsState(SessionState):
     rows: list[dict[str, Any]] = []
     error: str = ""

@@ -9,9 +9,11 @@ import reflex as rx
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.services import memberships, properties
 from pms_app.services.errors import ServiceError
+from pms_app.state.live import live_page
 from pms_app.state.session import SessionState
 
 
+@live_page("/dashboard")
 class DashboardState(SessionState):
     rows: list[dict[str, Any]] = []
     totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
@@ -25,6 +27,9 @@ class DashboardState(SessionState):
 
     @rx.event
     def load(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
         self.error = ""
         try:
             self._with_actor(self._load)

@@ -91,6 +91,7 @@ class PropertyState(SessionState):
     name: str = ""
     address: str = ""
     default_rent: str = ""
+    rules: dict[str, str] = {}
     is_owner: bool = False
     can_manage: bool = False
     units: list[dict[str, Any]] = []
@@ -112,6 +113,13 @@ class PropertyState(SessionState):
             prop = get_visible_property(session, actor, self.property_id)
             self.name, self.address = prop.name, prop.address
             self.default_rent = str(prop.default_rent) if prop.default_rent is not None else ""
+            self.rules = {
+                "late_fee_kind": prop.late_fee_kind,
+                "late_fee_value": str(prop.late_fee_value),
+                "grace_days": str(prop.late_fee_grace_days),
+                "remind_before": str(prop.remind_days_before),
+                "remind_after": str(prop.remind_days_after),
+            }
             try:
                 get_managed_property(session, actor, self.property_id)
                 self.can_manage = True
@@ -177,6 +185,22 @@ class PropertyState(SessionState):
                 text(form, "default_rent", 20),
             ),
             "Property details saved.",
+        )
+
+    @rx.event
+    def save_rules(self, form: dict[str, Any]) -> None:
+        self._act(
+            lambda s, a: properties.update_rules(
+                s,
+                a,
+                self.property_id,
+                text(form, "late_fee_kind", 10),
+                text(form, "late_fee_value", 12),
+                text(form, "grace_days", 5),
+                text(form, "remind_before", 5),
+                text(form, "remind_after", 5),
+            ),
+            "Rent rules saved.",
         )
 
     @rx.event
@@ -284,6 +308,69 @@ def _unit_row(unit: Any) -> rx.Component:
             )
         ),
         align="center",
+    )
+
+
+def _rules_section() -> rx.Component:
+    S = PropertyState
+    return rx.cond(
+        S.can_manage,
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Rent rules", size="4"),
+                    rx.text("Late fee", size="2", weight="medium"),
+                    rx.el.select(
+                        rx.el.option("No late fee", value="none"),
+                        rx.el.option("Fixed amount (KES)", value="fixed"),
+                        rx.el.option("Percent of the unpaid rent", value="percent"),
+                        name="late_fee_kind",
+                        default_value=S.rules["late_fee_kind"],
+                        style={"padding": "6px"},
+                    ),
+                    field(
+                        "Late fee amount or percent",
+                        "late_fee_value",
+                        S.errors,
+                        "number",
+                        default_value=S.rules["late_fee_value"],
+                        required=False,
+                    ),
+                    field(
+                        "Grace days after the due day",
+                        "grace_days",
+                        S.errors,
+                        "number",
+                        default_value=S.rules["grace_days"],
+                        required=False,
+                    ),
+                    field(
+                        "Email a reminder N days before the due day (0 = off)",
+                        "remind_before",
+                        S.errors,
+                        "number",
+                        default_value=S.rules["remind_before"],
+                        required=False,
+                    ),
+                    field(
+                        "…and N days after it if unpaid (0 = off)",
+                        "remind_after",
+                        S.errors,
+                        "number",
+                        default_value=S.rules["remind_after"],
+                        required=False,
+                    ),
+                    rx.button("Save rules", type="submit", variant="outline"),
+                    spacing="2",
+                ),
+                method="post",
+                on_submit=S.save_rules,
+                reset_on_submit=False,
+                key=S.rules.to_string(),
+            ),
+            width="100%",
+            max_width="520px",
+        ),
     )
 
 
@@ -432,9 +519,18 @@ def property_page() -> rx.Component:
             empty_state("That property was not found.", "Back to the dashboard", "/dashboard"),
             rx.vstack(
                 rx.heading(S.name, size="7", id="property-name"),
+                rx.cond(
+                    S.can_manage,
+                    rx.link(
+                        rx.button("Leases and rent", variant="soft", id="leases-link"),
+                        href="/leases?property=" + S.property_id.to_string(),
+                    ),
+                ),
                 form_error(S.error),
                 form_notice(S.notice),
-                _details_section(),
+                rx.flex(
+                    _details_section(), _rules_section(), spacing="3", wrap="wrap", width="100%"
+                ),
                 _units_section(),
                 _people_section(),
                 spacing="5",

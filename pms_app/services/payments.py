@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -69,7 +69,11 @@ def credit_payment(
 ) -> bool:
     """Mark paid and credit the lease's ledger, exactly once. The caller commits."""
     now = utcnow()
-    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=now):
+    # A back-dated cash/bank payment is dated at noon (Nairobi ≈ 09:00 UTC) of the day it was paid.
+    paid_at = (
+        datetime.combine(paid_on, time(9, 0), UTC) if paid_on and paid_on != now.date() else now
+    )
+    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at):
         return False
     assert payment.lease_id is not None
     payment.receipt_no = next_number(session, "RCP", now.year, 6)

@@ -273,3 +273,33 @@ def signup_unit_choices(session: Session, property_id: int) -> list[Choice]:
         return []
     rows = session.exec(select(Unit).where(Unit.property_id == property_id).order_by(Unit.id)).all()
     return [Choice(id=u.id or 0, label=u.label) for u in rows]
+
+
+def update_rules(
+    session: Session,
+    actor: User | None,
+    property_id: int,
+    late_fee_kind: str,
+    late_fee_value: str | int,
+    grace_days: str | int,
+    remind_before: str | int,
+    remind_after: str | int,
+) -> Property:
+    """Late-fee rule and automatic reminder days of a property."""
+    prop = get_managed_property(session, actor, property_id)
+    if late_fee_kind not in ("none", "fixed", "percent"):
+        raise ValidationError(
+            "Choose no late fee, a fixed amount or a percentage.", "late_fee_kind"
+        )
+    # Validate everything before touching the row: a refused edit leaves nothing half-applied.
+    value = clean_int(late_fee_value or 0, "late_fee_value", "the late fee", 0, 1_000_000)
+    if late_fee_kind == "percent" and value > 100:
+        raise ValidationError("A percentage late fee can be at most 100.", "late_fee_value")
+    grace = clean_int(grace_days or 0, "grace_days", "the grace days", 0, 60)
+    before = clean_int(remind_before or 0, "remind_before", "the days before", 0, 27)
+    after = clean_int(remind_after or 0, "remind_after", "the days after", 0, 27)
+    prop.late_fee_kind, prop.late_fee_value, prop.late_fee_grace_days = late_fee_kind, value, grace
+    prop.remind_days_before, prop.remind_days_after = before, after
+    session.add(prop)
+    session.commit()
+    return prop
