@@ -33,6 +33,7 @@ class PayState(SessionState):
     account_ref: str = ""
     paybill: str = ""
     default_phone: str = ""
+    simulator: bool = False
     lines: list[dict[str, str]] = []
     history: list[dict[str, Any]] = []
     current: dict[str, str] = {}  # the payment just started: id, status, message, receipt
@@ -73,6 +74,7 @@ class PayState(SessionState):
             self.unit_label = unit.label if unit else ""
             self.account_ref = lease.account_ref
             self.paybill = get_settings().daraja_shortcode
+            self.simulator = get_settings().uses_simulator
             self.default_phone = actor.phone
             self.lines = [
                 {
@@ -233,6 +235,16 @@ def pay_page() -> rx.Component:
                     max_width="420px",
                 ),
                 _current_payment(),
+                rx.cond(
+                    S.simulator,
+                    rx.text(
+                        "This installation uses the built-in M-Pesa simulator: answer the prompt on ",
+                        rx.link("the simulated phone", href="/simulator/phone", is_external=True),
+                        ".",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
                 rx.heading("Payments", size="5"),
                 rx.cond(
                     S.history.length() == 0,

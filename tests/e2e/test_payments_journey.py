@@ -1,0 +1,130 @@
+"""Issue 3 journeys: a lease is created, the tenant pays through the simulator's phone page and
+the landlord's dashboard shows it live; a cancelled payment; cash payment; reminders; receipt."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests import factories as f
+from tests.e2e.helpers import expect_on, login, open_page, unique_email
+from tests.e2e.server import Server
+
+PHONE = "0712 555 001"
+
+
+def _seed(server: Server) -> tuple[str, str, str]:
+    with server.seed() as session:
+        owner = f.landlord(session, email=unique_email("payowner"), name="Paula Owner")
+        prop = f.property_(session, owner, units=2, name="Mvule Heights", rent=15000)
+        tenant = f.tenant(session, prop, email=unique_email("payer"))
+        return owner.email, tenant.email, prop.name
+
+
+def _answer_on_phone(phone: Page, pin: str | None, amount: str) -> None:
+    open_page(phone, "/simulator/phone?phone=" + PHONE.replace(" ", ""))
+    expect(phone.locator("#sim-prompt")).to_contain_text(amount, timeout=20_000)
+    if pin is None:
+        phone.locator("#sim-cancel").click()
+    else:
+        phone.fill("#sim-pin", pin)
+        phone.locator("#sim-send").click()
+    expect(phone.locator("#sim-outcome")).to_be_visible()
+
+
+def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
+    new_page, server: Server
+) -> None:
+    owner_email, tenant_email, prop_name = _seed(server)
+
+    # The landlord creates the lease in the browser.
+    landlord: Page = new_page()
+    login(landlord, owner_email, f.PASSWORD)
+    expect_on(landlord, "/dashboard")
+    landlord.get_by_role("link", name=prop_name).click()
+    landlord.locator("#leases-link").click()
+    expect_on(landlord, "/leases")
+    landlord.locator("select#tenant").select_option(index=1)
+    landlord.locator("select#unit").select_option(index=1)
+    landlord.fill("#rent", "15000")
+    landlord.fill("#deposit", "15000")
+    landlord.fill("#due_day", "40")
+    landlord.fill("#start_date", "2026-11-01")
+    landlord.click("#create-lease")
+    expect(landlord.locator("#due_day-error")).to_contain_text("between 1 and 28")
+    landlord.fill("#due_day", "1")
+    landlord.click("#create-lease")
+    expect(landlord.locator("#form-notice")).to_contain_text("Lease created")
+    expect(landlord.locator(".lease-row")).to_have_count(1)
+    expect(landlord.locator(".lease-row")).to_contain_text("30,000")  # deposit + November
+
+    # The landlord watches the payments dashboard; it must update without a reload.
+    open_page(landlord, "/payments")
+    expect(landlord.locator("#total-collected")).to_have_text("0")
+
+    tenant: Page = new_page()
+    login(tenant, tenant_email, f.PASSWORD)
+    expect_on(tenant, "/dashboard")
+    open_page(tenant, "/pay")
+    expect(tenant.locator("#balance")).to_have_text("KES 30,000")
+    expect(tenant.locator("input[name=amount]")).to_have_value("30000")
+    tenant.fill("input[name=amount]", "0")
+    tenant.fill("input[name=phone]", PHONE)
+    tenant.click("#pay-submit")
+    expect(tenant.locator("#amount-error")).to_contain_text("between KES 1")
+    tenant.fill("input[name=amount]", "5000")
+    tenant.click("#pay-submit")
+    expect(tenant.locator("#payment-message")).to_contain_text("Check your phone")
+
+    phone: Page = new_page()
+    _answer_on_phone(phone, "1234", "5,000")
+
+    # Both the tenant's page and the landlord's dashboard change by themselves.
+    expect(tenant.locator("#payment-status")).to_contain_text("paid", timeout=20_000)
+    expect(tenant.locator("#balance")).to_have_text("KES 25,000")
+    expect(landlord.locator("#total-collected")).to_have_text("5,000", timeout=20_000)
+    expect(landlord.locator(".payment-row")).to_have_count(1)
+    receipt_no = re.search(r"RCP-\d{4}-\d+", tenant.locator("#payment-message").inner_text())
+    assert receipt_no
+    server.wait_for_email(tenant_email, "payment_receipt")
+
+    # The receipt downloads as a PDF for the tenant, and not for a stranger.
+    href = tenant.locator("#receipt-link").get_attribute("href")
+    assert href
+    pdf = tenant.context.request.get(href)
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    stranger: Page = new_page()
+    assert stranger.context.request.get(href).status == 404
+
+    # A cancelled prompt gives a clear message and changes nothing.
+    tenant.fill("input[name=amount]", "700")
+    tenant.fill("input[name=phone]", PHONE)
+    tenant.click("#pay-submit")
+    expect(tenant.locator("#payment-message")).to_contain_text("Check your phone")
+    _answer_on_phone(phone, None, "700")
+    expect(tenant.locator("#payment-status")).to_contain_text("failed", timeout=20_000)
+    expect(tenant.locator("#payment-message")).to_contain_text("cancel")
+    expect(tenant.locator("#balance")).to_have_text("KES 25,000")
+
+    # The landlord records a cash payment on the lease page.
+    open_page(landlord, "/payments")
+    landlord.locator(".arrears-row a").first.click()
+    expect_on(landlord, "/lease")
+    landlord.fill("#amount", "4000")
+    landlord.fill("#paid_on", "2026-11-02")
+    landlord.fill("#reference", "SLIP-17")
+    landlord.click("#record-payment")
+    expect(landlord.locator("#form-notice")).to_contain_text("Payment recorded")
+    expect(landlord.locator("#lease-balance")).to_have_text("21,000")
+    expect(tenant.locator("#balance")).to_have_text("KES 21,000", timeout=20_000)  # live too
+
+    # Reminders to everyone in arrears, with progress.
+    open_page(landlord, "/payments")
+    expect(landlord.locator(".arrears-row")).to_have_count(1)
+    landlord.click("#remind-all")
+    expect(landlord.locator("#form-notice")).to_contain_text("1 reminder(s) sent")
+    expect(landlord.locator("#reminder-progress")).to_have_text("1 / 1")
+    _, body = server.wait_for_email(tenant_email, "rent_reminder")
+    assert "21,000" in body
