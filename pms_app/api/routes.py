@@ -156,6 +156,38 @@ async def receipt(request: Request) -> Response:
     )
 
 
+async def document(request: Request) -> Response:
+    from pms_app.services.documents import open_document
+    from pms_app.services.errors import ServiceError
+
+    raw = str(request.path_params.get("document_id", ""))
+    if not raw.isdigit() or len(raw) > 12:
+        return _not_found()
+
+    def _load() -> tuple[str, str, bytes] | None:
+        with session_scope() as session:
+            try:
+                return open_document(session, _actor(session, request), int(raw))
+            except ServiceError:
+                return None
+
+    found = await asyncio.to_thread(_load)
+    if found is None:
+        return _not_found()
+    name, content_type, body = found
+    return Response(
+        body,
+        media_type=content_type,
+        headers={
+            # Always a download, never rendered in our origin (no stored XSS via "images").
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
 def api_routes() -> list[BaseRoute]:
     return [
         Route("/api/health", health),
@@ -163,6 +195,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/pay/{token}/c2b/validation", c2b_validation, methods=["POST"]),
         Route("/api/pay/{token}/c2b/confirmation", c2b_confirmation, methods=["POST"]),
         Route("/api/receipts/{payment_id}.pdf", receipt),
+        Route("/api/documents/{document_id}", document),
     ]
 
 

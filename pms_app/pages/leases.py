@@ -13,7 +13,7 @@ from pms_app.models.accounts import Role, User
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.payment import Payment
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.services import leases, ledger, properties
+from pms_app.services import documents, leases, ledger, properties
 from pms_app.services.access import get_managed_property
 from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.state.forms import int_or_none, text
@@ -267,6 +267,8 @@ class LeaseState(SessionState):
     error: str = ""
     notice: str = ""
     not_found: bool = False
+    documents: list[dict[str, str]] = []
+    uploading: bool = False
 
     @rx.event
     def load(self) -> None:
@@ -312,6 +314,15 @@ class LeaseState(SessionState):
                     "outstanding": f"{line.outstanding:,}" if line.outstanding else "",
                 }
                 for line in reversed(st.lines)
+            ]
+            self.documents = [
+                {
+                    "id": str(d.id),
+                    "name": d.name,
+                    "size": f"{d.size_kb:,} KB",
+                    "date": d.uploaded_at.strftime("%Y-%m-%d"),
+                }
+                for d in documents.list_documents(session, actor, lease.id or 0)
             ]
             self.payments = [
                 {
@@ -381,6 +392,29 @@ class LeaseState(SessionState):
         )
 
     @rx.event
+    async def upload_document(self, files: list[rx.UploadFile]) -> Any:
+        self.errors, self.error, self.notice = {}, "", ""
+        if not files:
+            self.error = "Choose a file first."
+            return None
+        upload = files[0]
+        # The browser's size limit is only a hint: stop reading past the server's limit.
+        data = await upload.read(documents.MAX_BYTES + 1)
+        name = str(upload.name or upload.filename or "document")
+        self._act(
+            lambda s, a: documents.upload(s, a, self.lease_id, name, data),
+            "Document uploaded.",
+        )
+        return rx.clear_selected_files("lease-doc")
+
+    @rx.event
+    def delete_document(self, document_id: str) -> None:
+        self._act(
+            lambda s, a: documents.delete_document(s, a, int_or_none(document_id) or 0),
+            "Document deleted.",
+        )
+
+    @rx.event
     def end(self, form: dict[str, Any]) -> None:
         self._act(
             lambda s, a: leases.end_lease(s, a, self.lease_id, text(form, "move_out", 20)),
@@ -398,6 +432,71 @@ def _table(headers: tuple[str, ...], rows: Any, cells: Any, table_id: str) -> rx
         ),
         overflow_x="auto",
         width="100%",
+    )
+
+
+def _documents_section() -> rx.Component:
+    S = LeaseState
+    return rx.vstack(
+        rx.heading("Documents", size="5"),
+        rx.cond(
+            S.documents.length() == 0,
+            rx.text(
+                "No documents yet. Upload the signed lease (PDF, JPEG or PNG, up to 10 MB).",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.vstack(
+                rx.foreach(
+                    S.documents,
+                    lambda d: rx.hstack(
+                        rx.link(
+                            d["name"],
+                            href="/api/documents/" + d["id"],
+                            is_external=True,
+                            class_name="document-link",
+                        ),
+                        rx.text(d["size"], " · ", d["date"], size="1", color_scheme="gray"),
+                        rx.button(
+                            "Delete",
+                            size="1",
+                            variant="ghost",
+                            color_scheme="red",
+                            on_click=S.delete_document(d["id"]),
+                        ),
+                        align="center",
+                    ),
+                ),
+                spacing="1",
+            ),
+        ),
+        rx.upload(
+            rx.vstack(
+                rx.text("Drop the signed lease here, or click to choose a file", size="2"),
+                rx.foreach(rx.selected_files("lease-doc"), lambda name: rx.text(name, size="1")),
+                align="center",
+            ),
+            id="lease-doc",
+            max_files=1,
+            max_size=documents.MAX_BYTES,
+            accept={
+                "application/pdf": [".pdf"],
+                "image/jpeg": [".jpg", ".jpeg"],
+                "image/png": [".png"],
+            },
+            border="1px dashed var(--gray-a7)",
+            padding="1em",
+            width="100%",
+            max_width="520px",
+        ),
+        rx.button(
+            "Upload document",
+            on_click=S.upload_document(rx.upload_files(upload_id="lease-doc")),
+            variant="outline",
+            id="upload-document",
+        ),
+        width="100%",
+        spacing="2",
     )
 
 
@@ -558,6 +657,7 @@ def lease_page() -> rx.Component:
                         wrap="wrap",
                     ),
                 ),
+                _documents_section(),
                 rx.heading("Payments", size="5"),
                 rx.cond(
                     S.payments.length() == 0,

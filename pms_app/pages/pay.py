@@ -11,7 +11,7 @@ from pms_app.components.forms import field, form_error
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.models.payment import Payment, PaymentStatus
 from pms_app.models.property import Property, Unit
-from pms_app.services import leases, ledger, payments
+from pms_app.services import documents, leases, ledger, payments
 from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.state.forms import text
 from pms_app.state.live import live_page
@@ -34,6 +34,7 @@ class PayState(SessionState):
     paybill: str = ""
     default_phone: str = ""
     simulator: bool = False
+    documents: list[dict[str, str]] = []
     lines: list[dict[str, str]] = []
     history: list[dict[str, Any]] = []
     current: dict[str, str] = {}  # the payment just started: id, status, message, receipt
@@ -93,6 +94,10 @@ class PayState(SessionState):
                 .limit(20)
             ).all()
             self.history = [_payment_view(p) for p in rows]
+            self.documents = [
+                {"id": str(d.id), "name": d.name}
+                for d in documents.list_documents(session, actor, lease.id or 0)
+            ]
             if self._current_id:
                 p = session.get(Payment, self._current_id)
                 self.current = _payment_view(p) if p else {}
@@ -265,6 +270,21 @@ def pay_page() -> rx.Component:
                             ),
                         ),
                         spacing="2",
+                    ),
+                ),
+                rx.cond(
+                    S.documents.length() > 0,
+                    rx.vstack(
+                        rx.heading("Lease documents", size="5"),
+                        rx.foreach(
+                            S.documents,
+                            lambda d: rx.link(
+                                d["name"],
+                                href="/api/documents/" + d["id"],
+                                is_external=True,
+                                class_name="document-link",
+                            ),
+                        ),
                     ),
                 ),
                 rx.heading("Statement", size="5"),

@@ -34,7 +34,7 @@ def _answer_on_phone(phone: Page, pin: str | None, amount: str) -> None:
 
 
 def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
-    new_page, server: Server
+    new_page, server: Server, tmp_path
 ) -> None:
     owner_email, tenant_email, prop_name = _seed(server)
 
@@ -128,3 +128,26 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     expect(landlord.locator("#reminder-progress")).to_have_text("1 / 1")
     _, body = server.wait_for_email(tenant_email, "rent_reminder")
     assert "21,000" in body
+
+    # The signed lease: uploaded by the landlord, downloadable by the tenant only.
+    landlord.locator(".arrears-row a").first.click()
+    expect_on(landlord, "/lease")
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"this is not an image")
+    landlord.locator("#lease-doc input[type=file]").set_input_files(str(bad))
+    landlord.click("#upload-document")
+    expect(landlord.locator("#form-error")).to_contain_text("PDF, JPEG or PNG")
+    signed = tmp_path / "signed-lease.pdf"
+    signed.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    landlord.locator("#lease-doc input[type=file]").set_input_files(str(signed))
+    landlord.click("#upload-document")
+    expect(landlord.locator("#form-notice")).to_contain_text("Document uploaded")
+    expect(landlord.locator(".document-link")).to_have_text("signed-lease.pdf")
+    open_page(tenant, "/pay")
+    link = tenant.locator(".document-link")
+    expect(link).to_have_text("signed-lease.pdf")
+    doc_href = link.get_attribute("href")
+    assert doc_href
+    got = tenant.context.request.get(doc_href)
+    assert got.status == 200 and got.body() == signed.read_bytes()
+    assert stranger.context.request.get(doc_href).status == 404
