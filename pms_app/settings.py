@@ -56,6 +56,7 @@ class Settings:
     mpesa_allowed_ips: tuple[str, ...]
     sim_mode: str  # "manual" (a person answers on /simulator/phone) or "auto" (rules by phone)
     sim_callback_delay_s: float
+    reconcile_after_s: int  # ask Daraja about STK payments still pending after this long
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,4 +141,5 @@ def get_settings() -> Settings:
         ),
         sim_mode=env("MPESA_SIM_MODE", "manual"),
         sim_callback_delay_s=float(env("MPESA_SIM_CALLBACK_DELAY", "1")),
+        reconcile_after_s=int(env("MPESA_RECONCILE_AFTER", "60")),
     )

@@ -96,7 +96,9 @@ def reconcile_payments() -> dict[str, int]:
     from pms_app.services import payments
 
     with session_scope() as session:
-        return payments.reconcile_pending(session, client_from_settings())
+        return payments.reconcile_pending(
+            session, client_from_settings(), older_than_s=get_settings().reconcile_after_s
+        )
 
 
 @celery_app.task(name="pms.run_billing")
