@@ -19,7 +19,7 @@ from tests import factories as f
 from tests.conftest import service_unavailable
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server, running_server
-from tests.integration.test_celery_worker import Worker
+from tests.workers import Worker
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/14"
 PHONE = "0712 660 005"  # simulator rule: success, but the callback is dropped
