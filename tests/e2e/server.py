@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,10 +96,35 @@ class Server:
         return match.group(1)
 
 
+def _project_copy() -> Path:
+    """A private copy of the project: a second server must not rebuild the first one's `.web`
+    (the build bakes in the backend's port)."""
+    target = Path(tempfile.mkdtemp(prefix="pms-e2e-src-")) / "pms"
+    shutil.copytree(
+        ROOT,
+        target,
+        ignore=shutil.ignore_patterns(
+            ".web",
+            "data",
+            ".venv*",
+            "__pycache__",
+            ".git",
+            ".states",
+            ".pytest_cache",
+            ".ruff_cache",
+        ),
+    )
+    return target
+
+
 @contextmanager
-def running_server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`python -m pms_app.cli run` (README's command) on a free port with a fresh data dir."""
+def running_server(
+    extra_env: dict[str, str] | None = None, isolated: bool = False
+) -> Iterator[Server]:
+    """`python -m pms_app.cli run` (README's command) on a free port with a fresh data dir.
+    `isolated=True` builds and runs from a copy of the project (for a second, concurrent server)."""
     port = free_port()
+    workdir = _project_copy() if isolated else ROOT
     data_dir = Path(tempfile.mkdtemp(prefix="pms-e2e-"))
     log = data_dir / "server.log"
     env = {
@@ -114,7 +140,7 @@ def running_server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pms_app.cli", "run", "--port", str(port)],
-            cwd=ROOT,
+            cwd=workdir,
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -126,6 +152,8 @@ def running_server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
         yield Server(base, data_dir, log)
     finally:
         _stop(proc)
+        if isolated:
+            shutil.rmtree(workdir.parent, ignore_errors=True)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

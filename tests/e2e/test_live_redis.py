@@ -37,7 +37,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, W
         "MPESA_SIM_CALLBACK_DELAY": "0.2",
         "MPESA_RECONCILE_AFTER": "0",
     }
-    with running_server(extra) as srv:
+    with running_server(extra, isolated=True) as srv:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SMTP_HOST")}
         env.update(
             extra,
