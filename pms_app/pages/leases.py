@@ -19,7 +19,7 @@ from pms_app.services.access import get_managed_property
 from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.state.forms import int_or_none, text
 from pms_app.state.live import live_page
-from pms_app.state.session import SessionState
+from pms_app.state.session import FormActions, SessionState
 
 
 def _select(name: str, options: Any, placeholder: str) -> rx.Component:
@@ -256,7 +256,7 @@ def leases_page() -> rx.Component:
 
 
 @live_page("/lease")
-class LeaseState(SessionState):
+class LeaseState(FormActions, SessionState):
     lease_id: int = 0
     info: dict[str, str] = {}
     active: bool = False
@@ -264,9 +264,6 @@ class LeaseState(SessionState):
     payments: list[dict[str, str]] = []
     balance: str = ""
     arrears: str = ""
-    errors: dict[str, str] = {}
-    error: str = ""
-    notice: str = ""
     not_found: bool = False
     documents: list[dict[str, str]] = []
     uploading: bool = False
@@ -347,20 +344,6 @@ class LeaseState(SessionState):
             self.not_found = False
         except ServiceError:
             self.not_found, self.info = True, {}
-
-    def _act(self, fn: Any, notice: str) -> None:
-        self.errors, self.error, self.notice = {}, "", ""
-        try:
-            self._with_actor(fn)
-        except ValidationError as exc:
-            self.errors = {exc.field or "form": exc.message}
-            self.error = exc.message
-            return
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.notice = notice
-        self._reload()
 
     @rx.event
     def record_payment(self, form: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from pms_app.services import invitations, memberships, properties
 from pms_app.services.access import can_own, get_managed_property, get_visible_property
 from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.state.forms import int_or_none, text
-from pms_app.state.session import SessionState
+from pms_app.state.session import FormActions, SessionState
 
 
 class NewPropertyState(SessionState):
@@ -86,7 +86,7 @@ def new_property_page() -> rx.Component:
     )
 
 
-class PropertyState(SessionState):
+class PropertyState(FormActions, SessionState):
     property_id: int = 0
     name: str = ""
     address: str = ""
@@ -96,9 +96,6 @@ class PropertyState(SessionState):
     can_manage: bool = False
     units: list[dict[str, Any]] = []
     people: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    error: str = ""
-    notice: str = ""
     not_found: bool = False
 
     @rx.event
@@ -158,20 +155,6 @@ class PropertyState(SessionState):
         except ServiceError:
             self.not_found = True
             self.units, self.people, self.name = [], [], ""
-
-    def _act(self, fn: Any, notice: str) -> None:
-        self.errors, self.error, self.notice = {}, "", ""
-        try:
-            self._with_actor(fn)
-        except ValidationError as exc:
-            self.errors = {exc.field or "form": exc.message}
-            self.error = exc.message
-            return
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.notice = notice
-        self._reload()
 
     @rx.event
     def save_details(self, form: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -69,14 +70,13 @@ def credit_payment(
 ) -> bool:
     """Mark paid and credit the lease's ledger, exactly once. The caller commits."""
     now = utcnow()
+    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()  # ledger dates are local
     # A back-dated cash/bank payment is dated at noon (Nairobi ≈ 09:00 UTC) of the day it was paid.
-    paid_at = (
-        datetime.combine(paid_on, time(9, 0), UTC) if paid_on and paid_on != now.date() else now
-    )
+    paid_at = datetime.combine(paid_on, time(9, 0), UTC) if paid_on and paid_on != today else now
     if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at):
         return False
     assert payment.lease_id is not None
-    payment.receipt_no = next_number(session, "RCP", now.year, 6)
+    payment.receipt_no = next_number(session, "RCP", today.year, 6)
     if receipt and not payment.mpesa_receipt:
         payment.mpesa_receipt = receipt
     session.add(payment)
@@ -87,7 +87,7 @@ def credit_payment(
             "lease_id": payment.lease_id,
             "kind": EntryKind.PAYMENT,
             "amount": -payment.amount,
-            "due_date": paid_on or now.date(),
+            "due_date": paid_on or today,
             "description": _payment_label(payment),
             "dedupe_key": f"pay:{payment.id}",
             "payment_id": payment.id,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -19,6 +20,7 @@ from pms_app.models.payment import Payment, PaymentStatus
 from pms_app.models.property import Property, Unit
 from pms_app.services.access import managed_property_ids, require_approved
 from pms_app.services.errors import NotFound, ValidationError
+from pms_app.settings import get_settings
 
 PAGE_SIZE = 50
 
@@ -99,12 +101,13 @@ def _paid_query(ids: list[int], filters: Filters) -> Any:
         q = q.where(
             col(Payment.lease_id).in_(select(Lease.id).where(Lease.tenant_id == filters.tenant_id))
         )
+    local = ZoneInfo(get_settings().timezone)  # the dates people pick are local days
     if filters.date_from:
-        q = q.where(col(Payment.paid_at) >= datetime.combine(filters.date_from, time.min, UTC))
+        q = q.where(col(Payment.paid_at) >= datetime.combine(filters.date_from, time.min, local))
     if filters.date_to:
         q = q.where(
             col(Payment.paid_at)
-            < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
+            < datetime.combine(filters.date_to + timedelta(days=1), time.min, local)
         )
     return q
 

@@ -12,7 +12,7 @@ from pms_app.db import session_scope
 from pms_app.models.accounts import Role, User
 from pms_app.services import accounts
 from pms_app.services.access import MANAGING_ROLES, is_approved
-from pms_app.services.errors import ServiceError
+from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.services.memberships import pending_count
 from pms_app.settings import get_settings
 
@@ -124,3 +124,30 @@ class SessionState(rx.State):
 
 def error_text(exc: ServiceError) -> str:
     return exc.message
+
+
+class FormActions(rx.State, mixin=True):
+    """Mixin for page states whose forms call services: inline field errors, a form-level
+    error, a success notice, then the page's `_reload()`."""
+
+    errors: dict[str, str] = {}
+    error: str = ""
+    notice: str = ""
+
+    def _reload(self) -> None:
+        """Re-read the page's data (pages override)."""
+
+    def _act(self, fn: Callable[[Session, User | None], object], notice: str) -> bool:
+        self.errors, self.error, self.notice = {}, "", ""
+        try:
+            self._with_actor(fn)  # type: ignore[attr-defined]
+        except ValidationError as exc:
+            self.errors = {exc.field or "form": exc.message}
+            self.error = exc.message
+            return False
+        except ServiceError as exc:
+            self.error = exc.message
+            return False
+        self.notice = notice
+        self._reload()
+        return True
