@@ -19,6 +19,7 @@ async def embedded_scheduler() -> None:
         return
     from pms_app.worker import (
         automatic_reminders,
+        booking_housekeeping,
         reconcile_payments,
         run_billing,
         sweep_unsent_emails,
@@ -26,7 +27,7 @@ async def embedded_scheduler() -> None:
 
     tick = 0
     while True:
-        for task in (sweep_unsent_emails, reconcile_payments) + (
+        for task in (sweep_unsent_emails, reconcile_payments, booking_housekeeping) + (
             (run_billing, automatic_reminders) if tick % 60 == 0 else ()
         ):
             try:

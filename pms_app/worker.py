@@ -41,6 +41,7 @@ celery_app.conf.update(
         "reconcile-mpesa": {"task": "pms.reconcile_payments", "schedule": 60.0},
         "billing": {"task": "pms.run_billing", "schedule": 3600.0},
         "rent-reminders": {"task": "pms.automatic_reminders", "schedule": 3600.0},
+        "booking-housekeeping": {"task": "pms.booking_housekeeping", "schedule": 60.0},
     },
 )
 
@@ -117,6 +118,19 @@ def automatic_reminders() -> int:
 
     with session_scope() as session:
         return reminders.automatic_reminders(session, today_local())
+
+
+@celery_app.task(name="pms.booking_housekeeping")
+def booking_housekeeping() -> dict[str, int]:
+    """Expire unpaid holds and lapsed waiting-list offers; send booking reminders."""
+    from pms_app.services import bookings
+
+    with session_scope() as session:
+        return {
+            "holds_expired": bookings.expire_holds(session),
+            "offers_expired": bookings.expire_offers(session),
+            "reminders": bookings.send_reminders(session),
+        }
 
 
 # --- enqueueing ---------------------------------------------------------------------------------

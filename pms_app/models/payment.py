@@ -29,6 +29,8 @@ class Payment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     lease_id: int | None = Field(default=None, foreign_key="leases.id", index=True)
+    # A booking fee instead of rent (then lease_id is None and nothing goes to the ledger).
+    booking_id: int | None = Field(default=None, index=True)
     property_id: int | None = Field(default=None, foreign_key="properties.id", index=True)
     method: str = Field(max_length=16)
     status: str = Field(max_length=12, index=True)

@@ -43,6 +43,8 @@ def _notify(session: Session, payment: Payment) -> None:
         lease = session.get(Lease, payment.lease_id)
         if lease:
             audience.add(lease.tenant_id)
+    if payment.initiated_by_id:
+        audience.add(payment.initiated_by_id)
     notify_after_commit(session, audience, "payments")
 
 
@@ -109,6 +111,91 @@ def credit_payment(
         )
     _notify(session, payment)
     return True
+
+
+def _credit_booking_payment(
+    session: Session, payment: Payment, receipt: str | None, from_: tuple[str, ...]
+) -> bool:
+    """A booking fee: confirm the held booking; if the hold is gone, keep the money for review."""
+    from pms_app.models.booking import Booking, BookingStatus
+    from pms_app.services.bookings import mark_paid
+
+    booking = session.get(Booking, payment.booking_id)
+    if booking is None or booking.status != BookingStatus.AWAITING_PAYMENT:
+        moved = _set_status(
+            session,
+            payment,
+            from_,
+            status=PaymentStatus.REVIEW,
+            mpesa_receipt=receipt or payment.mpesa_receipt,
+            result_desc="Paid after the booking stopped waiting for payment: refund or rebook.",
+        )
+        if moved:
+            _notify(session, payment)
+        return moved
+    now = utcnow()
+    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=now):
+        return False
+    payment.receipt_no = next_number(session, "RCP", now.year, 6)
+    if receipt and not payment.mpesa_receipt:
+        payment.mpesa_receipt = receipt
+    session.add(payment)
+    mark_paid(session, booking, now)
+    _notify(session, payment)
+    return True
+
+
+def start_booking_payment(
+    session: Session, actor: User | None, booking_id: int, phone: str
+) -> Payment:
+    """The booker pays a held booking's fee and deposit by STK push (same flow as rent)."""
+    from pms_app.models.booking import BookingStatus
+    from pms_app.services.bookings import get_own_or_managed_booking
+
+    user = require_approved(session, actor)
+    booking, facility, _ = get_own_or_managed_booking(session, user, booking_id)
+    if booking.user_id != user.id:
+        raise NotFound("booking")
+    if booking.status != BookingStatus.AWAITING_PAYMENT:
+        raise ServiceError("This booking is not waiting for payment.")
+    msisdn = clean_phone(phone)
+    recent = session.exec(
+        select(Payment.id).where(
+            Payment.booking_id == booking.id,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.created_at > utcnow() - timedelta(seconds=60),
+        )
+    ).first()
+    if recent is not None:
+        raise ServiceError(
+            "A payment prompt was just sent to your phone. Answer it, or wait a minute."
+        )
+    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)
+    payment = Payment(
+        booking_id=booking.id,
+        property_id=facility.property_id,
+        method=PaymentMethod.STK,
+        status=PaymentStatus.PENDING,
+        amount=booking.fee + booking.deposit,
+        phone=msisdn,
+        account_ref=booking.number.replace("-", "")[:12],
+        initiated_by_id=user.id,
+    )
+    session.add(payment)
+    session.flush()
+    booking.payment_id = payment.id
+    session.add(booking)
+    payment_id = payment.id or 0
+
+    def _enqueue() -> None:
+        from pms_app.worker import enqueue, send_stk_push
+
+        enqueue(send_stk_push, payment_id)
+
+    on_commit(session, _enqueue)
+    _notify(session, payment)
+    session.commit()
+    return payment
 
 
 def _payment_label(p: Payment) -> str:
@@ -476,6 +563,8 @@ def get_visible_payment(session: Session, actor: User | None, payment_id: int) -
         raise NotFound("payment")
     lease = session.get(Lease, payment.lease_id) if payment.lease_id else None
     if lease and lease.tenant_id == user.id:
+        return payment
+    if payment.booking_id is not None and payment.initiated_by_id == user.id:
         return payment
     if payment.property_id is not None and payment.property_id in managed_property_ids(
         session, user
