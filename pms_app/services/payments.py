@@ -234,6 +234,16 @@ def start_stk_payment(
             f"M-Pesa payments must be between KES {STK_MIN} and KES {STK_MAX:,}.", "amount"
         )
     msisdn = clean_phone(phone)
+    just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."
+    # Each push rings a phone. The rate-limit row is written first: it makes the tenant's
+    # concurrent requests (two tabs, a double click) wait for each other, so the check below
+    # sees a prompt started a moment ago instead of both pushing.
+    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent first request created the row
+        session.rollback()
+        raise ServiceError(just_sent) from None
     recent = session.exec(
         select(Payment.id).where(
             Payment.lease_id == lease.id,
@@ -243,10 +253,7 @@ def start_stk_payment(
         )
     ).first()
     if recent is not None:
-        raise ServiceError(
-            "A payment prompt was just sent to your phone. Answer it, or wait a minute."
-        )
-    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)  # each push rings a phone
+        raise ServiceError(just_sent)
     payment = Payment(
         lease_id=lease.id,
         property_id=lease.property_id,

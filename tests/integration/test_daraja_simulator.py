@@ -6,21 +6,17 @@ and C2B URLs. The simulator's tables live in the per-test database (SQLite and P
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
-from granian.constants import Interfaces
-from granian.server.embed import Server
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -43,26 +39,9 @@ from pms_app.models.simulator import SimC2BTransaction, SimStkRequest
 from pms_app.settings import SANDBOX_PASSKEY, get_settings
 from pms_app.simulator import delivery, service
 from pms_app.simulator.routes import simulator_routes
+from tests.http_server import free_port, start_server, until
 
-T = TypeVar("T")
 KEY, SECRET, SHORTCODE = "simulator-key", "simulator-secret", "174379"
-
-
-def _until(check: Callable[[], T], what: str, timeout: float = 5.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -111,38 +90,9 @@ class Sim:
             return service.answer(s, checkout_id, action, pin)
 
 
-def _start_server(app: Starlette, port: int) -> Callable[[], None]:
-    server = Server(
-        app, address="127.0.0.1", port=port, interface=Interfaces.ASGINL, log_enabled=False
-    )
-    loop = asyncio.new_event_loop()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.serve())
-
-    thread = threading.Thread(target=run, name="sim-http", daemon=True)
-    thread.start()
-
-    def up() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            return False
-
-    _until(up, "the test server", 10)
-
-    def stop() -> None:
-        loop.call_soon_threadsafe(server.signal_handler_interrupt)
-        thread.join(5)
-
-    return stop
-
-
 @pytest.fixture
 def sim(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
-    port = _free_port()
+    port = free_port()
     monkeypatch.delenv("DARAJA_CONSUMER_KEY", raising=False)
     monkeypatch.setenv("BASE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("MPESA_SIM_MODE", "manual")
@@ -167,7 +117,7 @@ def sim(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
     routes = simulator_routes()
     assert routes, "the simulator must be on without DARAJA_CONSUMER_KEY"
     app = Starlette(routes=[*routes, Route("/hooks/{name}/{token}", receiver, methods=["POST"])])
-    stop = _start_server(app, port)
+    stop = start_server(app, port, "sim-http")
     yield state
     assert delivery.wait_idle(15), "a delivery thread is still running"
     stop()
@@ -503,9 +453,9 @@ def test_delivery_never_blocks_and_failures_are_not_retried(
     started = time.monotonic()
     checkout = _push(client, sim, "0712000040")
     assert time.monotonic() - started < 0.4 and not sim.got("stk")
-    _until(lambda: sim.got("stk"), "the delayed callback")
+    until(lambda: sim.got("stk"), "the delayed callback")
 
-    dead = f"http://127.0.0.1:{_free_port()}/hooks/stk/x"  # nobody listens
+    dead = f"http://127.0.0.1:{free_port()}/hooks/stk/x"  # nobody listens
     lost = client.stk_push("0712000041", 10, "A1", "Rent", dead).checkout_request_id
     assert delivery.wait_idle(5)
     row = sim.row(lost)
@@ -520,7 +470,7 @@ def test_c2b_register_and_simulate(sim: Sim) -> None:
     client = sim.client()
     client.register_c2b_urls(sim.url("confirm"), sim.url("validate"), shortcode="600984")
     client.simulate_c2b(10, "254708374149", "A1-0042", shortcode="600984")
-    _until(lambda: sim.got("confirm"), "the confirmation")
+    until(lambda: sim.got("confirm"), "the confirmation")
     [validation], [confirmation] = sim.got("validate"), sim.got("confirm")
     assert validation.body == confirmation.body
     body = confirmation.body
@@ -644,7 +594,7 @@ def test_phone_page_state_answers_prompts_and_pays_bills(sim: Sim) -> None:
     assert st.c2b_error == "" and "KES 2000" in st.c2b_notice
     st.pay_bill({"paybill": SHORTCODE, "account": "A1", "amount": "0"})
     assert st.c2b_error == "Invalid Amount"
-    _until(lambda: sim.got("confirm"), "the confirmation")
+    until(lambda: sim.got("confirm"), "the confirmation")
     assert sim.got("confirm")[0].body["MSISDN"] == "25471****050"
     assert delivery.wait_idle(5)
     st.watch({"phone": "0712000050"})
