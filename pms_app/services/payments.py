@@ -70,7 +70,10 @@ def credit_payment(
     receipt: str | None = None,
     from_: tuple[str, ...] = (PaymentStatus.PENDING,),
 ) -> bool:
-    """Mark paid and credit the lease's ledger, exactly once. The caller commits."""
+    """Mark paid and credit the lease's ledger (or confirm the booking), exactly once.
+    The caller commits."""
+    if payment.booking_id is not None:
+        return _credit_booking_payment(session, payment, receipt, from_)
     now = utcnow()
     today = now.astimezone(ZoneInfo(get_settings().timezone)).date()  # ledger dates are local
     # A back-dated cash/bank payment is dated at noon (Nairobi ≈ 09:00 UTC) of the day it was paid.
@@ -363,6 +366,7 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
         problems.append(f"amount {cb.amount} ≠ {payment.amount}")
     if cb.phone and cb.phone != payment.phone:
         problems.append(f"phone {cb.phone} ≠ {payment.phone}")
+    clash = None
     if cb.receipt:
         clash = session.exec(
             select(Payment.id).where(Payment.mpesa_receipt == cb.receipt, Payment.id != payment.id)
@@ -370,6 +374,9 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
         if clash is not None:
             problems.append(f"receipt {cb.receipt} already used by payment {clash}")
     if problems:
+        # Keep the receipt (unless another payment has it): the reviewer checks it against the
+        # M-Pesa statement, and the same receipt arriving for another payment is caught.
+        receipt = {"mpesa_receipt": cb.receipt} if cb.receipt and clash is None else {}
         moved = _set_status(
             session,
             payment,
@@ -377,10 +384,15 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
             status=PaymentStatus.REVIEW,
             result_code="0",
             result_desc=("Check before crediting: " + "; ".join(problems))[:300],
+            **receipt,
         )
         if moved:
             _notify(session, payment)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # the receipt arrived for another payment at the same moment
+            session.rollback()
+            return "ignored"
         return "review" if moved else "ignored"
     # Success also repairs a payment the reconciler had given up on (money did move).
     moved = credit_payment(

@@ -41,12 +41,13 @@ from tests.http_server import free_port, start_server, until
 
 RENT = 10_000
 OK_PHONE = "0712347777"  # auto mode: no rule for 7777 → paid, one callback
-CANCEL, INSUFFICIENT, WRONG_PIN, TIMEOUT, DROPPED = (
+CANCEL, INSUFFICIENT, WRONG_PIN, TIMEOUT, DROPPED, DUPLICATED = (
     "0712340001",
     "0712340002",
     "0712340003",
     "0712340004",
     "0712340005",
+    "0712340006",
 )
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
@@ -111,12 +112,18 @@ class PayServer:
     def url(self, kind: str, token: str | None = None) -> str:
         return f"{self.base}/api/pay/{token or self.token}/{kind}"
 
-    def post(self, kind: str, body: bytes | dict[str, Any], token: str | None = None) -> Any:
+    def post(
+        self,
+        kind: str,
+        body: bytes | dict[str, Any],
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         return requests.post(
             self.url(kind, token),
             data=data,
-            headers={"Content-Type": "application/json;charset=UTF-8"},
+            headers={"Content-Type": "application/json;charset=UTF-8", **(headers or {})},
             timeout=10,
         )
 
@@ -148,6 +155,9 @@ class PayServer:
         assert worker.send_stk_push.run(payment.id) == "sent"
         pushed = self.payment(payment.id)
         assert pushed.status == PaymentStatus.PENDING and pushed.checkout_request_id
+        # A callback arriving before the push's answer is stored finds no payment ("unknown",
+        # left to the reconciler): the simulator's delay must cover that window.
+        assert not self.calls("stk", pushed.checkout_request_id), "callback overtook the push"
         return pushed
 
     def settled(self, payment: Payment, callbacks: int = 1) -> Payment:
@@ -158,6 +168,8 @@ class PayServer:
             "the STK callback",
         )
         assert delivery.wait_idle(5)
+        calls = self.calls("stk", payment.checkout_request_id)
+        assert [(c.status, json.loads(c.answer)) for c in calls] == [(200, ACCEPTED)] * callbacks
         return self.payment(payment.id)
 
 
@@ -172,7 +184,8 @@ def pay(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[PayServer]:
     monkeypatch.setenv("CALLBACK_BASE_URL", base)
     monkeypatch.setenv("MPESA_CALLBACK_TOKEN", token)
     monkeypatch.setenv("MPESA_SIM_MODE", "auto")
-    monkeypatch.setenv("MPESA_SIM_CALLBACK_DELAY", "0.02")
+    # Real callbacks come 17-30 s after the push; a short delay still after its answer is stored.
+    monkeypatch.setenv("MPESA_SIM_CALLBACK_DELAY", "0.25")
     get_settings.cache_clear()
     db.use_engine(engine)
 
@@ -303,6 +316,15 @@ def test_stk_payment_is_credited_once_whatever_the_callbacks_do(
     assert pay.payment(paid.id).status == PaymentStatus.PAID
     assert pay.payment(paid.id).result_code == "0"
     assert _balance(session, lease.id) == RENT - 2_500
+    f.assert_ledger_exact(session, lease.id)
+
+    # The simulator's duplicate rule (0006): Daraja's sender posts the same callback twice.
+    twice = pay.settled(pay.pay(session, tenant, 1_500, DUPLICATED), callbacks=2)
+    calls = pay.calls("stk", twice.checkout_request_id)
+    assert [c.status for c in calls] == [200, 200] and calls[0].body == calls[1].body
+    assert twice.status == PaymentStatus.PAID
+    assert _credits(session, lease.id) == [(paid.id, -2_500), (twice.id, -1_500)]
+    assert len(_all_receipt_emails(session)) == 2
     f.assert_ledger_exact(session, lease.id)
 
 
@@ -446,6 +468,33 @@ def test_bad_requests_write_nothing_and_a_lost_callback_is_reconciled(
     assert pay.payment(lost.id).mpesa_receipt == sim.receipt
     assert _credits(session, lease.id) == [(lost.id, -4_000)]
     assert _balance(session, lease.id) == RENT - 4_000
+    f.assert_ledger_exact(session, lease.id)
+
+
+def test_source_ip_allow_list(
+    pay: PayServer, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With MPESA_ALLOWED_IPS set, only Safaricom's addresses may post; X-Forwarded-For is
+    believed only as far as TRUSTED_PROXY_HOPS of our own proxies reach."""
+    lease, tenant = _tenant_lease(session)
+    payment = pay.settled(pay.pay(session, tenant, 600, DROPPED), callbacks=0)
+    genuine = service.callback_payload(pay.sim_row(payment.checkout_request_id or ""))
+    monkeypatch.setenv("MPESA_ALLOWED_IPS", "196.201.212.0/24,196.201.213.0/24")
+    monkeypatch.delenv("TRUSTED_PROXY_HOPS", raising=False)
+    get_settings.cache_clear()
+
+    def post(forwarded: str | None) -> int:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        return pay.post("stk", genuine, headers=headers).status_code
+
+    assert post(None) == 404  # 127.0.0.1 is not Safaricom
+    assert post("196.201.212.10") == 404  # no proxy of ours: the header is the sender's word
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    assert post("196.201.212.10, 10.9.8.7") == 404  # our proxy saw 10.9.8.7
+    assert post("not-an-ip") == 404
+    assert pay.payment(payment.id).status == PaymentStatus.PENDING
+    assert post("10.9.8.7, 196.201.213.77") == 200  # our proxy saw a Safaricom address
+    assert pay.payment(payment.id).status == PaymentStatus.PAID
     f.assert_ledger_exact(session, lease.id)
 
 

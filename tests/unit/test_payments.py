@@ -24,6 +24,7 @@ from pms_app.integrations.daraja import (
     parse_stk_callback,
 )
 from pms_app.models.accounts import EmailMessage, User
+from pms_app.models.lease import Lease
 from pms_app.models.ledger import EntryKind, LedgerEntry
 from pms_app.models.payment import Payment, PaymentStatus
 from pms_app.models.property import Property
@@ -43,8 +44,8 @@ def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
     return f.capture_tasks(monkeypatch)
 
 
-def _tenant(session: Session, lease: object) -> User:
-    user = session.get(User, lease.tenant_id)  # type: ignore[attr-defined]
+def _tenant(session: Session, lease: Lease) -> User:
+    user = session.get(User, lease.tenant_id)
     assert user is not None
     return user
 
@@ -385,6 +386,26 @@ def test_callback_rules(session: Session) -> None:
     f.assert_ledger_exact(session, lease.id)
 
 
+def test_a_flagged_payment_keeps_its_mpesa_receipt(session: Session) -> None:
+    """One M-Pesa receipt credits one payment: a payment held for review keeps the receipt
+    from its callback, so the same receipt on another payment is caught too."""
+    lease = f.lease(session, rent=10_000, due_day=1)
+    a = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
+    b = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
+    odd = f.callback_for(a, 0, amount=1, receipt="SKDUP00001")
+    assert payments.process_stk_callback(session, parse_stk_callback(odd)) == "review"
+    assert _fresh(session, a).mpesa_receipt == "SKDUP00001"
+    same_receipt = f.callback_for(b, 0, receipt="SKDUP00001")
+    assert payments.process_stk_callback(session, parse_stk_callback(same_receipt)) == "review"
+    assert f"already used by payment {a.id}" in _fresh(session, b).result_desc
+    assert _fresh(session, b).mpesa_receipt is None
+    owner = f.owner_of(session, lease)
+    accepted = payments.resolve_review(session, owner, a.id or 0, accept=True)
+    assert accepted.mpesa_receipt == "SKDUP00001" and accepted.status == PaymentStatus.PAID
+    assert ledger.balance(session, lease.id) == 8_000
+    f.assert_ledger_exact(session, lease.id)
+
+
 def test_reconciler(session: Session) -> None:
     lease = f.lease(session, rent=10_000, due_day=1)
     paid = f.stk_payment(session, lease, amount=1_000, age_s=120)
@@ -451,8 +472,17 @@ def test_receipt_pdf(session: Session) -> None:
 # --- dashboard and CSV ------------------------------------------------------------------------
 
 
+@dataclass
+class Books:
+    a: Lease
+    b: Lease
+    c: Lease
+    owner: User
+    tenant_a: User
+
+
 @pytest.fixture
-def books(session: Session) -> dict[str, object]:
+def books(session: Session) -> Books:
     """Sunrise: lease A (10,000 from January, 20,000 paid → 10,000 in arrears) and lease B
     (8,000 from February, fully paid); Zebra (another landlord): lease C, unpaid."""
     a = f.lease(session, rent=10_000, due_day=1, start="2026-01-01")
@@ -471,13 +501,13 @@ def books(session: Session) -> dict[str, object]:
     leases.record_manual_payment(
         session, f.owner_of(session, c), c.id, 1_000, "cash", "2026-01-02", "-2+3"
     )
-    return {"a": a, "b": b, "c": c, "owner": owner, "tenant_a": tenant_a}
+    return Books(a, b, c, owner, tenant_a)
 
 
-def test_dashboard_totals_months_and_arrears(session: Session, books: dict[str, object]) -> None:
-    owner, a = books["owner"], books["a"]
+def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> None:
+    owner, a = books.owner, books.a
     today = D("2026-03-15")
-    dash = reports.dashboard(session, owner, Filters(), today)  # type: ignore[arg-type]
+    dash = reports.dashboard(session, owner, Filters(), today)
     assert (dash.total_count, dash.total_collected) == (3, 36_000)
     assert [(r.amount, r.method, r.reference) for r in dash.rows] == [
         (5_000, "bank", "=1+2"),
@@ -490,31 +520,31 @@ def test_dashboard_totals_months_and_arrears(session: Session, books: dict[str, 
         ("2026-03", 18_000, 21_000),
     ]
     assert dash.total_billed == 46_000
-    assert [(x.lease_id, x.arrears) for x in dash.arrears] == [(a.id, 10_000)]  # type: ignore[attr-defined]
+    assert [(x.lease_id, x.arrears) for x in dash.arrears] == [(a.id, 10_000)]
     assert dash.total_arrears == 10_000
     # The same arrears the tenant's statement shows.
-    assert ledger.statement(session, a.id, today).arrears == 10_000  # type: ignore[attr-defined]
+    assert ledger.statement(session, a.id, today).arrears == 10_000
 
-    march = reports.dashboard(session, owner, Filters(date_from=D("2026-03-01")), today)  # type: ignore[arg-type]
+    march = reports.dashboard(session, owner, Filters(date_from=D("2026-03-01")), today)
     assert (march.total_count, march.total_collected) == (2, 21_000)
     assert [m.month for m in march.months] == ["2026-03"]
-    mine = reports.dashboard(session, owner, Filters(tenant_id=a.tenant_id), today)  # type: ignore[arg-type, attr-defined]
+    mine = reports.dashboard(session, owner, Filters(tenant_id=a.tenant_id), today)
     assert (mine.total_count, mine.total_collected, mine.total_arrears) == (2, 20_000, 10_000)
     assert mine.total_billed == 30_000
 
     with pytest.raises(NotFound):
-        reports.dashboard(session, owner, Filters(property_id=books["c"].property_id), today)  # type: ignore[arg-type, attr-defined]
+        reports.dashboard(session, owner, Filters(property_id=books.c.property_id), today)
     with pytest.raises(ValidationError):
         reports.dashboard(
             session,
-            owner,  # type: ignore[arg-type]
+            owner,
             Filters(date_from=D("2026-03-02"), date_to=D("2026-03-01")),
             today,
         )
 
 
-def test_payments_csv_cannot_inject_formulas(session: Session, books: dict[str, object]) -> None:
-    text = reports.payments_csv(session, books["owner"], Filters())  # type: ignore[arg-type]
+def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> None:
+    text = reports.payments_csv(session, books.owner, Filters())
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
         "paid_at_utc",
@@ -554,38 +584,38 @@ def _reminders(session: Session) -> list[tuple[str, str]]:
         return [(m.to_email, m.subject) for m in rows]
 
 
-def test_reminder_targets_are_scoped(session: Session, books: dict[str, object]) -> None:
-    owner, a, b, c = books["owner"], books["a"], books["b"], books["c"]
+def test_reminder_targets_are_scoped(session: Session, books: Books) -> None:
+    owner, a, b, c = books.owner, books.a, books.b, books.c
     today = D("2026-03-15")
-    ids = [a.id, b.id]  # type: ignore[attr-defined]
-    assert reminders.reminder_targets(session, owner, ids, False, today) == ids  # type: ignore[arg-type]
-    assert reminders.reminder_targets(session, owner, None, True, today) == [a.id]  # type: ignore[arg-type, attr-defined]
+    ids = [a.id, b.id]
+    assert reminders.reminder_targets(session, owner, ids, False, today) == ids
+    assert reminders.reminder_targets(session, owner, None, True, today) == [a.id]
     with pytest.raises(NotFound):
-        reminders.reminder_targets(session, owner, [a.id, c.id], False, today)  # type: ignore[arg-type, attr-defined]
+        reminders.reminder_targets(session, owner, [a.id, c.id], False, today)
     with pytest.raises(ValidationError):
-        reminders.reminder_targets(session, owner, [], False, today)  # type: ignore[arg-type]
+        reminders.reminder_targets(session, owner, [], False, today)
     with pytest.raises(ValidationError):
-        reminders.reminder_targets(session, owner, ["1"], False, today)  # type: ignore[arg-type, list-item]
-    leases.end_lease(session, owner, b.id, "2026-03-10")  # type: ignore[arg-type, attr-defined]
+        reminders.reminder_targets(session, owner, ["1"], False, today)
+    leases.end_lease(session, owner, b.id, "2026-03-10")
     with pytest.raises(NotFound):
-        reminders.reminder_targets(session, owner, [b.id], False, today)  # type: ignore[arg-type, attr-defined]
+        reminders.reminder_targets(session, owner, [b.id], False, today)
 
 
 def test_a_reminder_is_sent_once_per_lease_and_day(
-    session: Session, books: dict[str, object], tasks: f.TaskLog
+    session: Session, books: Books, tasks: f.TaskLog
 ) -> None:
-    a = books["a"]
+    a = books.a
     day = D("2026-03-15")
-    assert reminders.queue_reminder(session, a.id, day) is True  # type: ignore[attr-defined]
-    assert reminders.queue_reminder(session, a.id, day) is False  # type: ignore[attr-defined]
-    assert reminders.queue_reminder(session, a.id, day + timedelta(days=1)) is True  # type: ignore[attr-defined]
+    assert reminders.queue_reminder(session, a.id, day) is True
+    assert reminders.queue_reminder(session, a.id, day) is False
+    assert reminders.queue_reminder(session, a.id, day + timedelta(days=1)) is True
     assert reminders.queue_reminder(session, 987_654, day) is False
     sent = _reminders(session)
-    assert len(sent) == 2 and {to for to, _ in sent} == {books["tenant_a"].email}  # type: ignore[attr-defined]
+    assert len(sent) == 2 and {to for to, _ in sent} == {books.tenant_a.email}
     with Session(session.get_bind()) as s:
         msg = s.exec(select(EmailMessage).where(EmailMessage.kind == "rent_reminder")).first()
     assert msg is not None and "KES 10,000 overdue" in msg.body
-    assert f"account {a.account_ref}" in msg.body  # type: ignore[attr-defined]
+    assert f"account {a.account_ref}" in msg.body
     assert tasks.named("send_email").count((msg.id,)) == 1
 
 
