@@ -9,6 +9,7 @@ from pms_app.pages import (
     admin,
     approvals,
     auth,
+    bookings,
     dashboard,
     invitation,
     leases,
@@ -119,5 +120,23 @@ app.add_page(
     route="/lease",
     title="Lease · pms",
     on_load=[*_member, leases.LeaseState.load],
+)
+app.add_page(
+    bookings.facilities_page,
+    route="/facilities",
+    title="Facilities · pms",
+    on_load=[*_member, bookings.FacilitiesState.load],
+)
+app.add_page(
+    bookings.facility_page,
+    route="/facility",
+    title="Facility · pms",
+    on_load=[*_member, bookings.FacilityState.load],
+)
+app.add_page(
+    bookings.my_bookings_page,
+    route="/bookings",
+    title="My bookings · pms",
+    on_load=[*_member, bookings.MyBookingsState.load],
 )
 register_phone_page(app)  # /simulator/phone, only when the built-in M-Pesa simulator is in use

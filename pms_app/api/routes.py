@@ -188,6 +188,35 @@ async def document(request: Request) -> Response:
     )
 
 
+async def booking_ics(request: Request) -> Response:
+    from pms_app.services.bookings import booking_ics as build_ics
+    from pms_app.services.errors import ServiceError
+
+    raw = str(request.path_params.get("booking_id", ""))
+    if not raw.isdigit() or len(raw) > 12:
+        return _not_found()
+
+    def _build() -> tuple[str, str] | None:
+        with session_scope() as session:
+            try:
+                return build_ics(session, _actor(session, request), int(raw))
+            except ServiceError:
+                return None
+
+    built = await asyncio.to_thread(_build)
+    if built is None:
+        return _not_found()
+    name, body = built
+    return Response(
+        body,
+        media_type="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 def api_routes() -> list[BaseRoute]:
     return [
         Route("/api/health", health),
@@ -196,6 +225,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/pay/{token}/c2b/confirmation", c2b_confirmation, methods=["POST"]),
         Route("/api/receipts/{payment_id}.pdf", receipt),
         Route("/api/documents/{document_id}", document),
+        Route("/api/bookings/{booking_id}.ics", booking_ics),
     ]
 
 

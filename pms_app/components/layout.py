@@ -10,20 +10,28 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "landlord": [
         ("Dashboard", "/dashboard"),
         ("Payments", "/payments"),
+        ("Facilities", "/facilities"),
         ("Add property", "/properties/new"),
         ("Approvals", "/approvals"),
     ],
     "manager": [
         ("Dashboard", "/dashboard"),
         ("Payments", "/payments"),
+        ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),
     ],
-    "staff": [("Dashboard", "/dashboard")],
-    "tenant": [("My home", "/dashboard"), ("Rent", "/pay")],
+    "staff": [("Dashboard", "/dashboard"), ("Facilities", "/facilities")],
+    "tenant": [
+        ("My home", "/dashboard"),
+        ("Rent", "/pay"),
+        ("Facilities", "/facilities"),
+        ("My bookings", "/bookings"),
+    ],
     "admin": [
         ("Admin", "/admin"),
         ("Dashboard", "/dashboard"),
         ("Payments", "/payments"),
+        ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),
     ],
 }
