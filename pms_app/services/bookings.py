@@ -333,6 +333,25 @@ def _overlapping(
     ).first()
 
 
+def _offered_to_other(
+    session: Session, facility_id: int, start: datetime, end: datetime, user_id: int, now: datetime
+) -> bool:
+    """A freed time offered to someone on the waiting list is theirs until the offer lapses."""
+    return (
+        session.exec(
+            select(WaitlistEntry.id).where(
+                WaitlistEntry.facility_id == facility_id,
+                WaitlistEntry.status == WaitStatus.OFFERED,
+                WaitlistEntry.user_id != user_id,
+                col(WaitlistEntry.offer_expires_at) > now,
+                WaitlistEntry.start_at < end,
+                WaitlistEntry.end_at > start,
+            )
+        ).first()
+        is not None
+    )
+
+
 def _active_count(session: Session, user_id: int, facility_id: int, now: datetime) -> int:
     return session.exec(
         select(func.count(Booking.id)).where(
@@ -348,6 +367,9 @@ def _active_count(session: Session, user_id: int, facility_id: int, now: datetim
 
 
 SLOT_TAKEN = "That time is already booked. You can join the waiting list."
+SLOT_OFFERED = (
+    "That time was offered to someone on the waiting list. You can join the waiting list."
+)
 
 
 def book(
@@ -373,6 +395,9 @@ def book(
     if _overlapping(session, facility.id or 0, start, end) is not None:
         session.rollback()
         raise ServiceError(SLOT_TAKEN)
+    if _offered_to_other(session, facility.id or 0, start, end, user.id or 0, now):
+        session.rollback()
+        raise ServiceError(SLOT_OFFERED)
     if (
         _active_count(session, user.id or 0, facility.id or 0, now)
         >= facility.max_active_per_resident
@@ -429,12 +454,14 @@ def _booking_email(
 ) -> None:
     base = get_settings().base_url
     when = _when(session, facility, booking)
+    # Every message below is formatted eagerly: only awaiting-payment bookings have a hold time.
+    until = f"{booking.hold_expires_at:%H:%M}" if booking.hold_expires_at else ""
     lines = {
         "booked": {
             BookingStatus.CONFIRMED: f"Your booking {booking.number} of {facility.name} on {when} is confirmed.",
             BookingStatus.AWAITING_PAYMENT: (
                 f"{facility.name} is held for you on {when} ({booking.number}). Pay KES "
-                f"{booking.fee + booking.deposit:,} before {booking.hold_expires_at:%H:%M} UTC or the "
+                f"{booking.fee + booking.deposit:,} before {until} UTC or the "
                 "slot is released."
             ),
             BookingStatus.REQUESTED: f"Your request {booking.number} for {facility.name} on {when} is waiting for approval.",
@@ -630,9 +657,11 @@ def join_waitlist(
     n_guests = clean_int(guests, "guests", "the number of guests", 1, 100_000)
     _check_rules(session, facility, user, start, end, n_guests, now)
     taken = _overlapping(session, facility.id or 0, start, end)
-    if taken is None:
+    if taken is None and not _offered_to_other(
+        session, facility.id or 0, start, end, user.id or 0, now
+    ):
         raise ServiceError("That time is free: book it instead of waiting.")
-    if taken.user_id == user.id:
+    if taken is not None and taken.user_id == user.id:
         raise ServiceError("You have already booked that time.")
     duplicate = session.exec(
         select(WaitlistEntry.id).where(
@@ -899,6 +928,16 @@ def _slots(
             FacilityBlackout.end_at > range_start,
         )
     ).all()
+    offers = session.exec(
+        select(WaitlistEntry.start_at, WaitlistEntry.end_at).where(
+            WaitlistEntry.facility_id == facility.id,
+            WaitlistEntry.status == WaitStatus.OFFERED,
+            WaitlistEntry.user_id != user.id,
+            col(WaitlistEntry.offer_expires_at) > now,
+            WaitlistEntry.start_at < range_end,
+            WaitlistEntry.end_at > range_start,
+        )
+    ).all()
     step = facility.slot_minutes or 60
     out: dict[date, list[Slot]] = {}
     d = first
@@ -920,6 +959,8 @@ def _slots(
                         if b_s < end and b_e > cursor:
                             state = "mine" if owner == user.id else "taken"
                             break
+                    if state == "free" and any(o_s < end and o_e > cursor for o_s, o_e in offers):
+                        state = "taken"  # held for someone on the waiting list
                 slots.append(Slot(cursor, end, state))
                 cursor = end
         out[d] = slots
@@ -951,7 +992,11 @@ def my_bookings(
 
 
 def facility_bookings(
-    session: Session, actor: User | None, facility_id: int, day: date | None = None
+    session: Session,
+    actor: User | None,
+    facility_id: int,
+    day: date | None = None,
+    limit: int | None = 500,
 ) -> list[BookingRow]:
     facility = get_managed_facility(session, actor, facility_id)
     q = select(Booking).where(Booking.facility_id == facility.id)
@@ -961,10 +1006,10 @@ def facility_bookings(
             Booking.start_at < to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz),
             Booking.end_at > to_utc(datetime.combine(day, time(0)), tz),
         )
-    return _rows(session, q, limit=500)
+    return _rows(session, q, limit=limit)
 
 
-def _rows(session: Session, query: object, limit: int) -> list[BookingRow]:
+def _rows(session: Session, query: object, limit: int | None) -> list[BookingRow]:
     rows = session.exec(
         query.order_by(col(Booking.start_at).desc()).limit(limit)  # type: ignore[attr-defined]
     ).all()
@@ -1019,7 +1064,7 @@ def bookings_csv(session: Session, actor: User | None, facility_id: int) -> str:
     writer.writerow(
         ["number", "facility", "resident", "start", "end", "guests", "status", "due_kes"]
     )
-    for r in facility_bookings(session, actor, facility_id):
+    for r in facility_bookings(session, actor, facility_id, limit=None):  # the export is complete
         writer.writerow(
             [
                 r.number,

@@ -1,0 +1,631 @@
+"""The authorisation matrix, continued: facilities, bookings and the waiting list, for every
+actor of `f.World` (see test_authz_matrix.py for the rules), on the facilities and bookings of
+`f.BookWorld`.
+
+Each allowed cell checks its effect (or, for scoped lists, the exact scope); each denied cell
+raises the expected error, changes nothing even once committed, and its message names no
+person, property, facility, booking number or email. One test per actor runs its reads and
+denials (denials change nothing, which each check proves); another runs its allowed writes, each
+on a freshly restored world.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlmodel import Session, SQLModel, col, select
+
+from pms_app.models.accounts import EmailMessage, User
+from pms_app.models.booking import (
+    Booking,
+    BookingStatus,
+    Facility,
+    FacilityBlackout,
+    WaitlistEntry,
+    WaitStatus,
+)
+from pms_app.models.payment import Payment, PaymentStatus
+from pms_app.models.property import Property
+from pms_app.services import bookings, payments
+from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from tests import factories as f
+
+NOW = f.BOOK_NOW
+DAY = f.BookWorld.DAY
+TUESDAY = date.fromisoformat(DAY)
+MONDAY = date(2026, 3, 2)
+
+ACTORS = {
+    "anon": "anonymous",
+    "pend": "pending",  # tenant of Sunrise, not approved yet
+    "tnt": "tenant",  # approved tenant of Sunrise: holds booking, request, held; on a waiting list
+    "otnt": "other_tenant",  # approved tenant of Zebra Towers, holds other_booking
+    "staf": "staff",  # staff of Sunrise, holds staff_booking
+    "mgr": "manager",  # manager of Sunrise
+    "own": "owner",  # landlord owning Sunrise
+    "olan": "other_landlord",  # landlord owning Zebra Towers
+    "admn": "admin",
+    "deac": "deactivated",  # was a manager of Sunrise, account switched off
+}
+
+# Y = allowed (lists: scoped, see the checks), - = denied (NotAuthenticated / NotFound),
+# s = refused with a plain ServiceError the UI shows. Objects are Sunrise's unless a list.
+GRID = """
+action            anon pend tnt  otnt staf mgr  own  olan admn deac
+list_facilities   -    -    Y    Y    Y    Y    Y    Y    Y    -
+read_facility     -    -    Y    -    Y    Y    Y    -    Y    -
+day_slots         -    -    Y    -    Y    Y    Y    -    Y    -
+week_slots        -    -    Y    -    Y    Y    Y    -    Y    -
+my_bookings       -    -    Y    Y    Y    Y    Y    Y    Y    -
+booking_ics       -    -    Y    -    -    Y    Y    -    Y    -
+quote_cancel      -    -    Y    -    -    Y    Y    -    Y    -
+facility_bookings -    -    -    -    -    Y    Y    -    Y    -
+bookings_csv      -    -    -    -    -    Y    Y    -    Y    -
+create_facility   -    -    -    -    -    Y    Y    -    Y    -
+update_facility   -    -    -    -    -    Y    Y    -    Y    -
+add_blackout      -    -    -    -    -    Y    Y    -    Y    -
+decide_request    -    -    -    -    -    Y    Y    -    Y    -
+mark_paid         -    -    -    -    -    Y    Y    -    Y    -
+book              -    -    Y    -    Y    Y    Y    -    Y    -
+join_waitlist     -    -    s    -    Y    Y    Y    -    Y    -
+cancel_booking    -    -    Y    -    -    Y    Y    -    Y    -
+pay_booking       -    -    Y    -    -    -    -    -    -    -
+leave_waitlist    -    -    Y    -    -    -    -    -    -    -
+accept_offer      -    -    s    -    -    -    -    -    -    -
+"""
+
+WRITES = {
+    "create_facility",
+    "update_facility",
+    "add_blackout",
+    "decide_request",
+    "mark_paid",
+    "book",
+    "join_waitlist",
+    "cancel_booking",
+    "pay_booking",
+    "leave_waitlist",
+    "accept_offer",
+}
+
+
+def _parse_grid() -> dict[str, dict[str, str]]:
+    lines = [line.split() for line in GRID.strip().splitlines()]
+    header, rows = lines[0][1:], lines[1:]
+    assert [ACTORS[h] for h in header] == list(ACTORS.values())
+    return {row[0]: dict(zip([ACTORS[h] for h in header], row[1:], strict=True)) for row in rows}
+
+
+CELLS = _parse_grid()
+
+SUNRISE_FACILITIES = {"Community Hall", "Pool", "Gym"}
+FACILITIES_SEEN = {
+    "tenant": SUNRISE_FACILITIES,
+    "other_tenant": {"Zebra Hall"},
+    "staff": SUNRISE_FACILITIES,
+    "manager": SUNRISE_FACILITIES,
+    "owner": SUNRISE_FACILITIES,
+    "other_landlord": {"Zebra Hall"},
+    "admin": SUNRISE_FACILITIES | {"Zebra Hall"},
+}
+
+
+@pytest.fixture(autouse=True)
+def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
+    return f.capture_tasks(monkeypatch)
+
+
+def committed(session: Session) -> Session:
+    return Session(session.get_bind())
+
+
+@dataclass(frozen=True)
+class Action:
+    run: Callable[[Session, f.BookWorld, User | None], object]
+    check: Callable[[Session, f.BookWorld, str, object], None]
+
+
+def _me(bw: f.BookWorld, actor: str) -> User:
+    user = bw.w.actor(actor)
+    assert user is not None
+    return user
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _check_list_facilities(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    assert {x.name for x in result} == FACILITIES_SEEN[actor]  # type: ignore[attr-defined]
+
+
+def _check_read_facility(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    assert result.id == bw.hall.id  # type: ignore[attr-defined]
+
+
+def _hall_states(actor: str, slots: list[bookings.Slot]) -> None:
+    """10:00 is the tenant's, 12:00 the staff member's; nobody learns whose beyond "mine"."""
+    by_start = {s.start: s.state for s in slots}
+    expected = (
+        "mine" if actor == "tenant" else "taken",
+        "mine" if actor == "staff" else "taken",
+        "free",
+    )
+    assert (
+        by_start[f.at(DAY, "10:00")],
+        by_start[f.at(DAY, "12:00")],
+        by_start[f.at(DAY, "14:00")],
+    ) == expected
+    assert len(slots) == 16
+
+
+def _check_day_slots(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    _hall_states(actor, result)  # type: ignore[arg-type]
+
+
+def _check_week_slots(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    assert len(result) == 7  # type: ignore[arg-type]
+    _hall_states(actor, result[TUESDAY])  # type: ignore[index]
+
+
+def _check_my_bookings(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    mine = {
+        "tenant": {bw.booking.number, bw.request.number, bw.held.number},
+        "other_tenant": {bw.other_booking.number},
+        "staff": {bw.staff_booking.number},
+    }.get(actor, set())
+    assert {r.number for r in result} == mine  # type: ignore[attr-defined]
+
+
+def _check_ics(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    name, body = result  # type: ignore[misc]
+    assert name == f"{bw.booking.number}.ics" and f"UID:{bw.booking.number}@pms" in body
+
+
+def _check_quote(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    assert result == 0
+
+
+def _check_facility_bookings(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    assert {r.number for r in result} == {bw.booking.number, bw.staff_booking.number}  # type: ignore[attr-defined]
+
+
+def _check_csv(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    rows = list(csv.reader(io.StringIO(result)))  # type: ignore[arg-type]
+    assert rows[0][0] == "number"
+    assert {r[0] for r in rows[1:]} == {bw.booking.number, bw.staff_booking.number}
+
+
+def _check_create_facility(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.exec(select(Facility).where(Facility.name == "Sauna")).one()
+        assert row.property_id == bw.w.prop.id
+
+
+def _check_update_facility(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Facility, bw.hall.id)
+        assert row is not None and (row.name, row.capacity) == ("Great Hall", 10)
+
+
+def _check_blackout(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.exec(select(FacilityBlackout)).one()
+        assert (row.facility_id, row.reason) == (bw.hall.id, "Painting")
+
+
+def _check_decide(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Booking, bw.request.id)
+        assert row is not None and row.status == BookingStatus.AWAITING_PAYMENT
+    held = _mails(s, bw.w.tenant, "booking_booked")
+    assert any("Pay KES 2,000 before" in m.body for m in held)
+
+
+def _check_mark_paid(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Booking, bw.held.id)
+        assert row is not None and (row.status, row.hold_expires_at) == ("confirmed", None)
+    assert _mails(s, bw.w.tenant, "booking_confirmed")
+
+
+def _check_book(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Booking, result.id)  # type: ignore[attr-defined]
+        assert row is not None
+        assert (row.user_id, row.facility_id, row.start_at, row.status) == (
+            _me(bw, actor).id,
+            bw.hall.id,
+            f.at(DAY, "14:00"),
+            "confirmed",
+        )
+
+
+def _check_join(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(WaitlistEntry, result.id)  # type: ignore[attr-defined]
+        assert row is not None
+        assert (row.user_id, row.start_at, row.status) == (
+            _me(bw, actor).id,
+            f.at(DAY, "10:00"),
+            WaitStatus.WAITING,
+        )
+
+
+def _check_cancel(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Booking, bw.booking.id)
+        assert row is not None
+        reason = "" if actor == "tenant" else "Maintenance"
+        assert (row.status, row.cancelled_by_id, row.cancel_reason, row.cancel_fee) == (
+            "cancelled",
+            _me(bw, actor).id,
+            reason,
+            0,
+        )
+    assert _mails(s, bw.w.tenant, "booking_cancelled")
+
+
+def _check_pay(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(Payment, result.id)  # type: ignore[attr-defined]
+        assert row is not None
+        assert (row.booking_id, row.lease_id, row.amount, row.status) == (
+            bw.held.id,
+            None,
+            700,
+            PaymentStatus.PENDING,
+        )
+
+
+def _check_leave(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    with committed(s) as c:
+        row = c.get(WaitlistEntry, bw.waiting.id)
+        assert row is not None and row.status == WaitStatus.CANCELLED
+
+
+def _mails(s: Session, to: User, kind: str) -> list[EmailMessage]:
+    with committed(s) as c:
+        return list(
+            c.exec(
+                select(EmailMessage).where(
+                    EmailMessage.to_email == to.email, EmailMessage.kind == kind
+                )
+            ).all()
+        )
+
+
+def _no_check(s: Session, bw: f.BookWorld, actor: str, result: object) -> None:
+    raise AssertionError("never allowed")
+
+
+def _hall(bw: f.BookWorld) -> int:
+    return bw.hall.id or 0
+
+
+ACTIONS: dict[str, Action] = {
+    "list_facilities": Action(
+        lambda s, bw, a: bookings.list_facilities(s, a), _check_list_facilities
+    ),
+    "read_facility": Action(
+        lambda s, bw, a: bookings.get_visible_facility(s, a, _hall(bw)), _check_read_facility
+    ),
+    "day_slots": Action(
+        lambda s, bw, a: bookings.day_slots(s, a, _hall(bw), TUESDAY, now=NOW), _check_day_slots
+    ),
+    "week_slots": Action(
+        lambda s, bw, a: bookings.week_slots(s, a, _hall(bw), MONDAY, now=NOW),
+        _check_week_slots,
+    ),
+    "my_bookings": Action(lambda s, bw, a: bookings.my_bookings(s, a, now=NOW), _check_my_bookings),
+    "booking_ics": Action(
+        lambda s, bw, a: bookings.booking_ics(s, a, bw.booking.id or 0), _check_ics
+    ),
+    "quote_cancel": Action(
+        lambda s, bw, a: bookings.quote_cancellation(s, a, bw.booking.id or 0, now=NOW),
+        _check_quote,
+    ),
+    "facility_bookings": Action(
+        lambda s, bw, a: bookings.facility_bookings(s, a, _hall(bw)), _check_facility_bookings
+    ),
+    "bookings_csv": Action(lambda s, bw, a: bookings.bookings_csv(s, a, _hall(bw)), _check_csv),
+    "create_facility": Action(
+        lambda s, bw, a: bookings.create_facility(
+            s, a, bw.w.prop.id or 0, f.facility_form(name="Sauna")
+        ),
+        _check_create_facility,
+    ),
+    "update_facility": Action(
+        lambda s, bw, a: bookings.update_facility(
+            s, a, _hall(bw), f.facility_form(name="Great Hall")
+        ),
+        _check_update_facility,
+    ),
+    "add_blackout": Action(
+        lambda s, bw, a: bookings.add_blackout(
+            s, a, _hall(bw), f.at(DAY, "15:00"), f.at(DAY, "17:00"), "Painting"
+        ),
+        _check_blackout,
+    ),
+    "decide_request": Action(
+        lambda s, bw, a: bookings.decide_request(s, a, bw.request.id or 0, True, now=NOW),
+        _check_decide,
+    ),
+    "mark_paid": Action(
+        lambda s, bw, a: bookings.manager_mark_paid(s, a, bw.held.id or 0), _check_mark_paid
+    ),
+    "book": Action(
+        lambda s, bw, a: bookings.book(
+            s, a, _hall(bw), f.at(DAY, "14:00"), f.at(DAY, "15:00"), 2, now=NOW
+        ),
+        _check_book,
+    ),
+    "join_waitlist": Action(
+        lambda s, bw, a: bookings.join_waitlist(
+            s, a, _hall(bw), f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW
+        ),
+        _check_join,
+    ),
+    "cancel_booking": Action(
+        lambda s, bw, a: (
+            bookings.cancel(s, a, bw.booking.id or 0, "Maintenance", now=NOW)
+            if a is not bw.w.tenant
+            else bookings.cancel(s, a, bw.booking.id or 0, now=NOW)
+        ),
+        _check_cancel,
+    ),
+    "pay_booking": Action(
+        lambda s, bw, a: payments.start_booking_payment(s, a, bw.held.id or 0, "0712345678"),
+        _check_pay,
+    ),
+    "leave_waitlist": Action(
+        lambda s, bw, a: bookings.leave_waitlist(s, a, bw.waiting.id or 0, now=NOW), _check_leave
+    ),
+    "accept_offer": Action(
+        lambda s, bw, a: bookings.accept_offer(s, a, bw.waiting.id or 0, now=NOW), _no_check
+    ),
+}
+
+
+def test_the_grid_covers_every_action_and_actor() -> None:
+    assert set(CELLS) == set(ACTIONS) and set(ACTIONS) >= WRITES
+    for row in CELLS.values():
+        assert set(row) == set(ACTORS.values()) and set(row.values()) <= {"Y", "-", "s"}
+    for actor in ("anonymous", "pending", "deactivated"):  # nothing at all for these
+        assert {row[actor] for row in CELLS.values()} == {"-"}
+
+
+def _secrets(session: Session) -> list[str]:
+    """What a denial message must never contain."""
+    with committed(session) as c:
+        users = c.exec(select(User)).all()
+        props = c.exec(select(Property)).all()
+        facilities = c.exec(select(Facility)).all()
+        numbers = c.exec(select(Booking.number)).all()
+    return [
+        x
+        for x in (
+            [u.email for u in users]
+            + [u.full_name for u in users]
+            + [p.name for p in props]
+            + [p.address for p in props]
+            + [x.name for x in facilities]
+            + list(numbers)
+        )
+        if x
+    ]
+
+
+def assert_denied_quietly(
+    session: Session, run: Callable[[], object], expected: type[ServiceError], what: str
+) -> ServiceError:
+    before = f.db_snapshot(session)
+    secrets = _secrets(session)
+    with pytest.raises(ServiceError) as err:
+        run()
+    assert type(err.value) is expected, (what, err.value.message)
+    session.commit()  # whatever the service left in the session would be written now
+    assert f.db_snapshot(session) == before, f"{what}: a denied call changed the database"
+    message = err.value.message
+    assert "@" not in message, (what, message)
+    for secret in secrets:
+        assert secret.lower() not in message.lower(), (what, secret, message)
+    return err.value
+
+
+def _expected_denial(actor: str, cell: str) -> type[ServiceError]:
+    if cell == "s":
+        return ServiceError
+    return NotAuthenticated if actor in ("anonymous", "deactivated") else NotFound
+
+
+@pytest.mark.parametrize("actor", list(ACTORS.values()))
+def test_reads_and_denials(session: Session, actor: str) -> None:
+    """Every read this actor may do (exactly scoped, writing nothing), and every call it may
+    not (denied quietly). Allowed writes are in test_allowed_writes."""
+    bw = f.book_world(session)
+    user = bw.w.actor(actor)
+    for action, row in CELLS.items():
+        cell, act = row[actor], ACTIONS[action]
+        if cell == "Y" and action in WRITES:
+            continue
+        if cell == "Y":
+            before = f.db_snapshot(session)
+            result = act.run(session, bw, user)
+            act.check(session, bw, actor, result)
+            session.commit()
+            assert f.db_snapshot(session) == before, f"{action}: a read wrote something"
+        else:
+            assert_denied_quietly(
+                session,
+                lambda act=act: act.run(session, bw, user),  # type: ignore[misc]
+                _expected_denial(actor, cell),
+                f"{action} by {actor}",
+            )
+
+
+def _restored(session: Session) -> f.BookWorld:
+    """An empty database again, then the BookWorld copied in (same ids)."""
+    session.rollback()
+    conn = session.connection()
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        conn.execute(table.delete())
+    session.commit()
+    session.expunge_all()
+    return f.book_world(session)
+
+
+WRITERS = sorted(
+    {
+        actor
+        for action, row in CELLS.items()
+        if action in WRITES
+        for actor, c in row.items()
+        if c == "Y"
+    }
+)
+
+
+@pytest.mark.parametrize("actor", WRITERS)
+def test_allowed_writes(session: Session, actor: str, tasks: f.TaskLog) -> None:
+    """Each write this actor may do, on its own freshly restored world, has its effect."""
+    f.book_world(session)
+    allowed = [a for a, row in CELLS.items() if a in WRITES and row[actor] == "Y"]
+    assert allowed
+    for action in allowed:
+        bw = _restored(session)
+        tasks.calls.clear()
+        result = ACTIONS[action].run(session, bw, bw.w.actor(actor))
+        ACTIONS[action].check(session, bw, actor, result)
+        pushes = tasks.named("send_stk_push")
+        assert pushes == ([(result.id,)] if action == "pay_booking" else []), action  # type: ignore[attr-defined]
+
+
+def test_a_resident_cancels_only_his_own_bookings(session: Session) -> None:
+    bw = f.book_world(session)
+    for booking in (bw.staff_booking, bw.other_booking):
+        assert_denied_quietly(
+            session,
+            lambda b=booking: bookings.cancel(session, bw.w.tenant, b.id or 0, now=NOW),
+            NotFound,
+            "cancel someone else's booking",
+        )
+    bookings.cancel(session, bw.w.staff, bw.staff_booking.id or 0, now=NOW)  # his own: fine
+    with committed(session) as c:
+        assert c.get(Booking, bw.staff_booking.id).status == "cancelled"  # type: ignore[union-attr]
+
+
+def test_staff_who_book_are_residents_not_managers(session: Session) -> None:
+    """Staff may book like residents, but a staff booking gives no manager's rights."""
+    bw = f.book_world(session)
+    for call in (
+        lambda: bookings.cancel(session, bw.w.staff, bw.booking.id or 0, "x", now=NOW),
+        lambda: bookings.manager_mark_paid(session, bw.w.staff, bw.held.id or 0),
+        lambda: bookings.decide_request(session, bw.w.staff, bw.request.id or 0, True, now=NOW),
+        lambda: bookings.bookings_csv(session, bw.w.staff, bw.hall.id or 0),
+    ):
+        assert_denied_quietly(session, call, NotFound, "staff acting as a manager")
+
+
+PROBES: list[tuple[str, Callable[[Session, User, tuple[int, int, int], f.BookWorld], object]]] = [
+    ("read_facility", lambda s, a, ids, bw: bookings.get_visible_facility(s, a, ids[0])),
+    ("day_slots", lambda s, a, ids, bw: bookings.day_slots(s, a, ids[0], TUESDAY, now=NOW)),
+    ("week_slots", lambda s, a, ids, bw: bookings.week_slots(s, a, ids[0], TUESDAY, now=NOW)),
+    (
+        "book",
+        lambda s, a, ids, bw: bookings.book(
+            s, a, ids[0], f.at(DAY, "14:00"), f.at(DAY, "15:00"), now=NOW
+        ),
+    ),
+    (
+        "join_waitlist",
+        lambda s, a, ids, bw: bookings.join_waitlist(
+            s, a, ids[0], f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW
+        ),
+    ),
+    (
+        "update_facility",
+        lambda s, a, ids, bw: bookings.update_facility(s, a, ids[0], f.facility_form()),
+    ),
+    (
+        "add_blackout",
+        lambda s, a, ids, bw: bookings.add_blackout(
+            s, a, ids[0], f.at(DAY, "15:00"), f.at(DAY, "16:00"), ""
+        ),
+    ),
+    ("facility_bookings", lambda s, a, ids, bw: bookings.facility_bookings(s, a, ids[0])),
+    ("bookings_csv", lambda s, a, ids, bw: bookings.bookings_csv(s, a, ids[0])),
+    ("cancel", lambda s, a, ids, bw: bookings.cancel(s, a, ids[1], "x", now=NOW)),
+    ("quote", lambda s, a, ids, bw: bookings.quote_cancellation(s, a, ids[1], now=NOW)),
+    ("ics", lambda s, a, ids, bw: bookings.booking_ics(s, a, ids[1])),
+    ("decide", lambda s, a, ids, bw: bookings.decide_request(s, a, ids[1], True, now=NOW)),
+    ("mark_paid", lambda s, a, ids, bw: bookings.manager_mark_paid(s, a, ids[1])),
+    ("pay", lambda s, a, ids, bw: payments.start_booking_payment(s, a, ids[1], "0712345678")),
+    ("leave_waitlist", lambda s, a, ids, bw: bookings.leave_waitlist(s, a, ids[2], now=NOW)),
+    ("accept_offer", lambda s, a, ids, bw: bookings.accept_offer(s, a, ids[2], now=NOW)),
+]
+
+
+@pytest.mark.parametrize("prober", ["other_tenant", "other_landlord"])
+def test_someone_elses_objects_look_exactly_like_missing_ones(
+    session: Session, prober: str
+) -> None:
+    """Zebra's people probing Sunrise's facility, booking and waiting-list ids learn nothing
+    they wouldn't from made-up ids, and change nothing."""
+    bw = f.book_world(session)
+    actor = _me(bw, prober)
+    made_up = (987_654, 987_655, 987_656)
+    for name, call in PROBES:
+        for real in (
+            (bw.hall.id or 0, bw.booking.id or 0, bw.waiting.id or 0),
+            (bw.pool.id or 0, bw.request.id or 0, bw.waiting.id or 0),
+            (bw.gym.id or 0, bw.held.id or 0, bw.waiting.id or 0),
+        ):
+            theirs = assert_denied_quietly(
+                session, lambda c=call, r=real: c(session, actor, r, bw), NotFound, name
+            )
+            missing = assert_denied_quietly(
+                session, lambda c=call: c(session, actor, made_up, bw), NotFound, name
+            )
+            assert (theirs.message, theirs.field) == (missing.message, missing.field), name
+
+
+@pytest.mark.parametrize("bad_id", [None, "1", 1.0, -1, 0])
+def test_ids_of_the_wrong_type_or_range_are_not_found(session: Session, bad_id: object) -> None:
+    bw = f.book_world(session)
+    for name, call in PROBES:
+        assert_denied_quietly(
+            session,
+            lambda c=call: c(session, bw.w.owner, (bad_id, bad_id, bad_id), bw),  # type: ignore[arg-type]
+            NotFound,
+            f"{name}({bad_id!r})",
+        )
+
+
+def test_lists_never_show_the_other_side(session: Session) -> None:
+    bw = f.book_world(session)
+    zebra = {bw.zebra_hall.id}
+    for actor in ("tenant", "staff", "manager", "owner"):
+        user = _me(bw, actor)
+        seen = {x.id for x in bookings.list_facilities(session, user)}
+        assert seen and not seen & zebra
+        numbers = {r.number for r in bookings.my_bookings(session, user)}
+        assert bw.other_booking.number not in numbers
+    with committed(session) as c:
+        others = c.exec(select(Booking.id).where(col(Booking.facility_id).in_(zebra))).all()
+    assert others == [bw.other_booking.id]
+
+
+def test_a_denied_cancel_by_a_manager_without_reason_changes_nothing(session: Session) -> None:
+    bw = f.book_world(session)
+    err = assert_denied_quietly(
+        session,
+        lambda: bookings.cancel(session, bw.w.manager, bw.booking.id or 0, "", now=NOW),
+        ValidationError,
+        "manager cancel without a reason",
+    )
+    assert err.field == "reason"
