@@ -162,6 +162,15 @@ def start_booking_payment(
     if booking.status != BookingStatus.AWAITING_PAYMENT:
         raise ServiceError("This booking is not waiting for payment.")
     msisdn = clean_phone(phone)
+    just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."
+    # As for rent: the rate-limit row first, so one booker's concurrent requests queue up and
+    # the check below sees the prompt a moment-earlier request started.
+    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ServiceError(just_sent) from None
     recent = session.exec(
         select(Payment.id).where(
             Payment.booking_id == booking.id,
@@ -170,10 +179,7 @@ def start_booking_payment(
         )
     ).first()
     if recent is not None:
-        raise ServiceError(
-            "A payment prompt was just sent to your phone. Answer it, or wait a minute."
-        )
-    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)
+        raise ServiceError(just_sent)
     payment = Payment(
         booking_id=booking.id,
         property_id=facility.property_id,
