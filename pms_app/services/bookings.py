@@ -690,6 +690,13 @@ def _offer_next(
     session: Session, facility: Facility, start: datetime, end: datetime, now: datetime
 ) -> WaitlistEntry | None:
     """Offer a freed time to the first person waiting for a time inside it (that is now free)."""
+    # Take the facility's lock (within the caller's transaction) so two workers freeing
+    # overlapping holds at once see each other's result instead of both finding the time busy.
+    session.exec(  # type: ignore[call-overload]
+        update(Facility)
+        .where(Facility.id == facility.id)  # type: ignore[arg-type]
+        .values(lock_version=Facility.lock_version + 1)
+    )
     for entry in session.exec(
         select(WaitlistEntry)
         .where(

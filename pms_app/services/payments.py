@@ -179,6 +179,7 @@ def start_booking_payment(
         )
     ).first()
     if recent is not None:
+        session.rollback()  # the refusal leaves nothing behind (the row only serialised us)
         raise ServiceError(just_sent)
     payment = Payment(
         booking_id=booking.id,
