@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -126,60 +127,34 @@ def _actor(session: Any, request: Request) -> Any:
     return user_for_token(session, request.cookies.get(SESSION_COOKIE, ""))
 
 
-async def receipt(request: Request) -> Response:
-    from pms_app.services.errors import ServiceError
-    from pms_app.services.receipts import receipt_pdf
+# (file name, media type, body) built for the acting user, or ServiceError when not allowed.
+Builder = Callable[[Any, Any, int], tuple[str, str, bytes | str]]
 
-    raw = str(request.path_params.get("payment_id", ""))
+
+async def _download(request: Request, param: str, build: Builder) -> Response:
+    """An authorised download: the session cookie's user, checked by the service; anything
+    missing or not theirs is the same 404; always an attachment, never rendered in our origin."""
+    from pms_app.services.errors import ServiceError
+
+    raw = str(request.path_params.get(param, ""))
     if not raw.isdigit() or len(raw) > 12:
         return _not_found()
 
-    def _build() -> tuple[str, bytes] | None:
+    def _build() -> tuple[str, str, bytes | str] | None:
         with session_scope() as session:
             try:
-                return receipt_pdf(session, _actor(session, request), int(raw))
+                return build(session, _actor(session, request), int(raw))
             except ServiceError:
                 return None
 
     built = await asyncio.to_thread(_build)
     if built is None:
         return _not_found()
-    name, body = built
+    name, media_type, body = built
     return Response(
         body,
-        media_type="application/pdf",
+        media_type=media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-async def document(request: Request) -> Response:
-    from pms_app.services.documents import open_document
-    from pms_app.services.errors import ServiceError
-
-    raw = str(request.path_params.get("document_id", ""))
-    if not raw.isdigit() or len(raw) > 12:
-        return _not_found()
-
-    def _load() -> tuple[str, str, bytes] | None:
-        with session_scope() as session:
-            try:
-                return open_document(session, _actor(session, request), int(raw))
-            except ServiceError:
-                return None
-
-    found = await asyncio.to_thread(_load)
-    if found is None:
-        return _not_found()
-    name, content_type, body = found
-    return Response(
-        body,
-        media_type=content_type,
-        headers={
-            # Always a download, never rendered in our origin (no stored XSS via "images").
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
@@ -188,33 +163,36 @@ async def document(request: Request) -> Response:
     )
 
 
+def _receipt(session: Any, actor: Any, payment_id: int) -> tuple[str, str, bytes]:
+    from pms_app.services.receipts import receipt_pdf
+
+    name, body = receipt_pdf(session, actor, payment_id)
+    return name, "application/pdf", body
+
+
+def _document(session: Any, actor: Any, document_id: int) -> tuple[str, str, bytes]:
+    from pms_app.services.documents import open_document
+
+    return open_document(session, actor, document_id)
+
+
+def _booking_ics(session: Any, actor: Any, booking_id: int) -> tuple[str, str, str]:
+    from pms_app.services.bookings import booking_ics
+
+    name, body = booking_ics(session, actor, booking_id)
+    return name, "text/calendar", body
+
+
+async def receipt(request: Request) -> Response:
+    return await _download(request, "payment_id", _receipt)
+
+
+async def document(request: Request) -> Response:
+    return await _download(request, "document_id", _document)
+
+
 async def booking_ics(request: Request) -> Response:
-    from pms_app.services.bookings import booking_ics as build_ics
-    from pms_app.services.errors import ServiceError
-
-    raw = str(request.path_params.get("booking_id", ""))
-    if not raw.isdigit() or len(raw) > 12:
-        return _not_found()
-
-    def _build() -> tuple[str, str] | None:
-        with session_scope() as session:
-            try:
-                return build_ics(session, _actor(session, request), int(raw))
-            except ServiceError:
-                return None
-
-    built = await asyncio.to_thread(_build)
-    if built is None:
-        return _not_found()
-    name, body = built
-    return Response(
-        body,
-        media_type="text/calendar",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await _download(request, "booking_id", _booking_ics)
 
 
 def api_routes() -> list[BaseRoute]:
