@@ -61,10 +61,33 @@ def _form_from(form: dict[str, Any]) -> FacilityForm:
     )
 
 
+DEFAULTS: dict[str, str] = {
+    "name": "",
+    "description": "",
+    "capacity": "50",
+    **{f"open_{d}": "06:00" for d in range(7)},
+    **{f"close_{d}": "22:00" for d in range(7)},
+    "slot_minutes": "60",
+    "min_minutes": "60",
+    "max_minutes": "240",
+    "advance_days": "30",
+    "max_active_per_resident": "2",
+    "fee": "0",
+    "deposit": "0",
+    "requires_approval": "",
+    "free_cancel_hours": "24",
+    "cancel_fee_kind": "percent",
+    "cancel_fee_value": "50",
+    "hold_minutes": "30",
+    "offer_minutes": "60",
+}
+
+
 @live_page("/facilities")
 class FacilitiesState(FormActions, SessionState):
     rows: list[dict[str, Any]] = []
     property_options: list[dict[str, str]] = []
+    defaults: dict[str, str] = DEFAULTS
 
     @rx.event
     def load(self) -> None:
@@ -107,22 +130,43 @@ class FacilitiesState(FormActions, SessionState):
         return None
 
 
-def _hours_fields() -> rx.Component:
-    return rx.vstack(
+def facility_values(facility: Facility) -> dict[str, str]:
+    """A facility as form values (the edit form's defaults)."""
+    values = {k: str(getattr(facility, k, "") or "") for k in DEFAULTS if hasattr(facility, k)}
+    for d in range(7):
+        span = facility.hours.get(str(d)) or ["", ""]
+        values[f"open_{d}"], values[f"close_{d}"] = span[0], span[1]
+    values["slot_minutes"] = str(facility.slot_minutes or "")
+    values["requires_approval"] = "on" if facility.requires_approval else ""
+    for key in ("fee", "deposit", "free_cancel_hours", "cancel_fee_value"):
+        values[key] = str(getattr(facility, key))
+    return values
+
+
+def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
+    """The facility form's fields; `v` is a dict var of default values."""
+
+    def num(label: str, name: str, required: bool = True) -> rx.Component:
+        return field(label, name, errors, "number", default_value=v[name], required=required)
+
+    return [
+        field("Name", "name", errors, placeholder="Community hall", default_value=v["name"]),
+        field("Description", "description", errors, required=False, default_value=v["description"]),
+        num("Capacity (guests per booking)", "capacity"),
         rx.text("Opening hours (leave a day empty to close it)", size="2", weight="medium"),
         *[
             rx.hstack(
                 rx.text(WEEKDAYS[d], width="100px", size="2"),
                 rx.input(
                     name=f"open_{d}",
-                    default_value="06:00",
+                    default_value=v[f"open_{d}"],
                     width="90px",
                     aria_label=f"{WEEKDAYS[d]} opens",
                 ),
                 rx.text("–"),
                 rx.input(
                     name=f"close_{d}",
-                    default_value="22:00",
+                    default_value=v[f"close_{d}"],
                     width="90px",
                     aria_label=f"{WEEKDAYS[d]} closes",
                 ),
@@ -130,8 +174,33 @@ def _hours_fields() -> rx.Component:
             )
             for d in range(7)
         ],
-        spacing="1",
-    )
+        rx.cond(
+            errors.contains("hours_0"), rx.text(errors["hours_0"], color_scheme="red", size="2")
+        ),
+        num("Slot length in minutes (empty = free start/end)", "slot_minutes", required=False),
+        num("Shortest booking (minutes)", "min_minutes"),
+        num("Longest booking (minutes)", "max_minutes"),
+        num("Bookable up to N days ahead", "advance_days"),
+        num("Upcoming bookings per resident", "max_active_per_resident"),
+        num("Fee (KES)", "fee", required=False),
+        num("Refundable deposit (KES)", "deposit", required=False),
+        rx.checkbox(
+            "Bookings need a manager's approval",
+            name="requires_approval",
+            default_checked=v["requires_approval"] == "on",
+        ),
+        num("Free cancellation until N hours before", "free_cancel_hours"),
+        rx.el.select(
+            rx.el.option("Late cancellation: percent of the fee", value="percent"),
+            rx.el.option("Late cancellation: fixed amount (KES)", value="fixed"),
+            name="cancel_fee_kind",
+            default_value=v["cancel_fee_kind"],
+            style={"padding": "6px"},
+        ),
+        num("Late cancellation fee (percent or KES)", "cancel_fee_value"),
+        num("Unpaid bookings are released after (minutes)", "hold_minutes"),
+        num("Waiting-list offers last (minutes)", "offer_minutes"),
+    ]
 
 
 def facilities_page() -> rx.Component:
@@ -177,103 +246,7 @@ def facilities_page() -> rx.Component:
                             name="property",
                             style={"padding": "6px"},
                         ),
-                        field("Name", "name", S.errors, placeholder="Community hall"),
-                        field("Description", "description", S.errors, required=False),
-                        field(
-                            "Capacity (guests per booking)",
-                            "capacity",
-                            S.errors,
-                            "number",
-                            default_value="50",
-                        ),
-                        _hours_fields(),
-                        field(
-                            "Slot length in minutes (empty = free start/end)",
-                            "slot_minutes",
-                            S.errors,
-                            "number",
-                            default_value="60",
-                            required=False,
-                        ),
-                        field(
-                            "Shortest booking (minutes)",
-                            "min_minutes",
-                            S.errors,
-                            "number",
-                            default_value="60",
-                        ),
-                        field(
-                            "Longest booking (minutes)",
-                            "max_minutes",
-                            S.errors,
-                            "number",
-                            default_value="240",
-                        ),
-                        field(
-                            "Bookable up to N days ahead",
-                            "advance_days",
-                            S.errors,
-                            "number",
-                            default_value="30",
-                        ),
-                        field(
-                            "Upcoming bookings per resident",
-                            "max_active_per_resident",
-                            S.errors,
-                            "number",
-                            default_value="2",
-                        ),
-                        field(
-                            "Fee (KES)",
-                            "fee",
-                            S.errors,
-                            "number",
-                            default_value="0",
-                            required=False,
-                        ),
-                        field(
-                            "Refundable deposit (KES)",
-                            "deposit",
-                            S.errors,
-                            "number",
-                            default_value="0",
-                            required=False,
-                        ),
-                        rx.checkbox("Bookings need a manager's approval", name="requires_approval"),
-                        field(
-                            "Free cancellation until N hours before",
-                            "free_cancel_hours",
-                            S.errors,
-                            "number",
-                            default_value="24",
-                        ),
-                        rx.el.select(
-                            rx.el.option("Late cancellation: percent of the fee", value="percent"),
-                            rx.el.option("Late cancellation: fixed amount (KES)", value="fixed"),
-                            name="cancel_fee_kind",
-                            style={"padding": "6px"},
-                        ),
-                        field(
-                            "Late cancellation fee (percent or KES)",
-                            "cancel_fee_value",
-                            S.errors,
-                            "number",
-                            default_value="50",
-                        ),
-                        field(
-                            "Unpaid bookings are released after (minutes)",
-                            "hold_minutes",
-                            S.errors,
-                            "number",
-                            default_value="30",
-                        ),
-                        field(
-                            "Waiting-list offers last (minutes)",
-                            "offer_minutes",
-                            S.errors,
-                            "number",
-                            default_value="60",
-                        ),
+                        *facility_fields(S.errors, S.defaults),
                         rx.button("Create facility", type="submit", id="create-facility"),
                         spacing="2",
                     ),
@@ -300,6 +273,8 @@ class FacilityState(FormActions, SessionState):
     day_bookings: list[dict[str, Any]] = []
     not_found: bool = False
     selected: str = ""  # ISO start of the chosen free slot
+    values: dict[str, str] = {}  # the edit form's current values (managers)
+    week: list[dict[str, str]] = []  # the 7 days from `day`: free and own slots per day
     waitlist_slot: str = ""
 
     @rx.event
@@ -315,6 +290,7 @@ class FacilityState(FormActions, SessionState):
             facility = bookings.get_visible_facility(session, actor, self.facility_id)
             tz = bookings.facility_tz(session, facility)
             self.manager = facility.property_id in managed_property_ids(session, actor)
+            self.values = facility_values(facility) if self.manager else {}
             self.info = {
                 "name": facility.name,
                 "description": facility.description,
@@ -333,6 +309,17 @@ class FacilityState(FormActions, SessionState):
             }
             day = date.fromisoformat(self.day)
             self.day_label = f"{day:%A %d %B %Y}"
+            self.week = [
+                {
+                    "date": d.isoformat(),
+                    "label": f"{d:%a %d}",
+                    "free": str(sum(sl.state == "free" for sl in day_slots)),
+                    "mine": str(sum(sl.state == "mine" for sl in day_slots)),
+                }
+                for d, day_slots in bookings.week_slots(
+                    session, actor, facility.id or 0, day, 7
+                ).items()
+            ]
             self.slots = [
                 {
                     "start": s.start.isoformat(),
@@ -433,6 +420,13 @@ class FacilityState(FormActions, SessionState):
         self._act(
             lambda s, a: bookings.decide_request(s, a, int_or_none(booking_id) or 0, bool(approve)),
             "Request approved." if approve else "Request declined.",
+        )
+
+    @rx.event
+    def save_facility(self, form: dict[str, Any]) -> None:
+        self._act(
+            lambda s, a: bookings.update_facility(s, a, self.facility_id, _form_from(form)),
+            "Facility saved.",
         )
 
     @rx.event
@@ -622,6 +616,25 @@ def _manager_tools() -> rx.Component:
                     width="100%",
                 ),
             ),
+            rx.accordion.root(
+                rx.accordion.item(
+                    header="Edit the facility's rules",
+                    content=rx.form(
+                        rx.vstack(
+                            *facility_fields(S.errors, S.values),
+                            rx.button("Save facility", type="submit", id="save-facility"),
+                            spacing="2",
+                        ),
+                        method="post",
+                        on_submit=S.save_facility,
+                        reset_on_submit=False,
+                        key=S.values.to_string(),
+                    ),
+                ),
+                collapsible=True,
+                width="100%",
+                max_width="560px",
+            ),
             rx.form(
                 rx.hstack(
                     rx.text("Block for maintenance:", size="2"),
@@ -668,6 +681,28 @@ def facility_page() -> rx.Component:
                     rx.input(type="date", value=S.day, on_change=S.set_day, id="day-picker"),
                     rx.button("›", on_click=S.shift_day(1), variant="soft", aria_label="Next day"),
                     align="center",
+                ),
+                rx.flex(
+                    rx.foreach(
+                        S.week,
+                        lambda d: rx.button(
+                            rx.vstack(
+                                rx.text(d["label"], size="1", weight="bold"),
+                                rx.text(d["free"], " free", size="1"),
+                                rx.cond(d["mine"] != "0", rx.text(d["mine"], " yours", size="1")),
+                                spacing="0",
+                                align="center",
+                            ),
+                            on_click=S.set_day(d["date"]),
+                            variant=rx.cond(d["date"] == S.day, "solid", "outline"),
+                            height="auto",
+                            padding="6px",
+                            class_name="week-day",
+                        ),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                    id="week",
                 ),
                 rx.heading(S.day_label, size="4", id="day-label"),
                 rx.cond(

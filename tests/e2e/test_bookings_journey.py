@@ -37,6 +37,16 @@ def test_book_pay_waitlist_cancel_and_offer(new_page, server: Server) -> None:
     manager.click("#create-facility")
     expect_on(manager, "/facility")
     expect(manager.locator("#facility-name")).to_have_text("Community hall")
+    # The manager tightens the rules later.
+    manager.get_by_text("Edit the facility's rules").click()
+    manager.fill("#capacity", "60")
+    manager.click("#save-facility")
+    expect(manager.locator("#form-notice")).to_contain_text("Facility saved")
+    expect(manager.get_by_text("Up to 60 guests")).to_be_visible()
+    manager.fill("#capacity", "80")
+    manager.click("#save-facility")
+    expect(manager.get_by_text("Up to 80 guests")).to_be_visible()
+    expect(manager.locator(".week-day")).to_have_count(7)
 
     day = date.today() + timedelta(days=1)
     tomorrow, tomorrow_label = day.isoformat(), f"{day:%A %d %B %Y}"
