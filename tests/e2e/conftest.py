@@ -6,11 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import service_unavailable
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, Server, running_server
 
 pytestmark = pytest.mark.e2e
+
+# A loaded 2-core CI machine can take a few seconds to build a page's data: wait like a patient
+# user (15 s) instead of Playwright's 5 s default. Failures still fail, just later.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
