@@ -22,6 +22,7 @@ from pms_app.models.property import Membership, MembershipStatus, Property, Unit
 from pms_app.services import accounts, admin, invitations, memberships, properties
 from pms_app.services.accounts import SignupForm
 from pms_app.services.bookings import FacilityForm
+from pms_app.services.errors import ServiceError
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -709,3 +710,25 @@ def book_world(session: Session) -> BookWorld:
     ids |= {k: getattr(bw, k).id for k in _BOOK_MODELS}
     _BOOK_WORLDS[dialect] = (db_snapshot(session), ids)
     return bw
+
+
+def assert_denied_quietly(
+    session: Session,
+    run: Callable[[], object],
+    expected: type[ServiceError],
+    what: str,
+    secrets: list[str],
+) -> ServiceError:
+    """`run()` is refused with exactly `expected`, changes nothing (whatever the service left in
+    the session is committed, then compared) and names none of `secrets` (or any email)."""
+    before = db_snapshot(session)
+    with pytest.raises(ServiceError) as err:
+        run()
+    assert type(err.value) is expected, (what, err.value.message)
+    session.commit()
+    assert db_snapshot(session) == before, f"{what}: a denied call changed the database"
+    message = err.value.message
+    assert "@" not in message, (what, message)
+    for secret in secrets:
+        assert secret.lower() not in message.lower(), (what, secret, message)
+    return err.value

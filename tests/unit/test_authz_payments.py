@@ -429,17 +429,7 @@ def assert_denied_quietly(
     expected: type[ServiceError],
     what: str,
 ) -> None:
-    before = f.db_snapshot(session)
-    secrets = _secrets(session, pw)
-    with pytest.raises(ServiceError) as err:
-        run()
-    assert type(err.value) is expected, (what, err.value.message)
-    session.commit()  # whatever the service left in the session would be written now
-    assert f.db_snapshot(session) == before, f"{what}: a denied call changed the database"
-    message = err.value.message
-    assert "@" not in message, (what, message)
-    for secret in secrets:
-        assert secret.lower() not in message.lower(), (what, secret, message)
+    f.assert_denied_quietly(session, run, expected, what, _secrets(session, pw))
 
 
 def _expected_denial(actor: str, cell: str) -> type[ServiceError]:
