@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Index, SQLModel
 
 from pms_app.models.base import utcnow
 
@@ -19,9 +19,13 @@ class EntryKind:
 
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entries"
+    # Covers per-lease balances, statements and the dashboard's sums without touching the table.
+    __table_args__ = (
+        Index("ix_ledger_entries_lease_due", "lease_id", "due_date", "kind", "amount"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    lease_id: int = Field(foreign_key="leases.id", index=True)
+    lease_id: int = Field(foreign_key="leases.id")
     kind: str = Field(max_length=16)
     # +amount is a charge (tenant owes more), −amount a credit (payment, credit adjustment).
     amount: int

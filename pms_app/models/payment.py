@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Index, SQLModel
 
 from pms_app.models.base import utcnow
 
@@ -26,6 +26,12 @@ class PaymentMethod:
 
 class Payment(SQLModel, table=True):
     __tablename__ = "payments"
+    # Dashboard: totals per property (covering), and the newest paid payments first.
+    # Both together: alone, the paid_at index misleads SQLite's planner for the totals.
+    __table_args__ = (
+        Index("ix_payments_status_property_amount", "status", "property_id", "amount"),
+        Index("ix_payments_status_paid_at", "status", "paid_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lease_id: int | None = Field(default=None, foreign_key="leases.id", index=True)

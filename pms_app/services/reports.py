@@ -90,7 +90,7 @@ def _scope(session: Session, actor: User | None, filters: Filters) -> list[int]:
 def _month(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)  # SQLite stores dates as YYYY-MM-DD text
 
 
 def _paid_query(ids: list[int], filters: Filters) -> Any:
@@ -123,16 +123,22 @@ def dashboard(
         select(func.count(), func.coalesce(func.sum(paid.c.amount), 0))
     ).one()
     page = max(1, page)
+    # The page's ids first, from a narrow ordered scan; only those 50 rows are joined.
+    page_ids = (
+        select(paid.c.id)
+        .order_by(paid.c.paid_at.desc(), paid.c.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .subquery()
+    )
     rows = session.exec(
         select(Payment, Lease, Unit, User, Property)
+        .join(page_ids, page_ids.c.id == Payment.id)
         .join(Lease, col(Lease.id) == Payment.lease_id)
         .join(Unit, col(Unit.id) == Lease.unit_id)
         .join(User, col(User.id) == Lease.tenant_id)
         .join(Property, col(Property.id) == Lease.property_id)
-        .where(col(Payment.id).in_(select(paid.c.id)))
         .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
     ).all()
 
     # Billed vs collected per month, from the ledger (same scope and filters).
@@ -140,8 +146,9 @@ def dashboard(
     if filters.tenant_id is not None:
         entry_scope = entry_scope.where(Lease.tenant_id == filters.tenant_id)
     month = _month(session, LedgerEntry.due_date)
+    m_label = month.label("m")  # grouped and ordered by the label: computed once per row
     monthly = select(
-        month.label("m"),
+        m_label,
         func.sum(case((col(LedgerEntry.amount) > 0, LedgerEntry.amount), else_=0)),
         func.sum(case((LedgerEntry.kind == EntryKind.PAYMENT, -col(LedgerEntry.amount)), else_=0)),
     ).where(col(LedgerEntry.lease_id).in_(entry_scope))
@@ -151,7 +158,7 @@ def dashboard(
         monthly = monthly.where(LedgerEntry.due_date <= filters.date_to)
     months = [
         MonthRow(m, int(b or 0), int(c or 0))
-        for m, b, c in session.exec(monthly.group_by(month).order_by(month)).all()
+        for m, b, c in session.exec(monthly.group_by(m_label).order_by(m_label)).all()
     ]
     arrears = arrears_list(session, ids, today, filters.tenant_id)
     return Dashboard(
@@ -192,19 +199,27 @@ def arrears_list(
         )
     )
     credits = func.sum(case((col(LedgerEntry.amount) < 0, -col(LedgerEntry.amount)), else_=0))
+    leases_in_scope = select(Lease.id).where(
+        col(Lease.property_id).in_(property_ids), Lease.status == LeaseStatus.ACTIVE
+    )
+    if tenant_id is not None:
+        leases_in_scope = leases_in_scope.where(Lease.tenant_id == tenant_id)
+    # Aggregate the ledger per lease first (narrow rows), then join the few leases in arrears.
+    per_lease = (
+        select(col(LedgerEntry.lease_id).label("lease_id"), (due - credits).label("arrears"))
+        .where(col(LedgerEntry.lease_id).in_(leases_in_scope))
+        .group_by(col(LedgerEntry.lease_id))
+        .subquery()
+    )
     q = (
-        select(Lease, Unit, User, Property, due - credits)
-        .join(LedgerEntry, col(LedgerEntry.lease_id) == Lease.id)
+        select(Lease, Unit, User, Property, per_lease.c.arrears)
+        .join(per_lease, per_lease.c.lease_id == Lease.id)
         .join(Unit, col(Unit.id) == Lease.unit_id)
         .join(User, col(User.id) == Lease.tenant_id)
         .join(Property, col(Property.id) == Lease.property_id)
-        .where(col(Lease.property_id).in_(property_ids), Lease.status == LeaseStatus.ACTIVE)
-        .group_by(col(Lease.id), col(Unit.id), col(User.id), col(Property.id))
-        .having(due - credits > 0)
-        .order_by((due - credits).desc())
+        .where(per_lease.c.arrears > 0)
+        .order_by(per_lease.c.arrears.desc(), col(Lease.id))
     )
-    if tenant_id is not None:
-        q = q.where(Lease.tenant_id == tenant_id)
     return [
         ArrearsRow(lease.id or 0, t.id or 0, t.full_name, t.email, p.name, u.label, int(amount))
         for lease, u, t, p, amount in session.exec(q).all()
