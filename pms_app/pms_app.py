@@ -66,77 +66,27 @@ app.add_page(
     title="Invitation · pms",
     on_load=invitation.InvitationState.load,
 )
-app.add_page(
-    dashboard.dashboard_page,
-    route="/dashboard",
-    title="Dashboard · pms",
-    on_load=[*_member, dashboard.DashboardState.load],
-)
-app.add_page(
-    properties.new_property_page,
-    route="/properties/new",
-    title="Add property · pms",
-    on_load=_member,
-)
-app.add_page(
-    properties.property_page,
-    route="/property",
-    title="Property · pms",
-    on_load=[*_member, properties.PropertyState.load],
-)
-app.add_page(
-    approvals.approvals_page,
-    route="/approvals",
-    title="Approvals · pms",
-    on_load=[*_member, approvals.ApprovalsState.load],
-)
-app.add_page(
-    account.profile_page,
-    route="/profile",
-    title="Profile · pms",
-    on_load=[*_member, account.ProfileState.load],
-)
-app.add_page(
-    admin.admin_page,
-    route="/admin",
-    title="Admin · pms",
-    on_load=[*_member, admin.AdminState.load],
-)
-app.add_page(pay.pay_page, route="/pay", title="Rent · pms", on_load=[*_member, pay.PayState.load])
-app.add_page(
-    payments.payments_page,
-    route="/payments",
-    title="Payments · pms",
-    on_load=[*_member, payments.PaymentsState.load],
-)
-app.add_page(
-    leases.leases_page,
-    route="/leases",
-    title="Leases · pms",
-    on_load=[*_member, leases.LeasesState.load],
-)
-app.add_page(
-    leases.lease_page,
-    route="/lease",
-    title="Lease · pms",
-    on_load=[*_member, leases.LeaseState.load],
-)
-app.add_page(
-    bookings.facilities_page,
-    route="/facilities",
-    title="Facilities · pms",
-    on_load=[*_member, bookings.FacilitiesState.load],
-)
-app.add_page(
-    bookings.facility_page,
-    route="/facility",
-    title="Facility · pms",
-    on_load=[*_member, bookings.FacilityState.load],
-)
-app.add_page(
-    bookings.my_bookings_page,
-    route="/bookings",
-    title="My bookings · pms",
-    on_load=[*_member, bookings.MyBookingsState.load],
-)
+# Pages for logged-in (and approved) people: (page, route, title, the page state's loader or None).
+MEMBER_PAGES = [
+    (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState.load),
+    (properties.new_property_page, "/properties/new", "Add property", None),
+    (properties.property_page, "/property", "Property", properties.PropertyState.load),
+    (approvals.approvals_page, "/approvals", "Approvals", approvals.ApprovalsState.load),
+    (account.profile_page, "/profile", "Profile", account.ProfileState.load),
+    (admin.admin_page, "/admin", "Admin", admin.AdminState.load),
+    (pay.pay_page, "/pay", "Rent", pay.PayState.load),
+    (payments.payments_page, "/payments", "Payments", payments.PaymentsState.load),
+    (leases.leases_page, "/leases", "Leases", leases.LeasesState.load),
+    (leases.lease_page, "/lease", "Lease", leases.LeaseState.load),
+    (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState.load),
+    (bookings.facility_page, "/facility", "Facility", bookings.FacilityState.load),
+    (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState.load),
+]
+for page, route, title, loader in MEMBER_PAGES:
+    app.add_page(
+        page,
+        route=route,
+        title=f"{title} · pms",
+        on_load=[*_member, loader] if loader else _member,
+    )
 register_phone_page(app)  # /simulator/phone, only when the built-in M-Pesa simulator is in use

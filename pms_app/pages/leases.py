@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from pms_app.components.forms import field, form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
+from pms_app.components.tables import data_table
 from pms_app.models.accounts import Role, User
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.payment import Payment
@@ -166,47 +167,21 @@ def leases_page() -> rx.Component:
                 rx.cond(
                     S.rows.length() == 0,
                     empty_state("No leases yet. Create one below for an approved tenant."),
-                    rx.box(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    *[
-                                        rx.table.column_header_cell(h)
-                                        for h in (
-                                            "Unit",
-                                            "Tenant",
-                                            "Rent",
-                                            "Start",
-                                            "Account no.",
-                                            "Balance",
-                                            "Status",
-                                        )
-                                    ]
-                                )
+                    data_table(
+                        ("Unit", "Tenant", "Rent", "Start", "Account no.", "Balance", "Status"),
+                        S.rows,
+                        lambda r: [
+                            rx.table.cell(
+                                rx.link(r["unit"], href="/lease?id=" + r["id"].to_string())
                             ),
-                            rx.table.body(
-                                rx.foreach(
-                                    S.rows,
-                                    lambda r: rx.table.row(
-                                        rx.table.cell(
-                                            rx.link(
-                                                r["unit"], href="/lease?id=" + r["id"].to_string()
-                                            )
-                                        ),
-                                        rx.table.cell(r["tenant"]),
-                                        rx.table.cell(r["rent"]),
-                                        rx.table.cell(r["start"]),
-                                        rx.table.cell(r["ref"]),
-                                        rx.table.cell(r["balance"]),
-                                        rx.table.cell(rx.badge(r["status"])),
-                                        class_name="lease-row",
-                                    ),
-                                )
-                            ),
-                            width="100%",
-                        ),
-                        overflow_x="auto",
-                        width="100%",
+                            rx.table.cell(r["tenant"]),
+                            rx.table.cell(r["rent"]),
+                            rx.table.cell(r["start"]),
+                            rx.table.cell(r["ref"]),
+                            rx.table.cell(r["balance"]),
+                            rx.table.cell(rx.badge(r["status"])),
+                        ],
+                        row_class="lease-row",
                     ),
                 ),
                 rx.card(
@@ -404,19 +379,6 @@ class LeaseState(FormActions, SessionState):
             lambda s, a: leases.end_lease(s, a, self.lease_id, text(form, "move_out", 20)),
             "Lease ended.",
         )
-
-
-def _table(headers: tuple[str, ...], rows: Any, cells: Any, table_id: str) -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*cells(r)))),
-            width="100%",
-            id=table_id,
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
 
 
 def _documents_section() -> rx.Component:
@@ -646,7 +608,7 @@ def lease_page() -> rx.Component:
                 rx.cond(
                     S.payments.length() == 0,
                     empty_state("No payments yet."),
-                    _table(
+                    data_table(
                         ("Date", "Amount", "Method", "Status", "Receipt", "Detail"),
                         S.payments,
                         lambda p: [
@@ -666,7 +628,7 @@ def lease_page() -> rx.Component:
                     ),
                 ),
                 rx.heading("Statement", size="5"),
-                _table(
+                data_table(
                     ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),
                     S.lines,
                     lambda r: [

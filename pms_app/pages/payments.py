@@ -12,6 +12,7 @@ import reflex as rx
 
 from pms_app.components.forms import form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
+from pms_app.components.tables import data_table
 from pms_app.db import session_scope
 from pms_app.services import payments, reminders, reports
 from pms_app.services.access import managed_property_ids
@@ -436,52 +437,27 @@ def payments_page() -> rx.Component:
         rx.cond(
             S.rows.length() == 0,
             empty_state("No payments in this view yet."),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in (
-                                    "Date",
-                                    "Tenant",
-                                    "Property",
-                                    "Unit",
-                                    "KES",
-                                    "Method",
-                                    "Receipt",
-                                    "Reference",
-                                )
-                            ]
+            data_table(
+                ("Date", "Tenant", "Property", "Unit", "KES", "Method", "Receipt", "Reference"),
+                S.rows,
+                lambda r: [
+                    rx.table.cell(r["date"]),
+                    rx.table.cell(r["tenant"]),
+                    rx.table.cell(r["property"]),
+                    rx.table.cell(r["unit"]),
+                    rx.table.cell(r["amount"]),
+                    rx.table.cell(r["method"]),
+                    rx.table.cell(
+                        rx.link(
+                            r["receipt"],
+                            href="/api/receipts/" + r["id"].to_string() + ".pdf",
+                            is_external=True,
                         )
                     ),
-                    rx.table.body(
-                        rx.foreach(
-                            S.rows,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r["date"]),
-                                rx.table.cell(r["tenant"]),
-                                rx.table.cell(r["property"]),
-                                rx.table.cell(r["unit"]),
-                                rx.table.cell(r["amount"]),
-                                rx.table.cell(r["method"]),
-                                rx.table.cell(
-                                    rx.link(
-                                        r["receipt"],
-                                        href="/api/receipts/" + r["id"].to_string() + ".pdf",
-                                        is_external=True,
-                                    )
-                                ),
-                                rx.table.cell(r["reference"]),
-                                class_name="payment-row",
-                            ),
-                        )
-                    ),
-                    width="100%",
-                    id="payments-table",
-                ),
-                overflow_x="auto",
-                width="100%",
+                    rx.table.cell(r["reference"]),
+                ],
+                table_id="payments-table",
+                row_class="payment-row",
             ),
         ),
         rx.hstack(
