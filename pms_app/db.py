@@ -8,15 +8,28 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from pms_app.settings import get_settings
+from pms_app.sqlite_writes import connection_factory
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        database = make_url(url).database or ":memory:"
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": connection_factory(database),  # one writer at a time, queued
+            },
+            # Enough pooled connections for every thread that may use one at once (the event
+            # loop's executor, background tasks): opening one runs the PRAGMAs below each time.
+            pool_size=20,
+            max_overflow=20,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

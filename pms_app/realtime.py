@@ -13,6 +13,7 @@ import logging
 import queue
 from collections.abc import Iterable
 
+from sqlalchemy import union
 from sqlmodel import Session, col, select
 
 from pms_app.db import on_commit
@@ -50,26 +51,19 @@ def notify_after_commit(session: Session, user_ids: Iterable[int], topic: str) -
 
 
 def property_audience(session: Session, property_id: int | None) -> set[int]:
-    """Everyone who manages a property: owner, its managers, and admins."""
-    ids: set[int] = set(
-        u for u in session.exec(select(User.id).where(User.role == Role.ADMIN)).all() if u
-    )
+    """Everyone who manages a property: owner, its approved managers, and admins (one query)."""
+    admins = select(User.id).where(User.role == Role.ADMIN)
     if property_id is None:
         # Unallocated money: every landlord may be the one it was meant for.
-        ids |= {
-            u for u in session.exec(select(User.id).where(User.role == Role.LANDLORD)).all() if u
-        }
-        return ids
-    prop = session.get(Property, property_id)
-    if prop:
-        ids.add(prop.owner_id)
-    ids |= set(
-        session.exec(
+        query = union(admins, select(User.id).where(User.role == Role.LANDLORD))
+    else:
+        query = union(
+            admins,
+            select(Property.owner_id).where(Property.id == property_id),
             select(Membership.user_id).where(
                 Membership.property_id == property_id,
                 col(Membership.role) == Role.MANAGER,
                 Membership.status == MembershipStatus.APPROVED,
-            )
-        ).all()
-    )
-    return ids
+            ),
+        )
+    return {int(u) for u in session.execute(query).scalars() if u is not None}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -140,17 +142,23 @@ _pending: set[Future[Any]] = set()
 _pending_lock = threading.Lock()
 
 
-def _run_local(task: Any, *args: Any) -> None:
+def _submit(name: str, fn: Callable[..., object], *args: Any) -> None:
+    """Run `fn` on the in-process pool; `wait_for_local_tasks` waits for it."""
+
     def _body() -> None:
         try:
-            task.run(*args)
+            fn(*args)
         except Exception:  # the sweeper retries; never crash the UI process
-            log.exception("background task %s%r failed", task.name, args)
+            log.exception("background task %s%r failed", name, args)
 
     fut = _pool.submit(_body)
     with _pending_lock:
         _pending.add(fut)
     fut.add_done_callback(lambda f: _discard(f))
+
+
+def _run_local(task: Any, *args: Any) -> None:
+    _submit(task.name, task.run, *args)
 
 
 def _discard(fut: Future[Any]) -> None:
@@ -160,9 +168,14 @@ def _discard(fut: Future[Any]) -> None:
 
 def wait_for_local_tasks(timeout: float = 30) -> None:
     """Block until in-process tasks are done (tests, CLI commands that exit right after)."""
-    with _pending_lock:
-        futures = set(_pending)
-    wait(futures, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:  # a task may queue another (the email sender picks up what arrived meanwhile)
+        with _pending_lock:
+            futures = set(_pending)
+        left = deadline - time.monotonic()
+        if not futures or left <= 0:
+            return
+        wait(futures, timeout=left)
 
 
 def enqueue(task: Any, *args: Any) -> None:
@@ -187,5 +200,57 @@ def enqueue_later(task: Any, delay_s: float, *args: Any) -> None:
     timer.start()
 
 
+# --- in-process email sending: one sender, in batches ---------------------------------------------
+# Without Redis, emails queued while the sender is busy (a burst of payment receipts) are sent
+# together: one claim and one "sent" write for the batch instead of two write transactions each,
+# which matters on SQLite where every write waits for the single writer.
+
+EMAIL_BATCH = 50
+_email_ids: list[int] = []
+_email_lock = threading.Lock()
+_email_sender_running = False
+
+
 def enqueue_send_email(email_id: int) -> None:
-    enqueue(send_email, email_id)
+    global _email_sender_running
+    if get_settings().redis_url:
+        enqueue(send_email, email_id)
+        return
+    with _email_lock:
+        _email_ids.append(email_id)
+        if _email_sender_running:
+            return  # the running sender takes it with its next batch
+        _email_sender_running = True
+    try:
+        _submit("send_emails", _send_queued_emails)
+    except BaseException:  # no pool (interpreter shutting down): the sweeper sends it later
+        _sender_stopped()
+        raise
+
+
+def _sender_stopped() -> None:
+    global _email_sender_running
+    with _email_lock:
+        _email_sender_running = False
+
+
+def _send_queued_emails() -> None:
+    global _email_sender_running
+    from pms_app.services.emails import send_emails_now
+
+    try:
+        while True:
+            with _email_lock:
+                batch = _email_ids[:EMAIL_BATCH]
+                del _email_ids[:EMAIL_BATCH]
+                if not batch:  # decided under the lock: a new id either is seen or restarts us
+                    _email_sender_running = False
+                    return
+            try:
+                with session_scope() as session:
+                    send_emails_now(session, batch)
+            except Exception:  # the rows are committed: the sweeper sends them later
+                log.exception("sending emails %s failed; the sweeper will retry", batch)
+    except BaseException:
+        _sender_stopped()
+        raise

@@ -347,8 +347,12 @@ def capture_tasks(
         with lock:
             log.later.append((task.name, delay_s, args))  # type: ignore[attr-defined]
 
+    def enqueue_send_email(email_id: int) -> None:
+        enqueue(worker.send_email, email_id)
+
     monkeypatch.setattr(worker, "enqueue", enqueue)
     monkeypatch.setattr(worker, "enqueue_later", enqueue_later)
+    monkeypatch.setattr(worker, "enqueue_send_email", enqueue_send_email)
     return log
 
 

@@ -37,6 +37,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         owner = self.server.owner
+        owner._connected()
         if owner._take_stall():
             owner.stalled.set()
             # Hold the greeting until the test releases us (or the client died and we give up).
@@ -110,12 +111,17 @@ class SmtpServer:
         self.stalled = threading.Event()
         self._release = threading.Event()
         self._stalls = 0
+        self.connections = 0  # TCP connections accepted so far
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def stall(self, connections: int = 1) -> None:
         with self._cond:
             self._stalls = connections
+
+    def _connected(self) -> None:
+        with self._cond:
+            self.connections += 1
 
     def _take_stall(self) -> bool:
         with self._cond:

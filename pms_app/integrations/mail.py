@@ -31,16 +31,43 @@ def outbox_path(msg: EmailMessage, settings: Settings) -> Path:
     return settings.outbox_dir / f"{msg.id:08d}-{msg.kind}.eml"
 
 
-def deliver(msg: EmailMessage, settings: Settings | None = None) -> None:
+def open_smtp(settings: Settings) -> smtplib.SMTP:
+    """A logged-in SMTP connection (for sending several messages over one connection)."""
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    try:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def close_smtp(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def deliver(
+    msg: EmailMessage, settings: Settings | None = None, smtp: smtplib.SMTP | None = None
+) -> None:
+    """Send one message: over `smtp` if given, else over a new SMTP connection when SMTP is
+    configured, else into the outbox folder."""
     settings = settings or get_settings()
     mime = build_mime(msg, settings)
+    if smtp is not None:
+        smtp.send_message(mime)
+        return
     if settings.uses_smtp:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            smtp.send_message(mime)
+        own = open_smtp(settings)
+        try:
+            own.send_message(mime)
+        finally:
+            close_smtp(own)
         return
     settings.outbox_dir.mkdir(parents=True, exist_ok=True)
     path = outbox_path(msg, settings)

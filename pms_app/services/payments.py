@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from pms_app.db import on_commit
@@ -37,30 +39,57 @@ log = logging.getLogger(__name__)
 STK_MIN, STK_MAX = 1, 250_000
 
 
-def _notify(session: Session, payment: Payment) -> None:
+def _audience(session: Session, payment: Payment, tenant_id: int | None = None) -> set[int]:
+    """Who sees this payment change live: the property's managers, the tenant, the payer."""
     audience = property_audience(session, payment.property_id)
-    if payment.lease_id:
+    if tenant_id is None and payment.lease_id:
         lease = session.get(Lease, payment.lease_id)
-        if lease:
-            audience.add(lease.tenant_id)
+        tenant_id = lease.tenant_id if lease else None
+    if tenant_id:
+        audience.add(tenant_id)
     if payment.initiated_by_id:
         audience.add(payment.initiated_by_id)
-    notify_after_commit(session, audience, "payments")
+    return audience
+
+
+def _notify(session: Session, payment: Payment) -> None:
+    notify_after_commit(session, _audience(session, payment), "payments")
+
+
+_PAYMENTS = Payment.__table__  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _transition(keys: tuple[str, ...]) -> Any:
+    """UPDATE payments SET <keys> WHERE id = :id AND status IN :from RETURNING *, built once per
+    set of keys and run with parameters (building it with inlined values costs more than
+    running it)."""
+    return (
+        update(_PAYMENTS)
+        .where(
+            _PAYMENTS.c.id == bindparam("p_id"),
+            _PAYMENTS.c.status.in_(bindparam("p_from", expanding=True)),
+        )
+        .values({k: bindparam(f"v_{k}") for k in keys})
+        .returning(*_PAYMENTS.c)
+    )
 
 
 def _set_status(
     session: Session, payment: Payment, from_: tuple[str, ...], **values: object
 ) -> bool:
-    """Conditional state change: True only for the one caller that moved it."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(Payment)
-        .where(Payment.id == payment.id, col(Payment.status).in_(from_))  # type: ignore[arg-type]
-        .values(updated_at=utcnow(), **values)
-    )
-    if result.rowcount == 1:
-        session.refresh(payment)
-        return True
-    return False
+    """Conditional state change: True only for the one caller that moved it. The winner's object
+    is refreshed from the row the UPDATE returns (one statement, no re-read)."""
+    session.flush()  # the caller's pending changes first: the returned row replaces the object's
+    values["updated_at"] = utcnow()
+    params = {f"v_{k}": v for k, v in values.items()}
+    stmt = _transition(tuple(sorted(values)))
+    row = session.execute(stmt, {"p_id": payment.id, "p_from": list(from_), **params}).first()
+    if row is None:
+        return False
+    for key, value in row._mapping.items():
+        set_committed_value(payment, key, value)
+    return True
 
 
 def credit_payment(
@@ -69,22 +98,34 @@ def credit_payment(
     paid_on: date | None = None,
     receipt: str | None = None,
     from_: tuple[str, ...] = (PaymentStatus.PENDING,),
+    **result: str,
 ) -> bool:
     """Mark paid and credit the lease's ledger (or confirm the booking), exactly once.
-    The caller commits."""
+    `result` (result_code, result_desc) is stored with the same change. The caller commits."""
     if payment.booking_id is not None:
-        return _credit_booking_payment(session, payment, receipt, from_)
+        return _credit_booking_payment(session, payment, receipt, from_, **result)
     now = utcnow()
     today = now.astimezone(ZoneInfo(get_settings().timezone)).date()  # ledger dates are local
     # A back-dated cash/bank payment is dated at noon (Nairobi ≈ 09:00 UTC) of the day it was paid.
     paid_at = datetime.combine(paid_on, time(9, 0), UTC) if paid_on and paid_on != today else now
-    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at):
-        return False
+    if payment.status not in from_:
+        return False  # already moved on (a repeated callback): nothing to read or write
     assert payment.lease_id is not None
-    payment.receipt_no = next_number(session, "RCP", today.year, 6)
+    # Reads first: on SQLite the write transaction (one writer at a time) starts at the UPDATE.
+    tenant = session.exec(
+        select(User.id, User.email, User.full_name)
+        .join(Lease, col(Lease.tenant_id) == User.id)
+        .where(Lease.id == payment.lease_id)
+    ).first()
+    audience = _audience(session, payment, tenant.id if tenant else None)
+    if not _set_status(
+        session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at, **result
+    ):
+        return False
+    numbered = {"receipt_no": next_number(session, "RCP", today.year, 6)}
     if receipt and not payment.mpesa_receipt:
-        payment.mpesa_receipt = receipt
-    session.add(payment)
+        numbered["mpesa_receipt"] = receipt
+    _set_status(session, payment, (PaymentStatus.PAID,), **numbered)
     insert_ignore(
         session,
         LedgerEntry,
@@ -99,8 +140,6 @@ def credit_payment(
             "created_by_id": payment.initiated_by_id,
         },
     )
-    lease = session.get(Lease, payment.lease_id)
-    tenant = session.get(User, lease.tenant_id) if lease else None
     if tenant:
         queue_email(
             session,
@@ -112,12 +151,16 @@ def credit_payment(
             kind="payment_receipt",
             dedupe_key=f"receipt:{payment.id}",
         )
-    _notify(session, payment)
+    notify_after_commit(session, audience, "payments")
     return True
 
 
 def _credit_booking_payment(
-    session: Session, payment: Payment, receipt: str | None, from_: tuple[str, ...]
+    session: Session,
+    payment: Payment,
+    receipt: str | None,
+    from_: tuple[str, ...],
+    **result: str,
 ) -> bool:
     """A booking fee: confirm the held booking; if the hold is gone, keep the money for review."""
     from pms_app.models.booking import Booking, BookingStatus
@@ -137,7 +180,7 @@ def _credit_booking_payment(
             _notify(session, payment)
         return moved
     now = utcnow()
-    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=now):
+    if not _set_status(session, payment, from_, status=PaymentStatus.PAID, paid_at=now, **result):
         return False
     payment.receipt_no = next_number(session, "RCP", now.year, 6)
     if receipt and not payment.mpesa_receipt:
@@ -402,22 +445,22 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
             return "ignored"
         return "review" if moved else "ignored"
     # Success also repairs a payment the reconciler had given up on (money did move).
-    moved = credit_payment(
-        session,
-        payment,
-        receipt=cb.receipt,
-        from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
-    )
-    if moved:
-        _set_status(session, payment, (PaymentStatus.PAID,), result_code="0", result_desc="Paid")
-    elif payment.status == PaymentStatus.PAID and cb.receipt and not payment.mpesa_receipt:
-        payment.mpesa_receipt = (
-            cb.receipt
-        )  # paid via query first; the late callback adds the receipt
-        session.add(payment)
     try:
+        moved = credit_payment(
+            session,
+            payment,
+            receipt=cb.receipt,
+            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            result_code="0",
+            result_desc="Paid",
+        )
+        late_receipt = cb.receipt and not payment.mpesa_receipt
+        if not moved and payment.status == PaymentStatus.PAID and late_receipt:
+            # Paid via the reconciler's query first: the late callback adds the receipt.
+            payment.mpesa_receipt = cb.receipt
+            session.add(payment)
         session.commit()
-    except IntegrityError:  # a concurrent duplicate won; nothing more to do
+    except IntegrityError:  # the receipt was stored by a concurrent callback; nothing more to do
         session.rollback()
         return "ignored"
     return "paid" if moved else "ignored"

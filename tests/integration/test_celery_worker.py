@@ -205,10 +205,10 @@ def test_sigkill_mid_delivery_reruns_the_task_and_the_email_is_sent_once(stack: 
         with stack.worker(pool="prefork", **smtp_env) as w:
             w.wait_ready()
             with Session(stack.engine, expire_on_commit=False) as session:
-                msg = queue_email(session, "tina@example.test", "Rent receipt", "Paid.", "receipt")
+                email_id = queue_email(
+                    session, "tina@example.test", "Rent receipt", "Paid.", "receipt"
+                )
                 session.commit()
-            email_id = msg.id
-            assert email_id is not None
 
             task_id = _kill_mid_delivery(stack, w, smtp, email_id)
 

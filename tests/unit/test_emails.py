@@ -19,14 +19,21 @@ from pms_app import worker
 from pms_app.integrations import mail
 from pms_app.models.accounts import EmailMessage
 from pms_app.models.base import utcnow
-from pms_app.services.emails import queue_email, send_email_now, unsent_email_ids
+from pms_app.services.emails import (
+    queue_email,
+    send_email_now,
+    send_emails_now,
+    unsent_email_ids,
+)
 from pms_app.settings import get_settings
 from tests.smtp_server import SmtpServer
 
 
 def _queue(session: Session, to: str = "tina@example.test", **kw: str) -> EmailMessage:
     args = {"subject": "Rent reminder", "body": "Your rent is due.", "kind": "reminder"} | kw
-    return queue_email(session, to, **args)  # type: ignore[arg-type]
+    msg = session.get(EmailMessage, queue_email(session, to, **args))  # type: ignore[arg-type]
+    assert msg is not None
+    return msg
 
 
 @pytest.fixture
@@ -58,9 +65,9 @@ def deliveries(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = mail.deliver
 
-    def spy(msg: EmailMessage, settings: object = None) -> None:
+    def spy(msg: EmailMessage, settings: object = None, **kw: object) -> None:
         calls.append(msg.id)  # type: ignore[arg-type]
-        real(msg)
+        real(msg, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(mail, "deliver", spy)
     return calls
@@ -200,7 +207,7 @@ def test_failed_delivery_releases_the_claim_and_a_later_call_sends_it(
     email_id = msg.id
     assert email_id is not None
 
-    def down(_msg: EmailMessage, _settings: object = None) -> None:
+    def down(_msg: EmailMessage, _settings: object = None, **_kw: object) -> None:
         raise OSError("SMTP server unreachable")
 
     with monkeypatch.context() as m:
@@ -231,7 +238,7 @@ def test_failed_delivery_in_the_session_that_queued_it_also_releases_the_claim(
     msg = _queue(session)
     session.commit()
 
-    def down(_msg: EmailMessage, _settings: object = None) -> None:
+    def down(_msg: EmailMessage, _settings: object = None, **_kw: object) -> None:
         raise OSError("connection refused")
 
     monkeypatch.setattr(mail, "deliver", down)
@@ -321,3 +328,137 @@ def test_smtp_delivery_reaches_the_server_with_the_right_headers(
     assert _fresh(engine, msg.id).sent_at is not None  # type: ignore[arg-type]
     assert _eml_files(outbox) == []  # SMTP replaces the outbox
     assert len(server.received) == 1
+
+
+# --- batches (the in-process sender, and several emails over one SMTP connection) ----------------
+
+
+def _queue_many(session: Session, n: int) -> list[int]:
+    ids = [_queue(session, f"t{i}@example.test", subject=f"Receipt {i}").id for i in range(n)]
+    session.commit()
+    return ids  # type: ignore[return-value]
+
+
+def test_a_batch_is_sent_once_and_a_failing_message_is_released_alone(
+    session: Session,
+    engine: Engine,
+    outbox: Path,
+    held: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ids = _queue_many(session, 5)
+    bad = ids[2]
+    real = mail.deliver
+
+    def flaky(msg: EmailMessage, settings: object = None, **kw: object) -> None:
+        if msg.id == bad:
+            raise OSError("disk full")
+        real(msg)
+
+    monkeypatch.setattr(mail, "deliver", flaky)
+    with Session(engine, expire_on_commit=False) as s:
+        sent = send_emails_now(s, ids + [ids[0], 999_999])  # a repeat and an unknown id: ignored
+    assert sorted(sent) == sorted(set(ids) - {bad})
+    assert len(_eml_files(outbox)) == 4
+    failed = _fresh(engine, bad)
+    assert (failed.sent_at, failed.claimed_until, failed.attempts) == (None, None, 1)
+    assert failed.last_error == "disk full"
+    for email_id in sent:
+        assert _fresh(engine, email_id).attempts == 1
+
+    # Sending the same batch again sends only the one that failed (the others are done).
+    monkeypatch.setattr(mail, "deliver", real)
+    with Session(engine, expire_on_commit=False) as s:
+        assert send_emails_now(s, ids) == [bad]
+    assert _fresh(engine, bad).attempts == 2
+    assert len(_eml_files(outbox)) == 5
+
+
+def test_raise_errors_reports_the_failure_after_recording_it(
+    session: Session, engine: Engine, held: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [email_id] = _queue_many(session, 1)
+
+    def down(_msg: EmailMessage, _settings: object = None, **_kw: object) -> None:
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(mail, "deliver", down)
+    with Session(engine, expire_on_commit=False) as s, pytest.raises(ConnectionRefusedError):
+        send_emails_now(s, [email_id], raise_errors=True)
+    assert _fresh(engine, email_id).last_error == "SMTP down"
+
+
+def test_a_batch_goes_over_one_smtp_connection(
+    session: Session, engine: Engine, held: list[int], smtp: Callable[[], SmtpServer]
+) -> None:
+    server = smtp()
+    ids = _queue_many(session, 4)
+    with Session(engine, expire_on_commit=False) as s:
+        assert sorted(send_emails_now(s, ids)) == sorted(ids)
+    got = server.wait_for(4)
+    assert sorted(r.rcpt_to[0] for r in got) == sorted(f"t{i}@example.test" for i in range(4))
+    assert server.connections == 1
+
+
+def test_unreachable_smtp_server_releases_the_rest_of_the_batch_untried(
+    session: Session, engine: Engine, held: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    ids = _queue_many(session, 3)
+    with Session(engine, expire_on_commit=False) as s:
+        assert send_emails_now(s, ids) == []
+    first, *rest = (_fresh(engine, i) for i in ids)
+    assert first.attempts == 1 and first.last_error and first.claimed_until is None
+    # Not tried (connecting again for each would only wait for the same timeout again):
+    for msg in rest:
+        assert (msg.attempts, msg.claimed_until, msg.sent_at) == (0, None, None)
+    get_settings.cache_clear()
+
+
+def test_the_in_process_sender_sends_a_burst_in_batches_exactly_once(
+    engine: Engine, outbox: Path, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pms_app.services import emails
+
+    batches: list[int] = []
+    real = emails.send_emails_now
+
+    def spy(session: Session, ids: list[int], raise_errors: bool = False) -> list[int]:
+        batches.append(len(ids))
+        return real(session, ids, raise_errors)
+
+    monkeypatch.setattr(emails, "send_emails_now", spy)
+    # 8 threads each commit 30 emails one by one, as concurrent requests would.
+    queued: list[int] = []
+    lock = threading.Lock()
+
+    def commit_some(t: int) -> None:
+        with Session(engine, expire_on_commit=False) as s:
+            for i in range(30):
+                email_id = queue_email(s, f"t{t}-{i}@example.test", "Receipt", "Paid.", "receipt")
+                s.commit()
+                with lock:
+                    queued.append(email_id)
+
+    threads = [threading.Thread(target=commit_some, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    worker.wait_for_local_tasks(60)
+
+    assert len(queued) == 240
+    assert sorted(deliveries) == sorted(queued)  # each once
+    assert len(_eml_files(outbox)) == 240
+    assert all(n <= worker.EMAIL_BATCH for n in batches)
+    assert sum(batches) == 240
+    with Session(engine) as s:
+        unsent = s.exec(select(EmailMessage).where(EmailMessage.sent_at.is_(None))).all()  # type: ignore[union-attr]
+    assert unsent == []
