@@ -12,8 +12,10 @@ import json
 import logging
 import queue
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import union
+from sqlalchemy import bindparam, union
 from sqlmodel import Session, col, select
 
 from pms_app.db import on_commit
@@ -50,20 +52,27 @@ def notify_after_commit(session: Session, user_ids: Iterable[int], topic: str) -
     on_commit(session, lambda: publish(ids, topic))
 
 
+@lru_cache(maxsize=2)
+def _audience_query(unallocated: bool) -> Any:
+    """Built once (it runs for every payment change), executed with the property id."""
+    admins = select(User.id).where(User.role == Role.ADMIN)
+    if unallocated:
+        # Unallocated money: every landlord may be the one it was meant for.
+        return union(admins, select(User.id).where(User.role == Role.LANDLORD))
+    property_id = bindparam("property_id")
+    return union(
+        admins,
+        select(Property.owner_id).where(Property.id == property_id),
+        select(Membership.user_id).where(
+            Membership.property_id == property_id,
+            col(Membership.role) == Role.MANAGER,
+            Membership.status == MembershipStatus.APPROVED,
+        ),
+    )
+
+
 def property_audience(session: Session, property_id: int | None) -> set[int]:
     """Everyone who manages a property: owner, its approved managers, and admins (one query)."""
-    admins = select(User.id).where(User.role == Role.ADMIN)
-    if property_id is None:
-        # Unallocated money: every landlord may be the one it was meant for.
-        query = union(admins, select(User.id).where(User.role == Role.LANDLORD))
-    else:
-        query = union(
-            admins,
-            select(Property.owner_id).where(Property.id == property_id),
-            select(Membership.user_id).where(
-                Membership.property_id == property_id,
-                col(Membership.role) == Role.MANAGER,
-                Membership.status == MembershipStatus.APPROVED,
-            ),
-        )
-    return {int(u) for u in session.execute(query).scalars() if u is not None}
+    query = _audience_query(property_id is None)
+    params = {} if property_id is None else {"property_id": property_id}
+    return {int(u) for u in session.execute(query, params).scalars() if u is not None}

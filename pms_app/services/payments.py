@@ -112,11 +112,7 @@ def credit_payment(
         return False  # already moved on (a repeated callback): nothing to read or write
     assert payment.lease_id is not None
     # Reads first: on SQLite the write transaction (one writer at a time) starts at the UPDATE.
-    tenant = session.exec(
-        select(User.id, User.email, User.full_name)
-        .join(Lease, col(Lease.tenant_id) == User.id)
-        .where(Lease.id == payment.lease_id)
-    ).first()
+    tenant = session.exec(_lease_tenant(), params={"lease_id": payment.lease_id}).first()
     audience = _audience(session, payment, tenant.id if tenant else None)
     if not _set_status(
         session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at, **result
@@ -389,12 +385,34 @@ def fail_unsent(session: Session, payment_id: int, message: str) -> None:
     session.commit()
 
 
+# Queries on the callback path, built once and run with parameters.
+@lru_cache(maxsize=1)
+def _by_checkout_id() -> Any:
+    return select(Payment).where(Payment.checkout_request_id == bindparam("checkout_id"))
+
+
+@lru_cache(maxsize=1)
+def _receipt_elsewhere() -> Any:
+    return select(Payment.id).where(
+        Payment.mpesa_receipt == bindparam("receipt"), Payment.id != bindparam("payment_id")
+    )
+
+
+@lru_cache(maxsize=1)
+def _lease_tenant() -> Any:
+    return (
+        select(User.id, User.email, User.full_name)
+        .join(Lease, col(Lease.tenant_id) == User.id)
+        .where(Lease.id == bindparam("lease_id"))
+    )
+
+
 def process_stk_callback(session: Session, cb: StkCallback) -> str:
     """Apply one STK callback. Safe to call any number of times, in any order."""
     from pms_app.integrations.daraja import result_message
 
     payment = session.exec(
-        select(Payment).where(Payment.checkout_request_id == cb.checkout_request_id)
+        _by_checkout_id(), params={"checkout_id": cb.checkout_request_id}
     ).first()
     if payment is None:
         return "unknown"
@@ -419,7 +437,7 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
     clash = None
     if cb.receipt:
         clash = session.exec(
-            select(Payment.id).where(Payment.mpesa_receipt == cb.receipt, Payment.id != payment.id)
+            _receipt_elsewhere(), params={"receipt": cb.receipt, "payment_id": payment.id}
         ).first()
         if clash is not None:
             problems.append(f"receipt {cb.receipt} already used by payment {clash}")

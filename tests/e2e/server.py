@@ -119,13 +119,18 @@ def _project_copy() -> Path:
 
 @contextmanager
 def running_server(
-    extra_env: dict[str, str] | None = None, isolated: bool = False
+    extra_env: dict[str, str] | None = None,
+    isolated: bool = False,
+    data_parent: Path | None = None,
 ) -> Iterator[Server]:
-    """`python -m pms_app.cli run` (README's command) on a free port with a fresh data dir.
-    `isolated=True` builds and runs from a copy of the project (for a second, concurrent server)."""
+    """`python -m pms_app.cli run` (README's command) on a free port with a fresh data dir
+    (under `data_parent`, default the system temp dir). `isolated=True` builds and runs from a
+    copy of the project (for a second, concurrent server)."""
     port = free_port()
     workdir = _project_copy() if isolated else ROOT
-    data_dir = Path(tempfile.mkdtemp(prefix="pms-e2e-"))
+    if data_parent is not None:
+        data_parent.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="pms-e2e-", dir=data_parent))
     log = data_dir / "server.log"
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST")
