@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -736,3 +737,18 @@ def assert_denied_quietly(
     for secret in secrets:
         assert secret.lower() not in message.lower(), (what, secret, message)
     return err.value
+
+
+# --- Reflex states, called as a (possibly malicious) client would -------------------------------
+
+
+def state_for(cls: type, token: str = "") -> Any:
+    """A page state attached to a fresh root state, logged in with `token` ("" = anonymous)."""
+    from reflex.state import State
+
+    import pms_app.pms_app  # noqa: F401  (registers every page state)
+
+    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
+    st = root.get_substate(cls.get_full_name().split(".")[1:])  # type: ignore[attr-defined]
+    st.session_token = token
+    return st

@@ -41,6 +41,9 @@ class Payment(SQLModel, table=True):
     method: str = Field(max_length=16)
     status: str = Field(max_length=12, index=True)
     amount: int
+    # What M-Pesa reported paid when it differs from `amount` (the payment then waits for review;
+    # accepting it credits this amount).
+    received_amount: int | None = None
     phone: str = Field(default="", max_length=20)
     account_ref: str = Field(default="", max_length=40)
     checkout_request_id: str | None = Field(default=None, max_length=80, unique=True)

@@ -40,6 +40,7 @@ class PaymentsState(SessionState):
     months: list[dict[str, Any]] = []
     arrears: list[dict[str, Any]] = []
     unallocated: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
     lease_options: list[dict[str, str]] = []
     selected: list[int] = []
     progress: int = 0
@@ -146,6 +147,9 @@ class PaymentsState(SessionState):
                 }
                 for p in payments.visible_unallocated(session, actor)
             ]
+            self.reviews = [
+                _review_row(session, p) for p in payments.visible_reviews(session, actor)
+            ]
 
         try:
             self._with_actor(_load)
@@ -184,6 +188,22 @@ class PaymentsState(SessionState):
         try:
             self._with_actor(lambda s, a: payments.assign_unallocated(s, a, pid, lid))
             self.notice = "Payment assigned and credited."
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload()
+
+    @rx.event
+    def resolve(self, payment_id: int, accept: bool) -> None:
+        self.error, self.notice = "", ""
+        pid = int_or_none(payment_id) or 0
+        credit = accept is True
+        try:
+            p = self._with_actor(lambda s, a: payments.resolve_review(s, a, pid, credit))
+            self.notice = (
+                f"KES {p.amount:,} credited, receipt {p.receipt_no}."
+                if credit
+                else "Payment rejected: nothing was credited."
+            )
         except ServiceError as exc:
             self.error = exc.message
         self._reload()
@@ -301,6 +321,108 @@ def _chart() -> rx.Component:
             data=PaymentsState.months,
             width="100%",
             height=260,
+        ),
+    )
+
+
+def _review_row(session: Any, p: Any) -> dict[str, Any]:
+    from pms_app.models.accounts import User
+    from pms_app.models.lease import Lease
+    from pms_app.models.property import Unit
+
+    lease = session.get(Lease, p.lease_id) if p.lease_id else None
+    tenant = session.get(User, lease.tenant_id) if lease else None
+    unit = session.get(Unit, lease.unit_id) if lease else None
+    paid = p.received_amount if p.received_amount is not None else p.amount
+    return {
+        "id": p.id,
+        "date": p.created_at.strftime("%Y-%m-%d %H:%M"),
+        "who": " · ".join(
+            x for x in (tenant.full_name if tenant else "", unit.label if unit else "") if x
+        )
+        or p.account_ref,
+        "phone": p.phone,
+        "asked": f"{p.amount:,}",
+        "paid": f"{paid:,}",
+        "differs": p.received_amount is not None and p.received_amount != p.amount,
+        "receipt": p.mpesa_receipt or "",
+        "why": p.result_desc.removeprefix("Check before crediting: "),
+    }
+
+
+def _reviews() -> rx.Component:
+    S = PaymentsState
+    return rx.cond(
+        S.reviews.length() > 0,
+        rx.vstack(
+            rx.heading("Payments to check", size="5"),
+            rx.text(
+                "M-Pesa confirmed these payments but something did not match the request. "
+                "Check each against your M-Pesa statement before crediting it.",
+                size="2",
+            ),
+            rx.foreach(
+                S.reviews,
+                lambda r: rx.card(
+                    rx.flex(
+                        rx.vstack(
+                            rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
+                            rx.text(
+                                "M-Pesa reports KES ",
+                                rx.text.strong(r["paid"]),
+                                rx.cond(
+                                    r["differs"], " (asked KES " + r["asked"].to(str) + ")", ""
+                                ),
+                                rx.cond(
+                                    r["receipt"] != "", " · receipt " + r["receipt"].to(str), ""
+                                ),
+                            ),
+                            rx.text(r["why"], size="2", color_scheme="orange"),
+                            spacing="1",
+                        ),
+                        rx.hstack(
+                            _confirm(
+                                "Credit KES " + r["paid"].to(str),
+                                "Credit KES " + r["paid"].to(str) + " to this tenant?",
+                                "Only if the money is on your M-Pesa statement. A receipt is sent.",
+                                S.resolve(r["id"], True),
+                                "green",
+                            ),
+                            _confirm(
+                                "Reject",
+                                "Reject this payment?",
+                                "Nothing is credited. Refund the payer through M-Pesa if needed.",
+                                S.resolve(r["id"], False),
+                                "red",
+                            ),
+                            spacing="2",
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="3",
+                    ),
+                    width="100%",
+                    class_name="review-row",
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _confirm(label: Any, title: Any, detail: str, action: Any, color: str) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(label, size="1", color_scheme=color, variant="soft")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(detail),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                rx.alert_dialog.action(rx.button(label, color_scheme=color, on_click=action)),
+                spacing="3",
+                justify="end",
+            ),
         ),
     )
 
@@ -432,6 +554,7 @@ def payments_page() -> rx.Component:
             wrap="wrap",
         ),
         _chart(),
+        _reviews(),
         _unallocated(),
         rx.heading("Payments", size="5"),
         rx.cond(

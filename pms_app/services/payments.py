@@ -98,10 +98,11 @@ def credit_payment(
     paid_on: date | None = None,
     receipt: str | None = None,
     from_: tuple[str, ...] = (PaymentStatus.PENDING,),
-    **result: str,
+    **result: object,
 ) -> bool:
     """Mark paid and credit the lease's ledger (or confirm the booking), exactly once.
-    `result` (result_code, result_desc) is stored with the same change. The caller commits."""
+    `result` (result_code, result_desc; amount for a reviewed payment) is stored with the same
+    change. The caller commits."""
     if payment.booking_id is not None:
         return _credit_booking_payment(session, payment, receipt, from_, **result)
     now = utcnow()
@@ -156,7 +157,7 @@ def _credit_booking_payment(
     payment: Payment,
     receipt: str | None,
     from_: tuple[str, ...],
-    **result: str,
+    **result: object,
 ) -> bool:
     """A booking fee: confirm the held booking; if the hold is gone, keep the money for review."""
     from pms_app.models.booking import Booking, BookingStatus
@@ -444,19 +445,23 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
     if problems:
         # Keep the receipt (unless another payment has it): the reviewer checks it against the
         # M-Pesa statement, and the same receipt arriving for another payment is caught.
-        receipt = {"mpesa_receipt": cb.receipt} if cb.receipt and clash is None else {}
-        moved = _set_status(
-            session,
-            payment,
-            (PaymentStatus.PENDING, PaymentStatus.FAILED),
-            status=PaymentStatus.REVIEW,
-            result_code="0",
-            result_desc=("Check before crediting: " + "; ".join(problems))[:300],
-            **receipt,
+        extra: dict[str, object] = (
+            {"mpesa_receipt": cb.receipt} if cb.receipt and clash is None else {}
         )
-        if moved:
-            _notify(session, payment)
+        if cb.amount is not None and cb.amount != payment.amount:
+            extra["received_amount"] = cb.amount  # accepting credits what was actually paid
         try:
+            moved = _set_status(
+                session,
+                payment,
+                (PaymentStatus.PENDING, PaymentStatus.FAILED),
+                status=PaymentStatus.REVIEW,
+                result_code="0",
+                result_desc=("Check before crediting: " + "; ".join(problems))[:300],
+                **extra,
+            )
+            if moved:
+                _notify(session, payment)
             session.commit()
         except IntegrityError:  # the receipt arrived for another payment at the same moment
             session.rollback()
@@ -625,14 +630,28 @@ def assign_unallocated(
     return payment
 
 
+def visible_reviews(session: Session, actor: User | None) -> list[Payment]:
+    """Payments M-Pesa confirmed that did not match what was asked (amount, phone, receipt),
+    for the properties this manager runs, oldest first."""
+    user = require_approved(session, actor)
+    if user.role not in (Role.ADMIN, Role.LANDLORD, Role.MANAGER):
+        raise NotFound("page")
+    query = select(Payment).where(Payment.status == PaymentStatus.REVIEW)
+    if user.role != Role.ADMIN:
+        query = query.where(col(Payment.property_id).in_(managed_property_ids(session, user)))
+    return list(session.exec(query.order_by(col(Payment.created_at))).all())
+
+
 def resolve_review(session: Session, actor: User | None, payment_id: int, accept: bool) -> Payment:
-    """A manager credits (or rejects) a payment flagged for review."""
+    """A manager credits (or rejects) a payment flagged for review. Accepting credits what M-Pesa
+    reported paid (`received_amount`), which then becomes the payment's amount."""
     user = require_approved(session, actor)
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None
     if payment is None or payment.property_id not in managed_property_ids(session, user):
         raise NotFound("payment")
     if accept:
-        if not credit_payment(session, payment, from_=(PaymentStatus.REVIEW,)):
+        paid = {} if payment.received_amount is None else {"amount": payment.received_amount}
+        if not credit_payment(session, payment, from_=(PaymentStatus.REVIEW,), **paid):
             raise ServiceError("This payment is no longer waiting for review.")
     elif not _set_status(session, payment, (PaymentStatus.REVIEW,), status=PaymentStatus.FAILED):
         raise ServiceError("This payment is no longer waiting for review.")

@@ -151,3 +151,74 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     got = tenant.context.request.get(doc_href)
     assert got.status == 200 and got.body() == signed.read_bytes()
     assert stranger.context.request.get(doc_href).status == 404
+
+
+def test_landlord_checks_payments_that_did_not_match_and_credits_what_was_paid(
+    new_page, server: Server
+) -> None:
+    """M-Pesa confirmed KES 4,000 for a KES 5,000 request (and a payment from another phone): the
+    landlord credits the first for what was paid and rejects the second, confirming each."""
+    from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
+
+    with server.seed() as session:
+        owner = f.landlord(session, email=unique_email("reviewer"), name="Rita Reviewer")
+        prop = f.property_(session, owner, units=2, name="Mninga Court", rent=12000)
+        tenant = f.tenant(session, prop, email=unique_email("shortpayer"))
+        lease = f.lease(session, prop, tenant, rent=12_000, start="2026-11-01")
+        common = {
+            "lease_id": lease.id,
+            "property_id": prop.id,
+            "method": PaymentMethod.STK,
+            "status": PaymentStatus.REVIEW,
+            "phone": "254712555001",
+            "result_code": "0",
+            "initiated_by_id": tenant.id,
+        }
+        session.add(
+            Payment(
+                amount=5_000,
+                received_amount=4_000,
+                mpesa_receipt="TKR4000AAA",
+                result_desc="Check before crediting: amount 4000 ≠ 5000",
+                **common,
+            )
+        )
+        session.add(
+            Payment(
+                amount=3_000,
+                mpesa_receipt="TKR3000BBB",
+                result_desc="Check before crediting: phone 254799999999 ≠ 254712555001",
+                **common,
+            )
+        )
+        session.commit()
+        owner_email = owner.email
+
+    page: Page = new_page()
+    login(page, owner_email, f.PASSWORD)
+    expect_on(page, "/dashboard")
+    open_page(page, "/payments")
+    rows = page.locator(".review-row")
+    expect(rows).to_have_count(2)
+    short = rows.filter(has_text="TKR4000AAA")
+    expect(short).to_contain_text("M-Pesa reports KES 4,000 (asked KES 5,000)")
+    expect(short).to_contain_text("Tom Tenant")
+
+    # Cancelling the confirmation changes nothing.
+    short.get_by_role("button", name="Credit KES 4,000").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Credit KES 4,000 to this tenant?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(rows).to_have_count(2)
+
+    short.get_by_role("button", name="Credit KES 4,000").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Credit KES 4,000").click()
+    expect(page.locator("#form-notice")).to_contain_text("KES 4,000 credited, receipt RCP-")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#payments-table")).to_contain_text("4,000")
+
+    rows.get_by_role("button", name="Reject").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Reject").click()
+    expect(page.locator("#form-notice")).to_contain_text("nothing was credited")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#payments-table")).not_to_contain_text("3,000")

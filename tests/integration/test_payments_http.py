@@ -401,6 +401,37 @@ def test_mismatched_amount_or_phone_goes_to_review(pay: PayServer, session: Sess
     f.assert_ledger_exact(session, lease.id)
 
 
+def test_accepting_a_short_payment_credits_what_was_paid(pay: PayServer, session: Session) -> None:
+    lease, tenant = _tenant_lease(session)
+    prop = session.get(Property, lease.property_id)
+    assert prop is not None
+    owner = session.get(User, prop.owner_id)
+    short = pay.settled(pay.pay(session, tenant, 5_000, DROPPED), callbacks=0)
+    assert pay.post("stk", f.callback_for(short, 0, amount=4_000)).status_code == 200
+    flagged = pay.payment(short.id)
+    assert (flagged.status, flagged.amount, flagged.received_amount) == (
+        PaymentStatus.REVIEW,
+        5_000,
+        4_000,
+    )
+    assert [p.id for p in payments.visible_reviews(session, owner)] == [short.id]
+    stranger = f.landlord(session)
+    assert payments.visible_reviews(session, stranger) == []
+
+    payments.resolve_review(session, owner, short.id or 0, accept=True)
+    paid = pay.payment(short.id)
+    assert (paid.status, paid.amount) == (PaymentStatus.PAID, 4_000) and paid.receipt_no
+    assert _credits(session, lease.id) == [(short.id, -4_000)]
+    assert _balance(session, lease.id) == RENT - 4_000
+    with Session(session.get_bind()) as s:
+        [body] = s.exec(
+            select(EmailMessage.body).where(EmailMessage.kind == "payment_receipt")
+        ).all()
+    assert "KES 4,000" in body
+    assert payments.visible_reviews(session, owner) == []
+    f.assert_ledger_exact(session, lease.id)
+
+
 def test_bad_requests_write_nothing_and_a_lost_callback_is_reconciled(
     pay: PayServer, session: Session
 ) -> None:

@@ -62,6 +62,7 @@ payments_csv        -    -    Y    Y    Y    Y    Y    Y    Y    -
 remind_chosen       -    -    -    -    -    Y    Y    -    Y    -
 remind_arrears      -    -    Y    Y    Y    Y    Y    Y    Y    -
 list_unallocated    -    -    -    -    -    Y    Y    Y    Y    -
+list_reviews        -    -    -    -    -    Y    Y    Y    Y    -
 create_lease        -    -    -    -    -    Y    Y    -    Y    -
 end_lease           -    -    -    -    -    Y    Y    -    Y    -
 post_adjustment     -    -    -    -    -    Y    Y    -    Y    -
@@ -197,6 +198,12 @@ def _check_remind_arrears(s: Session, pw: f.PayWorld, actor: str, result: object
 
 def _check_unallocated(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
     expected = _sides(pw, pw.unallocated.id, pw.other_unallocated.id)(actor)
+    assert {p.id for p in result} == expected  # type: ignore[attr-defined]
+
+
+def _check_reviews(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    # Only Sunrise has a payment waiting for review; Zebra's landlord sees an empty list.
+    expected = {pw.review.id} if "mine" in SCOPE[actor] else set()
     assert {p.id for p in result} == expected  # type: ignore[attr-defined]
 
 
@@ -339,6 +346,7 @@ ACTIONS: dict[str, Action] = {
     "list_unallocated": Action(
         lambda s, pw, a: payments.visible_unallocated(s, a), _check_unallocated
     ),
+    "list_reviews": Action(lambda s, pw, a: payments.visible_reviews(s, a), _check_reviews),
     "create_lease": Action(
         lambda s, pw, a: leases.create_lease(
             s,
@@ -394,7 +402,13 @@ def test_the_grid_covers_every_action_and_actor() -> None:
     for row in CELLS.values():
         assert set(row) == set(ACTORS.values()) and set(row.values()) <= {"Y", "-", "s", "v"}
     for action, row in CELLS.items():  # scoped lists: an entry in SCOPE for each allowed actor
-        if action in {"dashboard", "payments_csv", "remind_arrears", "list_unallocated"}:
+        if action in {
+            "dashboard",
+            "payments_csv",
+            "remind_arrears",
+            "list_unallocated",
+            "list_reviews",
+        }:
             assert {a for a, cell in row.items() if cell == "Y"} <= set(SCOPE)
 
 
@@ -608,3 +622,60 @@ def test_receipt_download_needs_the_right_session_cookie(session: Session) -> No
         # The other landlord gets his own receipts, so the 404 above is not a broken route.
         assert get(pw.other_paid.id, "other_landlord").status_code == 200  # type: ignore[attr-defined]
         assert get(pw.other_paid.id, "tenant").status_code == 404  # type: ignore[attr-defined]
+
+
+# --- the review queue's handler, called as any client could ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("rival", "review", True),
+        ("rival", "review", False),
+        ("tenant", "review", True),
+        ("anonymous", "review", True),
+        ("owner", None, True),
+        ("owner", "1; DROP TABLE payments", True),
+        ("owner", ["x"], True),
+        ("owner", "review", "yes"),  # only a real True credits; anything else is a rejection
+    ],
+)
+def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
+    session: Session, args: tuple[str, object, object]
+) -> None:
+    from pms_app.pages.payments import PaymentsState
+
+    who, target, accept = args
+    pw = f.pay_world(session)
+    tokens = {
+        "rival": f.login_token(session, pw.w.other_landlord),
+        "tenant": f.login_token(session, pw.w.tenant),
+        "owner": f.login_token(session, pw.w.owner),
+        "anonymous": "",
+    }
+    st = f.state_for(PaymentsState, tokens[who])
+    before = f.db_snapshot(session)
+    st.resolve(pw.review.id if target == "review" else target, accept)
+    if who == "owner" and target == "review":  # "yes" is not True: rejected, nothing credited
+        assert st.notice == "Payment rejected: nothing was credited." and st.error == ""
+        session.expire_all()
+        assert session.get(Payment, pw.review.id).status == PaymentStatus.FAILED  # type: ignore[union-attr]
+        return
+    assert st.error and st.notice == ""
+    assert "11,111" not in st.error and "Sunrise" not in st.error
+    assert f.db_snapshot(session) == before
+    assert st.reviews == [] or who == "owner"
+
+
+def test_review_handler_credits_for_the_owner(session: Session) -> None:
+    from pms_app.pages.payments import PaymentsState
+
+    pw = f.pay_world(session)
+    st = f.state_for(PaymentsState, f.login_token(session, pw.w.owner))
+    st.load()
+    assert [r["id"] for r in st.reviews] == [pw.review.id]
+    st.resolve(pw.review.id, True)
+    assert st.error == "" and st.notice.startswith("KES 11,111 credited, receipt RCP-")
+    assert st.reviews == []
+    session.expire_all()
+    assert session.get(Payment, pw.review.id).status == PaymentStatus.PAID  # type: ignore[union-attr]

@@ -402,7 +402,9 @@ def test_a_flagged_payment_keeps_its_mpesa_receipt(session: Session) -> None:
     owner = f.owner_of(session, lease)
     accepted = payments.resolve_review(session, owner, a.id or 0, accept=True)
     assert accepted.mpesa_receipt == "SKDUP00001" and accepted.status == PaymentStatus.PAID
-    assert ledger.balance(session, lease.id) == 8_000
+    # Accepting credits what M-Pesa reported paid (KES 1), not the 2,000 that was asked.
+    assert accepted.amount == 1
+    assert ledger.balance(session, lease.id) == 9_999
     f.assert_ledger_exact(session, lease.id)
 
 

@@ -15,15 +15,8 @@ from pms_app.models.property import Membership, Property, Unit
 from pms_app.pages.approvals import ApprovalsState
 from pms_app.pages.dashboard import DashboardState
 from pms_app.pages.properties import NewPropertyState, PropertyState
-from pms_app.state.session import SessionState
 from tests import factories as f
-
-
-def state_for(cls: type[SessionState], token: str = "") -> Any:
-    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
-    st = root.get_substate(cls.get_full_name().split(".")[1:])
-    st.session_token = token
-    return st
+from tests.factories import state_for
 
 
 def counts(session: Session) -> dict[str, int]:
