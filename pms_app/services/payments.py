@@ -24,7 +24,7 @@ from pms_app.models.ledger import EntryKind, LedgerEntry
 from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
 from pms_app.realtime import notify_after_commit, property_audience
 from pms_app.services import throttle
-from pms_app.services.access import managed_property_ids, require_approved
+from pms_app.services.access import managed_property_ids, require_approved, sole_landlord_id
 from pms_app.services.emails import queue_email
 from pms_app.services.errors import NotFound, ServiceError, ValidationError
 from pms_app.services.sequences import insert_ignore, next_number
@@ -596,18 +596,19 @@ def _guess_property(session: Session, ref: str) -> int | None:
 
 
 def visible_unallocated(session: Session, actor: User | None) -> list[Payment]:
+    """Paybill money no lease matched: the guessed property's managers see it; money that points
+    at no property is for admins, and for the landlord when the install has only one."""
     user = require_approved(session, actor)
     if user.role not in (Role.ADMIN, Role.LANDLORD, Role.MANAGER):
         raise NotFound("page")
     ids = managed_property_ids(session, user)
     query = select(Payment).where(Payment.status == PaymentStatus.UNALLOCATED)
     rows = session.exec(query.order_by(col(Payment.created_at))).all()
+    sole = any(p.property_id is None for p in rows) and sole_landlord_id(session) == user.id
     return [
         p
         for p in rows
-        if user.role == Role.ADMIN
-        or p.property_id in ids
-        or (p.property_id is None and user.role == Role.LANDLORD)
+        if user.role == Role.ADMIN or p.property_id in ids or (p.property_id is None and sole)
     ]
 
 
