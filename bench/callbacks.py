@@ -137,8 +137,9 @@ def post_all(
     target: Target, order: list[PendingStk], threads: int
 ) -> tuple[float, list[Posted], float]:
     """Post the callbacks; returns (wall time, answers, rate of the HTTP floor). The floor is the
-    same traffic for CheckoutRequestIDs the app does not know (one indexed SELECT each): what the
-    server, the route and parsing cost without the crediting."""
+    same traffic for CheckoutRequestIDs the app does not know (a lookup, and the callback kept
+    aside in one small insert in case its push's answer is stored later): what the server, the
+    route and parsing cost without the crediting."""
     local = threading.local()
     now = datetime.now(UTC)
     bodies = [callback_body(p, receipt_for(p), now) for p in order]
@@ -435,7 +436,7 @@ def main() -> int:
         f" errors in the server log {log_errors}"
     )
     print(
-        f"HTTP floor (same posts for unknown CheckoutRequestIDs, nothing to credit):"
+        f"HTTP floor (same posts for unknown CheckoutRequestIDs, kept aside, nothing to credit):"
         f" {floor_rate:.0f}/s"
     )
     print(

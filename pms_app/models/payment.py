@@ -68,3 +68,14 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)  # e.g. "receipt:2026"
     value: int = 0
+
+
+class EarlyStkCallback(SQLModel, table=True):
+    """An STK callback that arrived before the push's own answer (its CheckoutRequestID) was
+    stored: kept until that happens, then applied (or by the reconciler); dropped after a day."""
+
+    __tablename__ = "early_stk_callbacks"
+
+    checkout_request_id: str = Field(primary_key=True, max_length=80)
+    payload: str  # the parsed callback's fields, JSON
+    received_at: datetime = Field(default_factory=utcnow, index=True)

@@ -4,6 +4,8 @@ crediting the ledger exactly once."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -21,7 +23,7 @@ from pms_app.models.accounts import Role, User
 from pms_app.models.base import utcnow
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
+from pms_app.models.payment import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.realtime import notify_after_commit, property_audience
 from pms_app.services import throttle
 from pms_app.services.access import managed_property_ids, require_approved, sole_landlord_id
@@ -365,6 +367,7 @@ def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> st
     )
     _notify(session, payment)
     session.commit()
+    apply_early_callback(session, accepted.checkout_request_id)  # M-Pesa was quicker than us
     return "sent"
 
 
@@ -408,15 +411,65 @@ def _lease_tenant() -> Any:
     )
 
 
+def _find_by_checkout_id(session: Session, checkout_request_id: str) -> Payment | None:
+    return session.exec(_by_checkout_id(), params={"checkout_id": checkout_request_id}).first()
+
+
 def process_stk_callback(session: Session, cb: StkCallback) -> str:
     """Apply one STK callback. Safe to call any number of times, in any order."""
+    payment = _find_by_checkout_id(session, cb.checkout_request_id)
+    if payment is None:
+        return _park_early_callback(session, cb)
+    return _apply_stk_callback(session, payment, cb)
+
+
+def _park_early_callback(session: Session, cb: StkCallback) -> str:
+    """No payment has this CheckoutRequestID (yet): M-Pesa may have answered before the push's
+    own response was stored. Keep the callback; `apply_early_callback` runs it once the id is
+    stored. Whichever of the two commits last sees the other's row, so it is never left behind
+    (and applying twice is harmless: crediting is conditional)."""
+    insert_ignore(
+        session,
+        EarlyStkCallback,
+        {
+            "checkout_request_id": cb.checkout_request_id[:80],
+            "payload": json.dumps(dataclasses.asdict(cb)),
+            "received_at": utcnow(),
+        },
+    )
+    session.commit()
+    return apply_early_callback(session, cb.checkout_request_id) or "early"
+
+
+def apply_early_callback(session: Session, checkout_request_id: str) -> str | None:
+    """Apply the callback kept for this CheckoutRequestID, once, if its payment is known now.
+    Returns the outcome, or None if there is nothing (yet) to apply."""
+    from pms_app.integrations.daraja import StkCallback
+
+    payment = _find_by_checkout_id(session, checkout_request_id)
+    early = session.get(EarlyStkCallback, checkout_request_id) if payment else None
+    if payment is None or early is None:
+        return None
+    table = EarlyStkCallback.__table__  # type: ignore[attr-defined]
+    taken = session.execute(delete(table).where(table.c.checkout_request_id == checkout_request_id))
+    if taken.rowcount != 1:  # another worker is applying it
+        session.rollback()
+        return None
+    cb = StkCallback(**json.loads(early.payload))
+    return _apply_stk_callback(session, payment, cb)  # commits the deletion with the outcome
+
+
+def drop_stale_early_callbacks(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    """Callbacks whose CheckoutRequestID never became known (forged, or for another system)."""
+    table = EarlyStkCallback.__table__  # type: ignore[attr-defined]
+    result = session.execute(delete(table).where(table.c.received_at < utcnow() - older_than))
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> str:
     from pms_app.integrations.daraja import result_message
 
-    payment = session.exec(
-        _by_checkout_id(), params={"checkout_id": cb.checkout_request_id}
-    ).first()
-    if payment is None:
-        return "unknown"
     if cb.result_code != "0":
         moved = _set_status(
             session,
@@ -492,9 +545,11 @@ def process_stk_callback(session: Session, cb: StkCallback) -> str:
 def reconcile_pending(
     session: Session, client: DarajaClient, older_than_s: int = 60, give_up_after_s: int = 600
 ) -> dict[str, int]:
-    """Lost callbacks: ask M-Pesa about payments pending too long."""
+    """Lost callbacks: ask M-Pesa about payments pending too long (unless the callback did come,
+    early, and is waiting to be applied)."""
     from pms_app.integrations.daraja import DarajaError, result_message
 
+    drop_stale_early_callbacks(session)
     now = utcnow()
     stats = {"paid": 0, "failed": 0, "pending": 0}
     rows = session.exec(
@@ -510,6 +565,11 @@ def reconcile_pending(
             if age > give_up_after_s:
                 fail_unsent(session, payment.id or 0, "The payment request never reached M-Pesa.")
                 stats["failed"] += 1
+            continue
+        early = apply_early_callback(session, payment.checkout_request_id)
+        if early is not None:
+            if early in stats:  # "paid" or "failed" ("review" waits for a manager)
+                stats[early] += 1
             continue
         try:
             answer = client.stk_query(payment.checkout_request_id)

@@ -5,7 +5,9 @@ reconciler with a fake Daraja client, receipts, the payments dashboard/CSV and r
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +28,7 @@ from pms_app.integrations.daraja import (
 from pms_app.models.accounts import EmailMessage, User
 from pms_app.models.lease import Lease
 from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
+from pms_app.models.payment import EarlyStkCallback, Payment, PaymentStatus
 from pms_app.models.property import Property
 from pms_app.services import leases, ledger, payments, receipts, reminders, reports
 from pms_app.services.errors import NotFound, ServiceError, Throttled, ValidationError
@@ -363,7 +365,7 @@ def test_callback_rules(session: Session) -> None:
         == "ignored"
     )
     unknown = f.stk_callback_body("ws_CO_nobody", 0, amount=2_000)
-    assert payments.process_stk_callback(session, parse_stk_callback(unknown)) == "unknown"
+    assert payments.process_stk_callback(session, parse_stk_callback(unknown)) == "early"
 
     # A receipt already used by another payment: someone replays it, a manager looks.
     q = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
@@ -688,3 +690,127 @@ def test_payment_dates_are_local_days(session: Session, monkeypatch: pytest.Monk
     assert collected(date_from=D("2026-04-01")) == (1_000, [("2026-04", 1_000)])
     assert collected(date_to=D("2026-03-31")) == (0, [])
     assert collected(date_from=D("2026-04-01"), date_to=D("2026-04-01"))[0] == 1_000
+
+
+# --- a callback that overtakes the push's own answer -------------------------------------------
+
+
+@dataclass
+class OneIdDaraja(FakeDaraja):
+    """Answers the push with a CheckoutRequestID chosen by the test."""
+
+    checkout_id: str = "ws_CO_early_1"
+
+    def stk_push(
+        self, phone: str, amount: int, ref: str, desc: str, callback_url: str
+    ) -> StkAccepted:
+        self.pushes.append((phone, amount, ref, desc, callback_url))
+        return StkAccepted("m-early", self.checkout_id, "Success. Request accepted")
+
+
+def _early_rows(session: Session) -> list[str]:
+    with Session(session.get_bind()) as s:
+        return list(s.exec(select(EarlyStkCallback.checkout_request_id)).all())
+
+
+def test_a_callback_that_overtakes_the_push_answer_is_applied_when_the_id_is_stored(
+    session: Session,
+) -> None:
+    lease = f.lease(session, rent=10_000, due_day=1)
+    payment = payments.start_stk_payment(session, _tenant(session, lease), 2_500, PHONE)
+    body = f.stk_callback_body(
+        "ws_CO_early_1", 0, amount=2_500, phone="254712345678", receipt="SKEARLY001"
+    )
+    # M-Pesa answers before our push request has even stored the CheckoutRequestID.
+    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "early"
+    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "early"  # repeated
+    assert _fresh(session, payment).status == PaymentStatus.PENDING
+    assert _early_rows(session) == ["ws_CO_early_1"]
+
+    assert payments.send_stk_push(session, payment.id or 0, OneIdDaraja()) == "sent"  # type: ignore[arg-type]
+    paid = _fresh(session, payment)
+    assert (paid.status, paid.mpesa_receipt) == (PaymentStatus.PAID, "SKEARLY001")
+    assert paid.receipt_no and _early_rows(session) == []
+    assert ledger.balance(session, lease.id) == 10_000 - 2_500
+    f.assert_ledger_exact(session, lease.id)
+    # The same callback again, now for a known payment: nothing more.
+    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "ignored"
+
+
+def test_the_reconciler_applies_a_kept_callback_without_asking_mpesa(session: Session) -> None:
+    lease = f.lease(session, rent=10_000, due_day=1)
+    p = f.stk_payment(session, lease, amount=1_000, phone="254712345678", age_s=120)
+    body = f.callback_for(p, 0, receipt="SKKEPT0001")
+    cb = parse_stk_callback(body)
+    session.add(
+        EarlyStkCallback(
+            checkout_request_id=p.checkout_request_id or "",
+            payload=json.dumps(dataclasses.asdict(cb)),
+        )
+    )
+    stale = EarlyStkCallback(
+        checkout_request_id="ws_CO_forgotten",
+        payload=json.dumps(dataclasses.asdict(cb)),
+        received_at=datetime.now(UTC) - timedelta(days=2),
+    )
+    session.add(stale)
+    session.commit()
+    client = FakeDaraja()
+    stats = payments.reconcile_pending(session, client, older_than_s=60)
+    assert stats == {"paid": 1, "failed": 0, "pending": 0}
+    assert client.queries == []
+    assert _fresh(session, p).mpesa_receipt == "SKKEPT0001"
+    assert _early_rows(session) == []  # applied, and the day-old one for nobody dropped
+    f.assert_ledger_exact(session, lease.id)
+
+
+def _race_callback_and_push_answer(
+    engine: Engine, payment_id: int, checkout: str, body: dict[str, object]
+) -> list[BaseException]:
+    """The callback and the push's answer (storing `checkout`) at the same moment."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def callback() -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                barrier.wait(timeout=10)
+                payments.process_stk_callback(s, parse_stk_callback(body))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def push() -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                barrier.wait(timeout=10)
+                payments.send_stk_push(s, payment_id, OneIdDaraja(checkout_id=checkout))  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=callback), threading.Thread(target=push)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
+def test_callback_and_push_answer_racing_credit_once_with_the_receipt(
+    engine: Engine, session: Session
+) -> None:
+    lease = f.lease(session, rent=100_000, due_day=1)
+    for round_ in range(8):
+        # Pending and not pushed yet, as start_stk_payment leaves it.
+        payment = f.stk_payment(
+            session, lease, amount=1_000 + round_, phone="254712345678", pushed=False
+        )
+        checkout = f"ws_CO_race_{round_}"
+        body = f.stk_callback_body(
+            checkout, 0, amount=1_000 + round_, phone="254712345678", receipt=f"SKRACE{round_:04d}"
+        )
+        errors = _race_callback_and_push_answer(engine, payment.id or 0, checkout, body)
+        assert errors == []
+        done = _fresh(session, payment)
+        assert (done.status, done.mpesa_receipt) == (PaymentStatus.PAID, f"SKRACE{round_:04d}")
+        assert _early_rows(session) == []
+    f.assert_ledger_exact(session, lease.id)
