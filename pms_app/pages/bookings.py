@@ -796,6 +796,7 @@ class MyBookingsState(FormActions, SessionState):
                         "label": STATUS_LABELS.get(r.status, r.status),
                         "due": f"KES {r.due:,}",
                         "active": active,
+                        "cancellable": active and r.start > now,  # not once it has started
                         "hold": f"{r.hold_expires_at.astimezone(tz):%H:%M}"
                         if r.hold_expires_at
                         else "",
@@ -887,7 +888,7 @@ def _booking_card(b: Any) -> rx.Component:
                     size="2",
                 ),
                 rx.cond(
-                    b["active"],
+                    b["cancellable"],
                     rx.alert_dialog.root(
                         rx.alert_dialog.trigger(
                             rx.button(

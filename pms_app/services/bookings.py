@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -381,8 +382,12 @@ def book(
     guests: int | str = 1,
     now: datetime | None = None,
     note: str = "",
+    *,
+    also: Callable[[Session, Booking], None] | None = None,
 ) -> Booking:
-    """Book [start, end) (aware datetimes). Exactly one of many concurrent requests wins."""
+    """Book [start, end) (aware datetimes). Exactly one of many concurrent requests wins.
+    `also(session, booking)` runs in the same transaction before it commits (a ServiceError
+    from it keeps nothing)."""
     now = now or utcnow()
     user = require_approved(session, actor)
     facility = get_visible_facility(session, user, facility_id)
@@ -432,6 +437,12 @@ def book(
     )
     session.add(booking)
     session.flush()
+    if also is not None:
+        try:
+            also(session, booking)
+        except BaseException:
+            session.rollback()
+            raise
     _booking_email(session, booking, facility, user, "booked")
     _notify(session, facility, booking)
     session.commit()
@@ -534,6 +545,11 @@ def cancel(
     why = clean_text(reason, "reason", "the reason", 300, required=by_manager)
     if booking.status not in BookingStatus.ACTIVE:
         raise ServiceError("This booking is no longer active.")
+    if not by_manager and booking.start_at <= now:
+        raise ServiceError(
+            "This booking has already started, so it can't be cancelled any more. "
+            "If something went wrong, ask the estate manager."
+        )
     fee = 0 if by_manager else cancellation_fee(facility, booking, now)
     moved = session.exec(  # type: ignore[call-overload]
         update(Booking)
@@ -762,27 +778,27 @@ def accept_offer(
         entry.offer_expires_at and entry.offer_expires_at < now
     ):
         raise ServiceError("This offer has expired.")
-    # The offered entry itself must not block its own booking: mark it accepted first.
-    entry.status = WaitStatus.ACCEPTED
-    session.add(entry)
-    session.commit()
-    try:
-        booking = book(
-            session, user, entry.facility_id, entry.start_at, entry.end_at, entry.guests, now=now
+
+    def take_the_offer(s: Session, booking: Booking) -> None:
+        # In the booking's transaction: both happen, or neither (and only once).
+        taken = s.exec(  # type: ignore[call-overload]
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitStatus.OFFERED)  # type: ignore[arg-type]
+            .values(status=WaitStatus.ACCEPTED, booking_id=booking.id)
         )
-    except ServiceError:
-        entry = session.get(WaitlistEntry, entry_id)
-        assert entry is not None
-        entry.status = WaitStatus.OFFERED
-        session.add(entry)
-        session.commit()
-        raise
-    entry = session.get(WaitlistEntry, entry_id)
-    assert entry is not None
-    entry.booking_id = booking.id
-    session.add(entry)
-    session.commit()
-    return booking
+        if taken.rowcount != 1:
+            raise ServiceError("This offer has expired.")
+
+    return book(
+        session,
+        user,
+        entry.facility_id,
+        entry.start_at,
+        entry.end_at,
+        entry.guests,
+        now=now,
+        also=take_the_offer,
+    )
 
 
 def leave_waitlist(
@@ -1104,22 +1120,35 @@ def booking_ics(session: Session, actor: User | None, booking_id: int) -> tuple[
             text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
         )
 
-    body = "\r\n".join(
-        [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//pms//bookings//EN",
-            "BEGIN:VEVENT",
-            f"UID:{booking.number}@pms",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{fmt(booking.start_at)}",
-            f"DTEND:{fmt(booking.end_at)}",
-            f"SUMMARY:{esc(facility.name)} ({booking.number})",
-            f"DESCRIPTION:{esc(facility.description)}",
-            f"STATUS:{'CANCELLED' if booking.status not in BookingStatus.ACTIVE else 'CONFIRMED'}",
-            "END:VEVENT",
-            "END:VCALENDAR",
-            "",
-        ]
-    )
-    return f"{booking.number}.ics", body
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//pms//bookings//EN",
+        "BEGIN:VEVENT",
+        f"UID:{booking.number}@pms",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{fmt(booking.start_at)}",
+        f"DTEND:{fmt(booking.end_at)}",
+        f"SUMMARY:{esc(facility.name)} ({booking.number})",
+        f"DESCRIPTION:{esc(facility.description)}",
+        f"STATUS:{'CANCELLED' if booking.status not in BookingStatus.ACTIVE else 'CONFIRMED'}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return f"{booking.number}.ics", "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 §3.1: content lines of at most 75 octets; a longer one continues on lines that
+    start with a space. Never splits a UTF-8 character."""
+    parts: list[str] = []
+    current, size = "", 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > (75 if not parts else 74):  # a continuation's leading space counts
+            parts.append(current)
+            current, size = "", 0
+        current += ch
+        size += n
+    parts.append(current)
+    return "\r\n ".join(parts)

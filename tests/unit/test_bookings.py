@@ -558,6 +558,23 @@ def test_a_resident_sees_the_fee_before_cancelling_and_pays_that(
     assert err.message == "This booking is no longer active."
 
 
+def test_a_booking_that_has_started_is_not_cancelled_by_the_resident(
+    session: Session, estate: Estate
+) -> None:
+    b = _paid_booking(session, estate)
+    started = at("2026-03-05", "10:00") + timedelta(minutes=1)
+    err = refused(
+        session,
+        lambda: bookings.cancel(session, estate.ann, b.id or 0, now=started),
+        ServiceError,
+    )
+    assert "already started" in err.message
+    assert fresh(session, Booking, b.id).status == "confirmed"
+    # The manager still can (with a reason), e.g. to record that the hall was unusable.
+    bookings.cancel(session, estate.w.manager, b.id or 0, "Power cut", now=started)
+    assert fresh(session, Booking, b.id).status == "cancelled"
+
+
 def test_a_manager_cancels_with_a_reason_charges_nothing_and_tells_the_resident(
     session: Session, estate: Estate
 ) -> None:
@@ -691,6 +708,32 @@ def test_an_offer_whose_booking_fails_stays_offered(session: Session, estate: Es
     )
     assert "already have 2 upcoming bookings" in err.message
     assert statuses(session, entry) == ["offered"]
+
+
+def test_a_crash_while_accepting_an_offer_keeps_neither_half(
+    session: Session, estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The acceptance and the booking are one transaction: an error in between (here: while
+    queueing the confirmation email) leaves the offer open and no booking behind."""
+    b = book(session, estate.hall, estate.ann, "10:00")
+    entry = wait(session, estate.hall, estate.ben, "10:00")
+    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+
+    def boom(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("disk full")
+
+    real = bookings._booking_email
+    monkeypatch.setattr(bookings, "_booking_email", boom)
+    with pytest.raises(RuntimeError):
+        bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW)
+    session.rollback()
+    assert statuses(session, entry) == ["offered"]
+    with Session(session.get_bind()) as s:
+        mine = s.exec(select(Booking).where(Booking.user_id == estate.ben.id)).all()
+    assert mine == []
+    monkeypatch.setattr(bookings, "_booking_email", real)
+    booked = bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW)
+    assert booked.status == "confirmed" and statuses(session, entry) == ["accepted"]
 
 
 def test_leaving_the_waiting_list_with_an_offer_passes_it_on(
@@ -925,6 +968,24 @@ def test_the_ics_file_describes_the_booking(session: Session, estate: Estate) ->
     assert "STATUS:CANCELLED" in bookings.booking_ics(session, estate.ann, b.id or 0)[1].split(
         "\r\n"
     )
+
+
+def test_long_ics_lines_are_folded_at_75_octets_without_splitting_characters(
+    session: Session, estate: Estate
+) -> None:
+    text = "Bwawa la kuogelea — " + "ñ" * 60 + " and the sauna; open daily, 06:00–22:00"
+    fac = f.facility(session, estate.w.prop, name="Pool", description=text)
+    b = book(session, fac, estate.ann, "10:00", 60)
+    raw = bookings.booking_ics(session, estate.ann, b.id or 0)[1].encode()
+    physical = raw.split(b"\r\n")
+    assert all(len(line) <= 75 for line in physical)
+    assert any(line.startswith(b" ") for line in physical)  # it was long enough to fold
+    # Unfolding (RFC 5545: drop CRLF + one space) gives back the whole escaped line.
+    logical = raw.replace(b"\r\n ", b"").decode().split("\r\n")
+    escaped = text.replace(";", "\\;").replace(",", "\\,")
+    assert "DESCRIPTION:" + escaped in logical
+    for line in physical:
+        line.decode()  # every physical line is valid UTF-8 on its own
 
 
 def test_the_csv_export_lists_every_booking_safely(session: Session, estate: Estate) -> None:
