@@ -63,3 +63,29 @@ def form_notice(message: Var) -> rx.Component:
 
 # Every rx.form in pages/ sets method="post": if someone submits before the page has hydrated,
 # the browser's native submit must never put field values (passwords!) into the URL.
+
+
+def confirm_button(
+    label: str | Var,
+    title: str | Var,
+    detail: str,
+    on_confirm: object,
+    color: str = "red",
+    variant: str = "soft",
+) -> rx.Component:
+    """A small button that asks first: `title` and `detail` in a dialog, Cancel or `label`."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(label, size="1", color_scheme=color, variant=variant)),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(detail),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(label, color_scheme=color, on_click=on_confirm)  # type: ignore[arg-type]
+                ),
+                spacing="3",
+                justify="end",
+            ),
+        ),
+    )

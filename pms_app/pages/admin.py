@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.components.forms import form_error, form_notice
+from pms_app.components.forms import confirm_button, form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.services import admin
 from pms_app.services.errors import ServiceError
@@ -99,28 +99,11 @@ def _user_row(u: Any) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 u["active"],
-                rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(
-                        rx.button("Deactivate", size="1", color_scheme="red", variant="soft")
-                    ),
-                    rx.alert_dialog.content(
-                        rx.alert_dialog.title("Deactivate " + u["email"].to(str) + "?"),
-                        rx.alert_dialog.description(
-                            "They are logged out everywhere and can't log in."
-                        ),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                            rx.alert_dialog.action(
-                                rx.button(
-                                    "Deactivate",
-                                    color_scheme="red",
-                                    on_click=S.set_active(u["id"], False),
-                                )
-                            ),
-                            spacing="3",
-                            justify="end",
-                        ),
-                    ),
+                confirm_button(
+                    "Deactivate",
+                    "Deactivate " + u["email"].to(str) + "?",
+                    "They are logged out everywhere and can't log in.",
+                    S.set_active(u["id"], False),
                 ),
                 rx.button(
                     "Reactivate",

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.components.forms import form_error, form_notice
+from pms_app.components.forms import confirm_button, form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.components.tables import data_table
 from pms_app.db import session_scope
@@ -381,14 +381,14 @@ def _reviews() -> rx.Component:
                             spacing="1",
                         ),
                         rx.hstack(
-                            _confirm(
+                            confirm_button(
                                 "Credit KES " + r["paid"].to(str),
                                 "Credit KES " + r["paid"].to(str) + " to this tenant?",
                                 "Only if the money is on your M-Pesa statement. A receipt is sent.",
                                 S.resolve(r["id"], True),
                                 "green",
                             ),
-                            _confirm(
+                            confirm_button(
                                 "Reject",
                                 "Reject this payment?",
                                 "Nothing is credited. Refund the payer through M-Pesa if needed.",
@@ -407,22 +407,6 @@ def _reviews() -> rx.Component:
                 ),
             ),
             width="100%",
-        ),
-    )
-
-
-def _confirm(label: Any, title: Any, detail: str, action: Any, color: str) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(label, size="1", color_scheme=color, variant="soft")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(detail),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                rx.alert_dialog.action(rx.button(label, color_scheme=color, on_click=action)),
-                spacing="3",
-                justify="end",
-            ),
         ),
     )
 

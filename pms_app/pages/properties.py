@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.components.forms import field, form_error, form_notice
+from pms_app.components.forms import confirm_button, field, form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.services import invitations, memberships, properties
 from pms_app.services.access import can_own, get_managed_property, get_visible_property
@@ -267,26 +267,12 @@ def _unit_row(unit: Any) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 S.can_manage & ~unit["occupied"].to(bool),
-                rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(
-                        rx.button("Delete", size="1", color_scheme="red", variant="ghost")
-                    ),
-                    rx.alert_dialog.content(
-                        rx.alert_dialog.title("Delete unit " + unit["label"].to(str) + "?"),
-                        rx.alert_dialog.description("This cannot be undone."),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                            rx.alert_dialog.action(
-                                rx.button(
-                                    "Delete",
-                                    color_scheme="red",
-                                    on_click=S.delete_unit(unit["id"]),
-                                )
-                            ),
-                            spacing="3",
-                            justify="end",
-                        ),
-                    ),
+                confirm_button(
+                    "Delete",
+                    "Delete unit " + unit["label"].to(str) + "?",
+                    "This cannot be undone.",
+                    S.delete_unit(unit["id"]),
+                    variant="ghost",
                 ),
             )
         ),
