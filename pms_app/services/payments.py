@@ -446,8 +446,9 @@ def apply_early_callback(session: Session, checkout_request_id: str) -> str | No
     Returns the outcome, or None if there is nothing (yet) to apply."""
     from pms_app.integrations.daraja import StkCallback
 
-    payment = _find_by_checkout_id(session, checkout_request_id)
-    early = session.get(EarlyStkCallback, checkout_request_id) if payment else None
+    # The kept row first: one primary-key read after every push, which almost never finds one.
+    early = session.get(EarlyStkCallback, checkout_request_id)
+    payment = _find_by_checkout_id(session, checkout_request_id) if early else None
     if payment is None or early is None:
         return None
     table = EarlyStkCallback.__table__  # type: ignore[attr-defined]
