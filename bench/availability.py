@@ -73,7 +73,9 @@ def seed(engine: Engine, n_bookings: int, n_residents: int) -> tuple[int, list[i
         )
         s.add(owner)
         s.flush()
-        prop = Property(owner_id=owner.id or 0, name="Bench Court", address="Bench Road")
+        prop = Property(
+            owner_id=owner.id or 0, name="Bench Court", account_prefix="BEN", address="Bench Road"
+        )
         s.add(prop)
         s.flush()
         residents = [

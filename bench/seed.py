@@ -177,6 +177,7 @@ def seed_portfolio(
                 "id": prop_id,
                 "owner_id": landlord_id,
                 "name": f"Bench Court {p + 1}",
+                "account_prefix": f"B{prop_id}"[:6],
                 "address": f"{p + 1} Bench Road, Nairobi",
                 "default_rent": default_rent,
                 "timezone": "Africa/Nairobi",

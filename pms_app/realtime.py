@@ -72,14 +72,7 @@ def _audience_query(unallocated: bool) -> Any:
 
 def property_audience(session: Session, property_id: int | None) -> set[int]:
     """Everyone who manages a property: owner, its approved managers, and admins (one query).
-    For money that points at no property: admins, and the landlord if the install has one."""
+    Money that points at no property is for admins only."""
     query = _audience_query(property_id is None)
     params = {} if property_id is None else {"property_id": property_id}
-    ids = {int(u) for u in session.execute(query, params).scalars() if u is not None}
-    if property_id is None:
-        from pms_app.services.access import sole_landlord_id
-
-        sole = sole_landlord_id(session)
-        if sole is not None:
-            ids.add(sole)
-    return ids
+    return {int(u) for u in session.execute(query, params).scalars() if u is not None}

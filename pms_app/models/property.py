@@ -16,6 +16,9 @@ class Property(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
     name: str = Field(max_length=120)
+    # Start of every lease's paybill account number (e.g. SUN in SUN-A1), unique in the install:
+    # paybill money with an unknown unit is routed by it, so two landlords can never share one.
+    account_prefix: str = Field(max_length=6, unique=True, index=True)
     address: str = Field(max_length=300)
     default_rent: int | None = None  # whole shillings
     timezone: str = Field(default="Africa/Nairobi", max_length=64)

@@ -98,7 +98,11 @@ class PaymentsState(SessionState):
                 for _l, u, unit in active
             ]
             self.lease_options = [
-                {"id": str(lease.id), "label": f"{lease.account_ref} — {u.full_name}"}
+                {
+                    "id": str(lease.id),
+                    "label": f"{lease.account_ref} — {u.full_name}",
+                    "property": str(lease.property_id),
+                }
                 for lease, u, _unit in active
             ]
             self.rows = [
@@ -144,6 +148,9 @@ class PaymentsState(SessionState):
                     "ref": p.account_ref,
                     "payer": p.payer_name,
                     "trans": p.trans_id or "",
+                    # Its money may go only to a lease of the property its prefix names
+                    # (none: an admin's to place anywhere).
+                    "property": str(p.property_id or ""),
                 }
                 for p in payments.visible_unallocated(session, actor)
             ]
@@ -443,7 +450,11 @@ def _unallocated() -> rx.Component:
                                 rx.el.option("Assign to…", value=""),
                                 rx.foreach(
                                     S.lease_options,
-                                    lambda o: rx.el.option(o["label"], value=o["id"]),
+                                    lambda o: rx.cond(
+                                        (o["property"] == p["property"]) | (p["property"] == ""),
+                                        rx.el.option(o["label"], value=o["id"]),
+                                        rx.fragment(),
+                                    ),
                                 ),
                                 name="lease_id",
                                 required=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from pms_app.models.accounts import Role, User
 from pms_app.models.property import Membership, MembershipStatus, Property
@@ -51,16 +51,6 @@ def managed_property_ids(session: Session, user: User) -> list[int]:
     if user.role == Role.MANAGER:
         return _member_property_ids(session, user, Role.MANAGER)
     return []
-
-
-def sole_landlord_id(session: Session) -> int | None:
-    """The install's landlord when it has exactly one (active): paybill money whose account
-    number points at no property is then obviously his. With several landlords it is the
-    install operator's (admins') to sort out, and no landlord sees another's payers."""
-    ids = session.exec(
-        select(User.id).where(User.role == Role.LANDLORD, col(User.is_active).is_(True)).limit(2)
-    ).all()
-    return ids[0] if len(ids) == 1 else None
 
 
 def visible_property_ids(session: Session, user: User) -> list[int]:

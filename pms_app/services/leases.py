@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +15,7 @@ from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
 from pms_app.services import ledger
 from pms_app.services.access import get_managed_property, require_approved
+from pms_app.services.account_numbers import lease_ref
 from pms_app.services.errors import NotFound, ValidationError
 from pms_app.services.validation import clean_amount, clean_int, clean_text
 
@@ -47,17 +47,10 @@ def today_local() -> date:
 
 def _account_ref(session: Session, prop: Property, unit: Unit) -> str:
     """Short, readable, unique among active leases: e.g. SUN-A1 (≤ 12 characters)."""
-    letters = re.sub(r"[^A-Z0-9]", "", prop.name.upper())[:3] or "P"
-    label = re.sub(r"[^A-Z0-9]", "", unit.label.upper())[:6] or str(unit.id)
-    base = f"{letters}-{label}"[:12]
-    candidate, n = base, 1
     taken = set(
         session.exec(select(Lease.account_ref).where(Lease.status == LeaseStatus.ACTIVE)).all()
     )
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[: 12 - len(str(n)) - 1]}{n}" if len(base) >= 11 else f"{base}{n}"
-    return candidate
+    return lease_ref(prop.account_prefix, unit.label, unit.id, taken)
 
 
 def create_lease(

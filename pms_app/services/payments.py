@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,8 @@ from pms_app.models.ledger import EntryKind, LedgerEntry
 from pms_app.models.payment import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.realtime import notify_after_commit, property_audience
 from pms_app.services import throttle
-from pms_app.services.access import managed_property_ids, require_approved, sole_landlord_id
+from pms_app.services.access import managed_property_ids, require_approved
+from pms_app.services.account_numbers import normalise_ref, property_for_ref
 from pms_app.services.emails import queue_email
 from pms_app.services.errors import NotFound, ServiceError, ValidationError
 from pms_app.services.sequences import insert_ignore, next_number
@@ -600,10 +600,6 @@ def reconcile_pending(
 # --- paybill (C2B) ------------------------------------------------------------------------------
 
 
-def normalise_ref(ref: str) -> str:
-    return re.sub(r"[\s]", "", (ref or "").upper())[:40]
-
-
 def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
     """Credit a paybill payment by its account number, or queue it; deduplicated on TransID."""
     existing = session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).first()
@@ -613,7 +609,7 @@ def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
     lease = session.exec(
         select(Lease).where(Lease.account_ref == ref, Lease.status == LeaseStatus.ACTIVE)
     ).first()
-    guessed_property = lease.property_id if lease else _guess_property(session, ref)
+    guessed_property = lease.property_id if lease else property_for_ref(session, ref)
     payment = Payment(
         lease_id=lease.id if lease else None,
         property_id=guessed_property,
@@ -644,38 +640,23 @@ def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
     return payment
 
 
-def _guess_property(session: Session, ref: str) -> int | None:
-    """ "SUN-A9" with no such lease: probably a Sunrise tenant mistyping the unit."""
-    prefix = ref.split("-", 1)[0]
-    if "-" not in ref or not prefix:
-        return None
-    for lease in session.exec(
-        select(Lease).where(col(Lease.account_ref).startswith(prefix + "-"))
-    ).all():
-        return lease.property_id
-    return None
-
-
 def visible_unallocated(session: Session, actor: User | None) -> list[Payment]:
-    """Paybill money no lease matched: the guessed property's managers see it; money that points
-    at no property is for admins, and for the landlord when the install has only one."""
+    """Paybill money no lease matched: the managers of the property its account prefix names
+    see it; money whose prefix names no property is for admins only."""
     user = require_approved(session, actor)
     if user.role not in (Role.ADMIN, Role.LANDLORD, Role.MANAGER):
         raise NotFound("page")
-    ids = managed_property_ids(session, user)
     query = select(Payment).where(Payment.status == PaymentStatus.UNALLOCATED)
-    rows = session.exec(query.order_by(col(Payment.created_at))).all()
-    sole = any(p.property_id is None for p in rows) and sole_landlord_id(session) == user.id
-    return [
-        p
-        for p in rows
-        if user.role == Role.ADMIN or p.property_id in ids or (p.property_id is None and sole)
-    ]
+    if user.role != Role.ADMIN:
+        query = query.where(col(Payment.property_id).in_(managed_property_ids(session, user)))
+    return list(session.exec(query.order_by(col(Payment.created_at))).all())
 
 
 def assign_unallocated(
     session: Session, actor: User | None, payment_id: int, lease_id: int
 ) -> Payment:
+    """Credit queued paybill money to a lease: a property's managers only to that property's
+    leases (the account prefix decided whose money it is); admins to any lease."""
     from pms_app.services.leases import get_managed_lease
 
     user = require_approved(session, actor)
@@ -683,6 +664,8 @@ def assign_unallocated(
     if payment is None or payment.id not in {p.id for p in visible_unallocated(session, user)}:
         raise NotFound("payment")
     lease = get_managed_lease(session, user, lease_id)
+    if user.role != Role.ADMIN and lease.property_id != payment.property_id:
+        raise NotFound("lease")
     payment.lease_id, payment.property_id = lease.id, lease.property_id
     session.add(payment)
     if not credit_payment(session, payment, from_=(PaymentStatus.UNALLOCATED,)):

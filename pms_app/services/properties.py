@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pms_app.models.accounts import Role, User
@@ -17,6 +18,7 @@ from pms_app.services.access import (
     require_approved,
     visible_property_ids,
 )
+from pms_app.services.account_numbers import free_prefix
 from pms_app.services.errors import NotFound, ValidationError
 from pms_app.services.validation import (
     clean_amount,
@@ -70,20 +72,30 @@ def create_property(
     user = require_approved(session, actor)
     if user.role not in (Role.LANDLORD, Role.ADMIN):
         raise NotFound("page")
-    prop = Property(
-        owner_id=user.id,
-        name=clean_text(name, "name", "the property's name", 120),
-        address=clean_text(address, "address", "the address", 300),
-        default_rent=clean_amount(default_rent, "default_rent", "the default rent"),
-    )
+    fields = {
+        "owner_id": user.id,
+        "name": clean_text(name, "name", "the property's name", 120),
+        "address": clean_text(address, "address", "the address", 300),
+        "default_rent": clean_amount(default_rent, "default_rent", "the default rent"),
+    }
     count = clean_int(unit_count, "unit_count", "the number of units", 1, MAX_UNITS)
     prefix = _label_prefix(label_prefix)
-    session.add(prop)
-    session.flush()
-    for i in range(1, count + 1):
-        session.add(Unit(property_id=prop.id, label=f"{prefix}{i}"))
-    session.commit()
-    return prop
+    lost: set[str] = set()
+    for _attempt in range(5):
+        account_prefix = free_prefix(session, fields["name"], skip=lost)
+        prop = Property(**fields, account_prefix=account_prefix)
+        session.add(prop)
+        try:
+            session.flush()
+            for i in range(1, count + 1):
+                session.add(Unit(property_id=prop.id, label=f"{prefix}{i}"))
+            session.commit()
+        except IntegrityError:  # another property took the same account prefix meanwhile
+            session.rollback()
+            lost.add(account_prefix)
+            continue
+        return prop
+    raise ValidationError("Could not create the property just now; please try again.", "name")
 
 
 def update_property(
