@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from pms_app.api.middleware import hardening
 from pms_app.api.routes import build_api
 from pms_app.background import embedded_scheduler, register_simulator_c2b
 from pms_app.pages import (
@@ -18,11 +19,13 @@ from pms_app.pages import (
     properties,
     public,
 )
+from pms_app.settings import get_settings
 from pms_app.simulator.phone_page import register_phone_page
 from pms_app.state.live import LiveState, live_bridge
 from pms_app.state.session import SessionState
 
-app = rx.App(api_transformer=build_api())
+# Our routes first, then the hardening middleware around everything (pages, events, uploads).
+app = rx.App(api_transformer=[build_api(), hardening(get_settings().base_url)])
 app.register_lifespan_task(embedded_scheduler)
 app.register_lifespan_task(live_bridge)
 app.register_lifespan_task(register_simulator_c2b)

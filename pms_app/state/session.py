@@ -28,6 +28,9 @@ class SessionState(rx.State):
         name=SESSION_COOKIE,
         same_site="strict",
         max_age=get_settings().session_max_age_s,
+        # Set by the browser-side Reflex runtime, so it cannot be HttpOnly (docs/security.md);
+        # over HTTPS it never travels in clear text.
+        secure=get_settings().base_url.startswith("https://"),
     )
     user_name: str = ""
     user_role: str = ""
