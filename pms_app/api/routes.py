@@ -69,7 +69,10 @@ async def _json_body(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > 64_000:
         raise ValueError("body too large")
-    return json.loads(raw)
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:  # thousands of nested brackets: malformed, answered 400
+        raise ValueError("nested too deeply") from exc
 
 
 async def stk_callback(request: Request) -> Response:

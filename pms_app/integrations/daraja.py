@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 NAIROBI = timezone(timedelta(hours=3), "EAT")  # Kenya has no daylight saving
 TOKEN_REFRESH_MARGIN_S = 60.0
+MIN_AMOUNT, MAX_AMOUNT = 1, 250_000  # whole shillings M-Pesa moves in one transaction
 
 INVALID_TOKEN = "404.001.03"
 INVALID_FIELD = "400.002.02"
@@ -440,7 +441,8 @@ def _load(payload: object) -> object:
     if isinstance(payload, bytes | bytearray | str):
         try:
             return json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: a hostile, thousands-deep nesting is malformed too (400, not 500).
             raise ValueError("not JSON") from exc
     return payload
 
@@ -455,15 +457,21 @@ def _text(value: object, what: str, allow_empty: bool = False, max_len: int = 10
 
 
 def _whole_shillings(value: object, what: str) -> int:
-    """1, 1.0, "1", "1.00" → 1; fractions, negatives, booleans and junk → ValueError."""
+    """1, 1.0, "1", "1.00" → 1; fractions, zero, negatives, more than M-Pesa ever moves in one
+    transaction ("1e30"), booleans and junk → ValueError."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{what}: expected a number")
+    text = str(value).strip()
+    if len(text) > 20:
+        raise ValueError(f"{what}: expected a number")
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError(f"{what}: expected a number") from exc
-    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+    if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"{what}: expected whole shillings")
+    if not MIN_AMOUNT <= number <= MAX_AMOUNT:
+        raise ValueError(f"{what}: outside {MIN_AMOUNT}..{MAX_AMOUNT}")
     return int(number)
 
 
