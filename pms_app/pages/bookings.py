@@ -17,6 +17,7 @@ from pms_app.services import bookings, payments
 from pms_app.services.access import managed_property_ids
 from pms_app.services.bookings import WEEKDAYS, FacilityForm
 from pms_app.services.errors import ServiceError, ValidationError
+from pms_app.services.validation import check_date_range
 from pms_app.state.forms import int_or_none, text
 from pms_app.state.live import live_page
 from pms_app.state.session import FormActions, SessionState
@@ -354,16 +355,26 @@ class FacilityState(FormActions, SessionState):
     @rx.event
     def set_day(self, value: str) -> None:
         try:
-            self.day = date.fromisoformat(value).isoformat() if isinstance(value, str) else self.day
-        except ValueError:
-            return
+            day = date.fromisoformat(value) if isinstance(value, str) else None
+            if day is None:
+                return
+            check_date_range(day, "day", "a day")
+        except (ValueError, ValidationError):
+            return  # a date picker sends valid days; anything else is ignored
+        self.day = day.isoformat()
         self.selected = ""
         self._reload()
 
     @rx.event
     def shift_day(self, delta: int) -> None:
         step = delta if isinstance(delta, int) and abs(delta) <= 31 else 0
-        self.day = (date.fromisoformat(self.day) + timedelta(days=step)).isoformat()
+        try:
+            day = check_date_range(
+                date.fromisoformat(self.day) + timedelta(days=step), "day", "a day"
+            )
+        except (ValueError, ValidationError):
+            return
+        self.day = day.isoformat()
         self.selected = ""
         self._reload()
 
@@ -379,6 +390,7 @@ class FacilityState(FormActions, SessionState):
             raise ValidationError("Choose a time.", "start") from None
         if start.tzinfo is None:
             raise ValidationError("Choose a time.", "start")
+        check_date_range(start, "start", "a time")
         count = int_or_none(text(form, "slots", 3)) or 1
         return start, start + timedelta(
             minutes=int(self.info.get("step", "60")) * max(1, min(count, 96))

@@ -38,7 +38,7 @@ from pms_app.services.access import (
 from pms_app.services.emails import queue_email
 from pms_app.services.errors import NotFound, ServiceError, ValidationError
 from pms_app.services.sequences import next_number
-from pms_app.services.validation import clean_int, clean_text
+from pms_app.services.validation import check_date_range, clean_int, clean_text
 from pms_app.settings import get_settings
 
 GRID_MINUTES = 15
@@ -252,6 +252,7 @@ def parse_local(day: str, hhmm: str, field: str = "start") -> datetime:
         d = date.fromisoformat((day or "").strip())
     except ValueError:
         raise ValidationError("Choose a date.", "date") from None
+    check_date_range(d, "date", "a date")
     return datetime.combine(d, _hhmm((hhmm or "").strip(), field))
 
 

@@ -17,7 +17,12 @@ from pms_app.services import ledger
 from pms_app.services.access import get_managed_property, require_approved
 from pms_app.services.account_numbers import lease_ref
 from pms_app.services.errors import NotFound, ValidationError
-from pms_app.services.validation import clean_amount, clean_int, clean_text
+from pms_app.services.validation import (
+    check_date_range,
+    clean_amount,
+    clean_int,
+    clean_text,
+)
 
 
 def parse_date(
@@ -31,9 +36,10 @@ def parse_date(
             raise ValidationError(f"Enter {what}.", field)
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"Enter {what} as a date (YYYY-MM-DD).", field) from None
+    return check_date_range(day, field, what)
 
 
 def today_local() -> date:

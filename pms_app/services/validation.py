@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from pms_app.services.errors import ValidationError
 
@@ -90,3 +91,17 @@ def clean_unit_label(value: str, field: str = "label") -> str:
             "Use letters, digits, spaces, - / or . (at most 20 characters).", field
         )
     return label
+
+
+# Dates people type or a client sends: anything outside this range is a typo or an attack, and
+# arithmetic on year 9999 (a week later, a month's end) overflows.
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2099, 12, 31)
+
+
+def check_date_range(value: date, field: str, what: str) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            f"Enter {what} between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", field
+        )
+    return value

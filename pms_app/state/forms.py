@@ -14,12 +14,17 @@ def text(form: Any, key: str, max_len: int = 2000) -> str:
     return str(value)[:max_len]
 
 
+# Row ids are PostgreSQL INTEGER columns (32-bit); anything larger overflows the database.
+MAX_ID = 2**31 - 1
+
+
 def int_or_none(value: Any) -> int | None:
-    """Ids from the browser: digits only, else None (services then say 'not found')."""
+    """Ids from the browser: a positive whole number that fits a database id, else None
+    (services then say 'not found')."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int) and 0 < value <= MAX_ID:
+        return value
     return None
