@@ -205,7 +205,7 @@ def test_the_login_page_slows_an_attacked_account_without_blocking_the_server(
         waited.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr(auth, "_pause", pause, raising=False)
+    monkeypatch.setattr(auth, "_pause", pause)
 
     async def scenario() -> tuple[Any, int]:
         ticks, done = 0, False
