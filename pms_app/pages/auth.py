@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -23,23 +24,34 @@ def _safe_next(path: str) -> str:
     return "/dashboard"
 
 
+async def _pause(seconds: float) -> None:
+    """The slow-down of an attacked account: awaited, so it holds no thread and no lock."""
+    await asyncio.sleep(seconds)
+
+
+def _login_delay(email: str) -> float:
+    with session_scope() as session:
+        return accounts.login_delay(session, email)
+
+
+def _login(email: str, password: str, ip: str, user_agent: str) -> str:
+    with session_scope() as session:
+        return accounts.login(session, email, password, ip, user_agent)
+
+
 class LoginState(SessionState):
     error: str = ""
     loading: bool = False
 
     @rx.event
-    def submit(self, form: dict[str, Any]) -> Any:
+    async def submit(self, form: dict[str, Any]) -> Any:
         self.error = ""
-        ua = self.router.headers.user_agent or ""
+        email, password = text(form, "email", 300), text(form, "password")
+        ip, ua = self._client_ip(), self.router.headers.user_agent or ""
         try:
-            with session_scope() as session:
-                token = accounts.login(
-                    session,
-                    text(form, "email", 300),
-                    text(form, "password"),
-                    self._client_ip(),
-                    ua,
-                )
+            # argon2 and the database block: in a thread, so the event loop serves everyone else.
+            await _pause(await asyncio.to_thread(_login_delay, email))
+            token = await asyncio.to_thread(_login, email, password, ip, ua)
         except ServiceError as exc:
             self.error = exc.message
             return None

@@ -214,12 +214,21 @@ class PropertyState(FormActions, SessionState):
 
     @rx.event
     def invite(self, form: dict[str, Any]) -> None:
-        self._act(
-            lambda s, a: invitations.invite(
-                s, a, self.property_id, text(form, "email", 300), text(form, "role", 20)
+        answer: list[str] = []  # the service's answer: the same whoever the address belongs to
+        if self._act(
+            lambda s, a: answer.append(
+                invitations.invite(
+                    s,
+                    a,
+                    self.property_id,
+                    text(form, "email", 300),
+                    text(form, "role", 20),
+                    ip=self._client_ip(),
+                )
             ),
-            "Invitation sent.",
-        )
+            "",
+        ):
+            self.notice = answer[0]
 
 
 def _unit_row(unit: Any) -> rx.Component:

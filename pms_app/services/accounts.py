@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -157,20 +157,44 @@ def signup_tenant(
     return user, token
 
 
-def login(session: Session, email: str, password: str, ip: str = "", user_agent: str = "") -> str:
-    """Returns a new session token. Unknown email and wrong password look exactly alike."""
-    email = (email or "").strip().lower()[:254]
+def _login_email(email: str) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def login_delay(session: Session, email: str, now: datetime | None = None) -> float:
+    """Seconds to hold a login to this address before answering: 0, or a few at most while the
+    account is under attack (its failure bucket is full). The caller waits it off the event loop
+    (pages/auth.py) whatever the password, so the wait says nothing about it, and it is the same
+    for addresses that have no account."""
+    return throttle.delay_s(session, throttle.account_key(_login_email(email)), now=now)
+
+
+def login(
+    session: Session,
+    email: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> str:
+    """Returns a new session token. Unknown email and wrong password look exactly alike.
+
+    Refused only when the source keeps failing (this address, or this address for this
+    account); the per-account count never refuses a correct password (see `login_delay`).
+    The password is checked first (against a dummy hash for unknown emails: the same cost),
+    then the verdict is recorded and given in one locked step."""
+    email = _login_email(email)
     keys = throttle.login_keys(email, ip)
-    throttle.check(session, keys)
+    throttle.check(session, keys, now)  # a source refused already costs no argon2
     user = session.exec(select(User).where(User.email == email)).first() if email else None
     ok, new_hash = verify_password(password or "", user.password_hash if user else None)
-    if not ok or user is None or not user.is_active:
-        throttle.record_failure(session, keys)
+    ok = ok and user is not None and user.is_active
+    throttle.record(session, keys, ok, now)
+    if not ok or user is None:
         session.commit()
         raise ServiceError(LOGIN_FAILED)
     if new_hash:  # parameters were raised since this hash was made
         user.password_hash = new_hash
-    throttle.reset(session, keys[:1])
     token = _open_session(session, user, user_agent)
     session.commit()
     return token

@@ -28,7 +28,13 @@ class NotAuthenticated(ServiceError):
         super().__init__("Please log in.")
 
 
+TOO_MANY_ATTEMPTS = "Too many attempts. Try again later."
+
+
 class Throttled(ServiceError):
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"Too many attempts. Try again in {max(1, retry_after_s)} seconds.")
-        self.retry_after_s = retry_after_s
+    """Refused for now. `retry_after_s` is for logs and tests only: people are never told when
+    to come back (an attacker would time the next burst by it)."""
+
+    def __init__(self, retry_after_s: int, message: str = TOO_MANY_ATTEMPTS) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from pms_app.models.accounts import Invitation, Role, User
 from pms_app.models.base import utcnow
 from pms_app.models.property import Membership, MembershipStatus, Property
+from pms_app.services import throttle
 from pms_app.services.access import can_own, get_managed_property, require_approved
 from pms_app.services.accounts import (
     SignupForm,
@@ -25,12 +26,42 @@ from pms_app.services.validation import clean_email
 from pms_app.settings import get_settings
 
 INVALID_INVITATION = "This invitation link is invalid, was already used, or has expired."
+TOO_MANY_INVITATIONS = "You have sent too many invitations. Try again later."
+INVITES_PER_HOUR = 20  # per inviter
+INVITES_PER_HOUR_PER_IP = 50
+
+
+def _invitable(session: Session, prop: Property, address: str, role: str) -> bool:
+    """A new person, or an account of that role that is not a member of `prop` yet."""
+    existing = session.exec(select(User).where(User.email == address)).first()
+    if existing is None:
+        return True
+    if existing.role != role:  # a tenant's or a landlord's account: it can't join as staff
+        return False
+    member = session.exec(
+        select(Membership.id).where(
+            Membership.user_id == existing.id,
+            Membership.property_id == prop.id,
+            Membership.status == MembershipStatus.APPROVED,
+        )
+    ).first()
+    return member is None
 
 
 def invite(
-    session: Session, actor: User | None, property_id: int, email: str, role: str
-) -> Invitation:
-    """Owners invite managers or staff; managers invite staff."""
+    session: Session,
+    actor: User | None,
+    property_id: int,
+    email: str,
+    role: str,
+    ip: str = "",
+) -> str:
+    """Owners invite managers or staff; managers invite staff. Returns the answer to show.
+
+    The answer is the same whoever the address belongs to (a new person, a tenant's or a
+    landlord's account, a member already), so the form can't be used to find out; only people
+    who can accept get the email. Rate-limited per inviter and per IP. The email names
+    the property as stored and the inviter by name and email, nothing typed into the request."""
     user = require_approved(session, actor)
     prop = get_managed_property(session, user, property_id)
     if role not in (Role.MANAGER, Role.STAFF):
@@ -38,34 +69,41 @@ def invite(
     if role == Role.MANAGER and not can_own(user, prop):
         raise ValidationError("Only the property's owner can invite managers.", "role")
     address = clean_email(email)
-    existing = session.exec(select(User).where(User.email == address)).first()
-    if existing and existing.role != role:
-        raise ValidationError(
-            f"{address} already has a {existing.role} account and can't join as {role}.",
-            "email",
+    answer = f"Invitation sent to {address} if they can be invited."
+    hour = 3600
+    throttle.hit(session, f"invite:{user.id}", INVITES_PER_HOUR, hour, message=TOO_MANY_INVITATIONS)
+    if ip:
+        throttle.hit(
+            session, f"invite-ip:{ip}", INVITES_PER_HOUR_PER_IP, hour, message=TOO_MANY_INVITATIONS
         )
+    if not _invitable(session, prop, address, role):
+        session.commit()  # the attempt still counts against the limits
+        return answer
     token = new_token()
-    inv = Invitation(
-        property_id=prop.id or 0,
-        email=address,
-        role=role,
-        token_hash=hash_token(token),
-        invited_by_id=user.id or 0,
-        expires_at=utcnow() + timedelta(seconds=get_settings().invitation_max_age_s),
+    session.add(
+        Invitation(
+            property_id=prop.id or 0,
+            email=address,
+            role=role,
+            token_hash=hash_token(token),
+            invited_by_id=user.id or 0,
+            expires_at=utcnow() + timedelta(seconds=get_settings().invitation_max_age_s),
+        )
     )
-    session.add(inv)
     link = f"{get_settings().base_url}/invitation?token={token}"
+    # Names are single-line and at most 120 characters (validation.clean_name / clean_text).
     queue_email(
         session,
         address,
         f"You're invited to help manage {prop.name}",
-        f"Hello,\n\n{user.full_name} invited you to {prop.name} as {role}.\n\nAccept the "
-        f"invitation here (the link works once and expires in "
-        f"{get_settings().invitation_max_age_s // 86400} days):\n\n{link}",
+        f"Hello,\n\n{user.full_name} ({user.email}) invited you to help manage {prop.name} as "
+        f"{role}.\n\nAccept the invitation here (the link works once and expires in "
+        f"{get_settings().invitation_max_age_s // 86400} days):\n\n{link}\n\n"
+        "If you don't know who sent this, ignore it: nothing happens unless you accept.",
         kind="invitation",
     )
     session.commit()
-    return inv
+    return answer
 
 
 @dataclass(frozen=True)

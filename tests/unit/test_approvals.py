@@ -178,6 +178,7 @@ def test_an_unapproved_tenant_is_refused_by_every_other_service(
         "grace_days": "5",
         "remind_before": "3",
         "remind_after": "1",
+        "ip": "5.5.5.5",
     }
     params = inspect.signature(fn).parameters
     missing = [p for p in params if p not in values]

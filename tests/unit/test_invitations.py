@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from pms_app.models.accounts import EmailMessage, Invitation, Role, User
 from pms_app.models.base import utcnow
 from pms_app.models.property import Membership, MembershipStatus
-from pms_app.services import accounts, invitations, memberships, properties
+from pms_app.services import accounts, invitations, memberships, properties, throttle
 from pms_app.services.access import get_visible_property
-from pms_app.services.errors import NotFound, ServiceError, ValidationError
+from pms_app.services.errors import NotFound, ServiceError, Throttled, ValidationError
 from pms_app.services.tokens import hash_token
 from tests import factories as f
 
@@ -34,7 +34,9 @@ def accept(session: Session, token: str, name: str = "Mary Manager") -> User:
 def test_owner_invites_a_manager_or_staff_member_by_email(session: Session, role: Role) -> None:
     owner = f.landlord(session, name="Lucy Landlord")
     prop = f.property_(session, owner, name="Sunrise Apartments")
-    inv = invitations.invite(session, owner, prop.id, "  New.Person@Example.TEST ", role.value)
+    answer = invitations.invite(session, owner, prop.id, "  New.Person@Example.TEST ", role.value)
+    assert answer == "Invitation sent to new.person@example.test if they can be invited."
+    inv = session.exec(select(Invitation)).one()
     assert (inv.property_id, inv.email, inv.role, inv.invited_by_id) == (
         prop.id,
         "new.person@example.test",
@@ -43,7 +45,11 @@ def test_owner_invites_a_manager_or_staff_member_by_email(session: Session, role
     )
     assert inv.expires_at - utcnow() > timedelta(days=6, hours=23)
     mail = f.last_email(session, "new.person@example.test", "invitation")
-    assert "Lucy Landlord invited you to Sunrise Apartments as " + role.value in mail.body
+    assert mail.subject == "You're invited to help manage Sunrise Apartments"
+    assert (
+        f"Lucy Landlord ({owner.email}) invited you to help manage Sunrise Apartments as "
+        + role.value
+    ) in mail.body
     token = f.token_from_email(session, "new.person@example.test", "invitation")
     assert inv.token_hash == hash_token(token) and token not in inv.token_hash  # stored hashed
     view = invitations.view_invitation(session, token)
@@ -111,14 +117,65 @@ def test_invite_refuses_bad_input(session: Session, email: str, role: str, field
     assert f.db_snapshot(session) == before
 
 
-def test_an_address_with_an_account_of_another_role_cannot_be_invited(session: Session) -> None:
+def test_the_answer_never_tells_whose_address_it_is(session: Session) -> None:
+    """Enumeration through the invite form: a new person, a tenant's account (here or
+    elsewhere), a landlord, a member already. Same answer; only invitable people get mail."""
     owner = f.landlord(session)
     prop = f.property_(session, owner)
-    another_landlord = f.landlord(session)
-    with pytest.raises(ValidationError) as err:
-        invitations.invite(session, owner, prop.id, another_landlord.email, "manager")
-    assert err.value.field == "email"
-    assert invitation_rows(session) == []
+    addresses = {
+        "new": "brand-new@example.test",
+        "tenant here": f.tenant(session, prop).email,
+        "tenant elsewhere": f.tenant(session, f.property_(session, f.landlord(session))).email,
+        "landlord": f.landlord(session).email,
+        "member": f.member(session, prop, Role.STAFF).email,
+    }
+    rows_before = invitation_rows(session)
+    answers = {
+        who: invitations.invite(session, owner, prop.id, email, "staff").replace(email, "<email>")
+        for who, email in addresses.items()
+    }
+    assert set(answers.values()) == {"Invitation sent to <email> if they can be invited."}
+    assert invitation_rows(session) == [*rows_before, ("brand-new@example.test", "staff")]
+
+
+def test_the_twenty_first_invitation_in_an_hour_is_refused(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {"t": utcnow()}
+    monkeypatch.setattr(throttle, "utcnow", lambda: clock["t"])
+    owner = f.landlord(session)
+    prop = f.property_(session, owner)
+    manager = f.member(session, prop, Role.MANAGER)  # the owner's first invitation
+    for i in range(19):
+        invitations.invite(session, owner, prop.id, f"p{i}@example.test", "staff")
+    with pytest.raises(Throttled) as err:
+        invitations.invite(session, owner, prop.id, "one-too-many@example.test", "staff")
+    assert err.value.message == "You have sent too many invitations. Try again later."
+    session.rollback()
+    assert (
+        session.exec(select(Invitation).where(Invitation.email.like("one-too-many%"))).all() == []
+    )
+    assert not session.exec(
+        select(EmailMessage).where(EmailMessage.to_email == "one-too-many@example.test")
+    ).all()
+    invitations.invite(
+        session, manager, prop.id, "from-manager@example.test", "staff"
+    )  # per inviter
+    clock["t"] += timedelta(hours=1, seconds=1)
+    invitations.invite(session, owner, prop.id, "one-too-many@example.test", "staff")
+
+
+def test_invitations_from_one_address_are_limited_across_inviters(session: Session) -> None:
+    inviters = [f.landlord(session) for _ in range(3)]
+    props = [f.property_(session, who) for who in inviters]
+    for n in range(50):  # 50 an hour from one address, whoever is logged in
+        who, prop = inviters[n % 3], props[n % 3]
+        invitations.invite(session, who, prop.id, f"x{n}@example.test", "staff", ip="5.5.5.5")
+    who, prop = inviters[2], props[2]  # 16 of its own 20 so far
+    with pytest.raises(Throttled):
+        invitations.invite(session, who, prop.id, "x50@example.test", "staff", ip="5.5.5.5")
+    session.rollback()
+    invitations.invite(session, who, prop.id, "x50@example.test", "staff", ip="6.6.6.6")
 
 
 # --- accept with a new account ----------------------------------------------------------------

@@ -3,6 +3,9 @@ the security boundary, the services are. Also: no secret ever sits in a public s
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import re
 from typing import Any
 
 import pytest
@@ -10,11 +13,15 @@ from reflex.state import State
 from sqlmodel import Session, func, select
 
 import pms_app.pms_app  # noqa: F401  (registers every page state)
-from pms_app.models.accounts import AuthSession, Invitation, User
+from pms_app.models.accounts import AuthSession, EmailMessage, Invitation, Role, User
 from pms_app.models.property import Membership, Property, Unit
+from pms_app.pages import auth
 from pms_app.pages.approvals import ApprovalsState
+from pms_app.pages.auth import LoginState
 from pms_app.pages.dashboard import DashboardState
 from pms_app.pages.properties import NewPropertyState, PropertyState
+from pms_app.services import accounts
+from pms_app.services.errors import ServiceError
 from tests import factories as f
 from tests.factories import state_for
 
@@ -158,3 +165,131 @@ def test_serialised_state_carries_no_hash_or_other_users_data(
     for row in session.exec(select(AuthSession)).all():
         assert row.token_hash not in dumped
     assert "Rival Place" not in dumped
+
+
+# --- login and invitations, attacked through the handlers -------------------------------------
+
+TOO_MANY = "Too many attempts. Try again later."
+
+
+def _run(result: Any) -> Any:
+    """A handler's result; async handlers hand back a coroutine."""
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+def test_the_login_page_never_shows_when_to_come_back(
+    session: Session, world: dict[str, Any]
+) -> None:
+    errors = []
+    for _ in range(7):
+        st = state_for(LoginState)
+        _run(st.submit({"email": world["owner"].email, "password": "bad guess 123"}))
+        errors.append(st.error)
+    assert errors[-1] == TOO_MANY
+    assert not [e for e in errors if re.search(r"\d", e) or "second" in e]
+
+
+def test_the_login_page_slows_an_attacked_account_without_blocking_the_server(
+    session: Session, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 guesses from rotating addresses, then the owner logs in through the page: he gets in,
+    after a bounded wait that is awaited (as is the password check), not slept on the loop."""
+    owner = world["owner"]
+    for n in range(30):
+        with pytest.raises(ServiceError):
+            accounts.login(session, owner.email, f"guess {n}", ip=f"102.0.{n}.7")
+    waited: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def pause(seconds: float) -> None:
+        waited.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(auth, "_pause", pause)
+
+    async def scenario() -> tuple[Any, int]:
+        ticks, done = 0, False
+
+        async def other_users() -> None:  # the event loop serving everybody else meanwhile
+            nonlocal ticks
+            while not done:
+                ticks += 1
+                await real_sleep(0.001)
+
+        task = asyncio.create_task(other_users())
+        st = state_for(LoginState)
+        result = st.submit({"email": owner.email, "password": f.PASSWORD})
+        if inspect.iscoroutine(result):
+            await result
+        done = True
+        await task
+        return st, ticks
+
+    st, ticks = asyncio.run(scenario())
+    assert st.error == ""
+    assert accounts.user_for_token(session, st.session_token).id == owner.id
+    assert len(waited) == 1 and 0 < waited[0] <= 3
+    assert ticks >= 3  # argon2 and the database ran in a thread
+
+
+def _invite_as(token: str, prop_id: int, form: dict[str, Any]) -> Any:
+    ps = state_for(PropertyState, token)
+    ps.property_id = prop_id
+    ps.invite(form)
+    return ps
+
+
+def test_inviting_answers_the_same_whoever_owns_the_address(
+    session: Session, world: dict[str, Any]
+) -> None:
+    """Probing addresses through the invite form tells nothing about their accounts."""
+    owner, prop = world["owner"], world["prop"]
+    tenant = f.tenant(session, prop)  # a tenant account (tenants can't be invited as staff)
+    staff = f.member(session, prop, Role.STAFF)  # already a member
+    elsewhere = f.tenant(session, f.property_(session, f.landlord(session), name="Far Away"))
+    token = f.login_token(session, owner)
+    sent_before = {m.id for m in session.exec(select(EmailMessage))}
+    answers = {}
+    for email in ("brand-new@example.test", tenant.email, staff.email, elsewhere.email):
+        ps = _invite_as(token, prop.id, {"email": email, "role": "staff"})
+        answers[email] = (ps.error, dict(ps.errors), ps.notice.replace(email, "<email>"))
+    same = ("", {}, "Invitation sent to <email> if they can be invited.")
+    assert list(answers.values()) == [same] * 4, answers
+    session.expire_all()
+    new_mail = [m for m in session.exec(select(EmailMessage)) if m.id not in sent_before]
+    assert [(m.to_email, m.kind) for m in new_mail] == [("brand-new@example.test", "invitation")]
+
+
+def test_an_invitation_for_a_forged_property_id_sends_nothing(
+    session: Session, world: dict[str, Any]
+) -> None:
+    rival_prop = f.property_(session, f.landlord(session), name="Rival Towers")
+    token = f.login_token(session, world["owner"])
+    before = f.db_snapshot(session)
+    ps = _invite_as(
+        token,
+        rival_prop.id,
+        {"email": "spy@example.test", "role": "staff", "property_id": str(world["prop"].id)},
+    )
+    assert ps.error == "That property was not found." and ps.notice == ""
+    assert f.db_snapshot(session) == before
+
+
+def test_the_invitation_email_names_the_property_from_the_database(
+    session: Session, world: dict[str, Any]
+) -> None:
+    owner, prop = world["owner"], world["prop"]
+    token = f.login_token(session, owner)
+    form = {
+        "email": "new.helper@example.test",
+        "role": "staff",
+        "property_name": "Your account is locked: verify at evil.example",
+        "name": "Your account is locked: verify at evil.example",
+        "message": "Your account is locked: verify at evil.example",
+    }
+    ps = _invite_as(token, prop.id, form)
+    assert ps.error == ""
+    mail = f.last_email(session, "new.helper@example.test", "invitation")
+    assert "Owner Place" in mail.subject and "Owner Place" in mail.body
+    assert "evil" not in mail.subject + mail.body
+    assert f"{owner.full_name} ({owner.email})" in mail.body  # who sent it, plainly
