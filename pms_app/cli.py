@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 
-from pms_app.settings import PROJECT_ROOT, get_settings
+from pms_app.settings import PROJECT_ROOT, ConfigError, check_config, get_settings
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -26,13 +26,27 @@ def _safe_url() -> str:
     return url
 
 
+def _mpesa_line() -> str:
+    """How this install takes M-Pesa; with the simulator, where its phone page is (with the key)."""
+    settings = get_settings()
+    if settings.daraja_configured:
+        return f"M-Pesa: Daraja at {settings.daraja_base_url}"
+    if settings.uses_simulator:
+        from pms_app.simulator.access import phone_page_url
+
+        return f"M-Pesa: built-in simulator; its phone page (keep the link private): {phone_page_url()}"
+    return "M-Pesa: off (no DARAJA_* credentials; MPESA_SIMULATOR=1 turns on the local simulator)"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, then serve the production build (frontend and backend on one port)."""
+    check_config(get_settings())  # before anything is started or migrated
     cmd_migrate(args)
     settings = get_settings()
     print(
         f"Emails go to {'SMTP ' + settings.smtp_host if settings.uses_smtp else settings.outbox_dir}"
     )
+    print(_mpesa_line())
     os.chdir(PROJECT_ROOT)
     argv = [
         sys.executable,
@@ -74,10 +88,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pms_app.demo import load_demo
     from pms_app.worker import wait_for_local_tasks
 
+    check_config(get_settings())
     cmd_migrate(args)
     lines = load_demo()
     wait_for_local_tasks()
-    print("\n".join(lines))
+    print("\n".join([*lines, _mpesa_line()]))
     return 0
 
 
@@ -121,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         "register-c2b", help="register the paybill (C2B) confirmation URL with Daraja"
     ).set_defaults(func=cmd_register_c2b)
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,11 +19,12 @@ from pms_app.pages import (
     properties,
     public,
 )
-from pms_app.settings import get_settings
+from pms_app.settings import check_config, get_settings
 from pms_app.simulator.phone_page import register_phone_page
 from pms_app.state.live import LiveState, live_bridge
 from pms_app.state.session import SessionState
 
+check_config(get_settings())  # e.g. the M-Pesa simulator on a public BASE_URL: refuse to start
 # Our routes first, then the hardening middleware around everything (pages, events, uploads).
 app = rx.App(api_transformer=[build_api(), hardening(get_settings().base_url)])
 app.register_lifespan_task(embedded_scheduler)
@@ -92,4 +93,4 @@ for page, route, title, loader in MEMBER_PAGES:
         title=f"{title} · pms",
         on_load=[*_member, loader] if loader else _member,
     )
-register_phone_page(app)  # /simulator/phone, only when the built-in M-Pesa simulator is in use
+register_phone_page(app)  # /simulator/phone, only with MPESA_SIMULATOR=1 (key or admin to use it)

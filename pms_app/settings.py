@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +25,10 @@ def _load_dotenv(path: Path) -> None:
             continue
         key, value = line.split("=", 1)
         os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+class ConfigError(Exception):
+    """A configuration the app refuses to start with (`cli` prints it as one line)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,12 @@ class Settings:
     reset_token_max_age_s: int
     invitation_max_age_s: int
     session_max_age_s: int
-    # M-Pesa (Daraja). Without DARAJA_CONSUMER_KEY the built-in simulator at {base_url}/sim is used.
+    # M-Pesa (Daraja): real credentials, else the built-in simulator at {base_url}/sim when the
+    # install opts in (MPESA_SIMULATOR=1), else off. The simulator's key/secret are per install.
+    daraja_configured: bool  # DARAJA_CONSUMER_KEY is set: the simulator is off regardless
+    simulator_requested: bool  # MPESA_SIMULATOR=1
+    simulator_forced: bool  # MPESA_SIMULATOR_FORCE=1: allowed even when BASE_URL is not local
+    simulator_phone_key: str  # /simulator/phone?key=… (or an admin session) opens the phone page
     daraja_base_url: str
     daraja_consumer_key: str
     daraja_consumer_secret: str
@@ -67,8 +78,48 @@ class Settings:
         return bool(self.smtp_host)
 
     @property
+    def simulator_refused(self) -> bool:
+        """Opted in on an address others can reach, without the explicit override."""
+        return (
+            self.simulator_requested
+            and not self.daraja_configured
+            and not self.simulator_forced
+            and not is_local_url(self.base_url)
+        )
+
+    @property
     def uses_simulator(self) -> bool:
-        return self.daraja_base_url.rstrip("/").endswith("/sim")
+        return (
+            self.simulator_requested and not self.daraja_configured and not self.simulator_refused
+        )
+
+    @property
+    def mpesa_enabled(self) -> bool:
+        """Real Daraja credentials or the simulator; otherwise M-Pesa is simply off."""
+        return self.daraja_configured or self.uses_simulator
+
+
+def is_local_url(url: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1 only. Private LAN addresses (10/8, 192.168/16, …) do not
+    count: other people on that network could reach the simulator and credit invented money."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_config(settings: Settings) -> None:
+    """Refuse to start with a configuration that would expose the M-Pesa simulator."""
+    if settings.simulator_refused:
+        raise ConfigError(
+            f"MPESA_SIMULATOR=1 but BASE_URL {settings.base_url} is not a local address: the "
+            "simulator would let anyone who reaches it credit invented money. Unset "
+            "MPESA_SIMULATOR (or configure DARAJA_CONSUMER_KEY), or set MPESA_SIMULATOR_FORCE=1 "
+            "if you really mean it."
+        )
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -90,6 +141,10 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _derived(secret: str, purpose: str) -> str:
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -106,6 +161,8 @@ def get_settings() -> Settings:
     base_url = env("BASE_URL", "http://localhost:3000").rstrip("/")
     secret_key = _secret_key(data_dir)
     real_daraja = bool(env("DARAJA_CONSUMER_KEY"))
+    opted_in = _flag(env("MPESA_SIMULATOR", ""))
+    simulator = opted_in and not real_daraja  # (still refused later on a non-local BASE_URL)
     return Settings(
         data_dir=data_dir,
         database_url=env("DATABASE_URL") or f"sqlite:///{data_dir / 'pms.db'}",
@@ -124,13 +181,19 @@ def get_settings() -> Settings:
         reset_token_max_age_s=int(env("RESET_TOKEN_MAX_AGE", str(60 * 60))),
         invitation_max_age_s=int(env("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         session_max_age_s=int(env("SESSION_MAX_AGE", str(14 * 24 * 3600))),
+        daraja_configured=real_daraja,
+        simulator_requested=opted_in,
+        simulator_forced=_flag(env("MPESA_SIMULATOR_FORCE", "")),
+        simulator_phone_key=_derived(secret_key, "simulator-phone"),
         daraja_base_url=(
             env("DARAJA_BASE_URL", "https://sandbox.safaricom.co.ke")
             if real_daraja
-            else f"{base_url}/sim"
+            else (f"{base_url}/sim" if simulator else "")
         ).rstrip("/"),
-        daraja_consumer_key=env("DARAJA_CONSUMER_KEY") or "simulator-key",
-        daraja_consumer_secret=env("DARAJA_CONSUMER_SECRET") or "simulator-secret",
+        daraja_consumer_key=env("DARAJA_CONSUMER_KEY")
+        or (_derived(secret_key, "simulator-consumer-key") if simulator else ""),
+        daraja_consumer_secret=env("DARAJA_CONSUMER_SECRET")
+        or (_derived(secret_key, "simulator-consumer-secret") if simulator else ""),
         daraja_shortcode=env("DARAJA_SHORTCODE", "174379"),
         daraja_passkey=env("DARAJA_PASSKEY", SANDBOX_PASSKEY),
         daraja_transaction_type=env("DARAJA_TRANSACTION_TYPE", "CustomerPayBillOnline"),

@@ -81,6 +81,9 @@ def send_stk_push(payment_id: int, attempt: int = 0) -> str:
     from pms_app.services import payments
 
     with session_scope() as session:
+        if not get_settings().mpesa_enabled:  # switched off since the payment was started
+            payments.fail_unsent(session, payment_id, payments.MPESA_OFF)
+            return "off"
         try:
             return payments.send_stk_push(session, payment_id, client_from_settings())
         except DarajaError as exc:
@@ -98,6 +101,8 @@ def reconcile_payments() -> dict[str, int]:
     from pms_app.integrations.daraja import client_from_settings
     from pms_app.services import payments
 
+    if not get_settings().mpesa_enabled:
+        return {"paid": 0, "failed": 0, "pending": 0}  # no M-Pesa to ask
     with session_scope() as session:
         return payments.reconcile_pending(
             session, client_from_settings(), older_than_s=get_settings().reconcile_after_s

@@ -18,6 +18,11 @@ os.environ["PMS_DATA_DIR"] = tempfile.mkdtemp(prefix="pms-tests-")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_HOST", None)
+# Most tests pay through the built-in M-Pesa simulator (an install opts in; off by default).
+# Tests of "M-Pesa off" delete it with monkeypatch.
+os.environ["MPESA_SIMULATOR"] = "1"
+os.environ.pop("MPESA_SIMULATOR_FORCE", None)
+os.environ.pop("DARAJA_CONSUMER_KEY", None)
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine

@@ -422,8 +422,14 @@ def _shared_client(
 
 
 def client_from_settings(settings: Settings | None = None) -> DarajaClient:
-    """The process's client for these settings (shared, so its token cache is shared too)."""
+    """The process's client for these settings (shared, so its token cache is shared too).
+    DarajaError("not_configured") when the install has neither credentials nor the simulator."""
     s = settings or get_settings()
+    if not s.mpesa_enabled:
+        raise DarajaError(
+            "not_configured",
+            "M-Pesa is off: set the DARAJA_* credentials (or MPESA_SIMULATOR=1 for a local trial).",
+        )
     return _shared_client(
         s.daraja_base_url,
         s.daraja_consumer_key,

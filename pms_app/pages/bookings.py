@@ -18,6 +18,7 @@ from pms_app.services.access import managed_property_ids
 from pms_app.services.bookings import WEEKDAYS, FacilityForm
 from pms_app.services.errors import ServiceError, ValidationError
 from pms_app.services.validation import check_date_range
+from pms_app.settings import get_settings
 from pms_app.state.forms import int_or_none, text
 from pms_app.state.live import live_page
 from pms_app.state.session import FormActions, SessionState
@@ -773,6 +774,7 @@ class MyBookingsState(FormActions, SessionState):
     offers: list[dict[str, Any]] = []
     quote: dict[str, str] = {}  # booking id → fee text shown before confirming a cancellation
     phone: str = ""
+    mpesa: bool = False  # off: no Pay button, the fee is paid to a manager
 
     @rx.event
     def load(self) -> None:
@@ -784,6 +786,7 @@ class MyBookingsState(FormActions, SessionState):
             from pms_app.models.booking import BookingStatus
 
             self.phone = actor.phone if actor else ""
+            self.mpesa = get_settings().mpesa_enabled
             now = datetime.now().astimezone()
             rows = bookings.my_bookings(session, actor)
             facilities = {f.id: f for f in session.exec(select(Facility)).all()}
@@ -873,7 +876,20 @@ def _booking_card(b: Any) -> rx.Component:
                 align="center",
             ),
             rx.cond(
-                b["status"] == "awaiting_payment",
+                (b["status"] == "awaiting_payment") & ~S.mpesa,
+                rx.text(
+                    "Pay ",
+                    b["due"],
+                    " before ",
+                    b["hold"],
+                    ". ",
+                    payments.MPESA_OFF_BOOKING,
+                    size="2",
+                    class_name="booking-mpesa-off",
+                ),
+            ),
+            rx.cond(
+                (b["status"] == "awaiting_payment") & S.mpesa,
                 rx.form(
                     rx.hstack(
                         rx.text("Pay ", b["due"], " before ", b["hold"], size="2"),

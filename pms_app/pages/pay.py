@@ -34,6 +34,7 @@ class PayState(SessionState):
     paybill: str = ""
     default_phone: str = ""
     simulator: bool = False
+    mpesa: bool = False  # real Daraja or the simulator; off → no Pay button, a plain notice
     documents: list[dict[str, str]] = []
     lines: list[dict[str, str]] = []
     history: list[dict[str, Any]] = []
@@ -63,6 +64,7 @@ class PayState(SessionState):
         from pms_app.settings import get_settings
 
         def _load(session: Any, actor: Any) -> None:
+            self.mpesa = get_settings().mpesa_enabled
             lease = leases.tenant_lease(session, actor)
             self.has_lease = lease is not None
             if lease is None:
@@ -175,6 +177,51 @@ def _current_payment() -> rx.Component:
     )
 
 
+def _pay_form() -> rx.Component:
+    S = PayState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Pay with M-Pesa", size="4"),
+                field(
+                    "Amount (KES)",
+                    "amount",
+                    S.errors,
+                    "number",
+                    default_value=S.default_amount,
+                ),
+                field(
+                    "M-Pesa phone number",
+                    "phone",
+                    S.errors,
+                    "tel",
+                    default_value=S.default_phone,
+                    hint="07…, 01… or +254…",
+                ),
+                rx.button("Pay now", type="submit", size="3", id="pay-submit"),
+                spacing="3",
+            ),
+            method="post",
+            on_submit=S.pay,
+            reset_on_submit=False,
+            key=S.default_amount + S.default_phone,
+        ),
+        width="100%",
+        max_width="420px",
+    )
+
+
+def _mpesa_off() -> rx.Component:
+    return rx.callout(
+        payments.MPESA_OFF,
+        icon="info",
+        color_scheme="gray",
+        width="100%",
+        max_width="520px",
+        id="mpesa-off",
+    )
+
+
 def pay_page() -> rx.Component:
     S = PayState
     return app_shell(
@@ -197,55 +244,35 @@ def pay_page() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.text(S.property_name, " · unit ", S.unit_label, weight="bold"),
-                            rx.text(
-                                "Pay by paybill: business number ",
-                                rx.text.strong(S.paybill),
-                                ", account ",
-                                rx.text.strong(S.account_ref, id="account-ref"),
-                                size="2",
+                            rx.cond(
+                                S.mpesa,
+                                rx.text(
+                                    "Pay by paybill: business number ",
+                                    rx.text.strong(S.paybill),
+                                    ", account ",
+                                    rx.text.strong(S.account_ref, id="account-ref"),
+                                    size="2",
+                                ),
+                                rx.text(
+                                    "Account number ",
+                                    rx.text.strong(S.account_ref, id="account-ref"),
+                                    size="2",
+                                ),
                             ),
                         ),
                     ),
                     spacing="3",
                     wrap="wrap",
                 ),
-                rx.card(
-                    rx.form(
-                        rx.vstack(
-                            rx.heading("Pay with M-Pesa", size="4"),
-                            field(
-                                "Amount (KES)",
-                                "amount",
-                                S.errors,
-                                "number",
-                                default_value=S.default_amount,
-                            ),
-                            field(
-                                "M-Pesa phone number",
-                                "phone",
-                                S.errors,
-                                "tel",
-                                default_value=S.default_phone,
-                                hint="07…, 01… or +254…",
-                            ),
-                            rx.button("Pay now", type="submit", size="3", id="pay-submit"),
-                            spacing="3",
-                        ),
-                        method="post",
-                        on_submit=S.pay,
-                        reset_on_submit=False,
-                        key=S.default_amount + S.default_phone,
-                    ),
-                    width="100%",
-                    max_width="420px",
-                ),
+                rx.cond(S.mpesa, _pay_form(), _mpesa_off()),
                 _current_payment(),
                 rx.cond(
                     S.simulator,
                     rx.text(
-                        "This installation uses the built-in M-Pesa simulator: answer the prompt on ",
+                        "This installation uses the built-in M-Pesa simulator: answer the prompt "
+                        "on ",
                         rx.link("the simulated phone", href="/simulator/phone", is_external=True),
-                        ".",
+                        " (it needs the key printed when the app started, or an admin login).",
                         size="2",
                         color_scheme="gray",
                     ),

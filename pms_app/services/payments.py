@@ -39,6 +39,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STK_MIN, STK_MAX = 1, 250_000
+# Shown instead of the Pay buttons, and the refusal, when the install has no M-Pesa at all.
+MPESA_OFF = (
+    "M-Pesa payments are not set up on this install. Pay your landlord by cash or bank and ask "
+    "for a receipt."
+)
+MPESA_OFF_BOOKING = (
+    "M-Pesa payments are not set up on this install. Pay the manager by cash or bank; they "
+    "mark the booking paid."
+)
+
+
+def _require_mpesa(message: str) -> None:
+    """No real Daraja credentials and no simulator: nothing can be sent, so refuse clearly."""
+    if not get_settings().mpesa_enabled:
+        raise ServiceError(message)
 
 
 def _audience(session: Session, payment: Payment, tenant_id: int | None = None) -> set[int]:
@@ -203,6 +218,7 @@ def start_booking_payment(
         raise NotFound("booking")
     if booking.status != BookingStatus.AWAITING_PAYMENT:
         raise ServiceError("This booking is not waiting for payment.")
+    _require_mpesa(MPESA_OFF_BOOKING)
     msisdn = clean_phone(phone)
     just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."
     # As for rent: the rate-limit row first, so one booker's concurrent requests queue up and
@@ -280,6 +296,7 @@ def start_stk_payment(
     lease = tenant_lease(session, user)
     if lease is None:
         raise ServiceError("You have no active lease to pay for. Ask your landlord.")
+    _require_mpesa(MPESA_OFF)
     value = clean_amount(amount, "amount", "the amount", required=True) or 0
     if not STK_MIN <= value <= STK_MAX:
         raise ValidationError(

@@ -2,7 +2,9 @@
 
 Each delivery runs in its own daemon thread after a delay, posts ONCE (Daraja never retries;
 a failure is logged) and records the outcome on the simulator's row. Callback URLs carry a
-secret token, so logs show only scheme and host.
+secret token, so logs show only scheme and host. The simulator posts only to this app's own
+callback routes (`is_own_callback_url`): it must never be a way to make the server POST
+anywhere else (SSRF), nor to send paybill notifications to someone else's server.
 """
 
 from __future__ import annotations
@@ -64,19 +66,64 @@ def wait_idle(timeout: float = 15.0) -> bool:
                 return not _threads
 
 
+CALLBACK_PATH = "/api/pay/"
+REFUSED = "refused: not this app's callback URL"
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the default port filled in; None if the URL can't be read."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def is_own_callback_url(url: object, base: str | None = None) -> bool:
+    """True only for `{callback_base_url}/api/pay/…`: same scheme, host and port, a path under
+    /api/pay/ with no dot segments, escapes, backslashes or control characters."""
+    if base is None:
+        from pms_app.settings import get_settings
+
+        base = get_settings().callback_base_url
+    if not isinstance(url, str) or any(c in url for c in "\\%") or not url.isprintable():
+        return False
+    own, target = _origin(base), _origin(url)
+    if own is None or target != own:
+        return False
+    path = urlsplit(url).path
+    prefix = urlsplit(base).path.rstrip("/") + CALLBACK_PATH
+    segments = path.split("/")
+    return path.startswith(prefix) and "." not in segments and ".." not in segments
+
+
 def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unreadable URL)"
+    return f"{parts.scheme}://{parts.hostname}/…"
 
 
 def post_json(url: str, payload: dict[str, Any], shortcode: str) -> tuple[str, Any]:
-    """One POST like Daraja's sender. Returns ("HTTP <status>" or the error name, JSON or None)."""
+    """One POST like Daraja's sender. Returns ("HTTP <status>" or the error name, JSON or None).
+    A URL that is not this app's callback route is not posted to (checked again here, whatever
+    was stored), and redirects are not followed."""
+    if not is_own_callback_url(url):
+        log.warning(
+            "simulator: refused to POST to %s (not this app's callback URL)", _safe_url(url)
+        )
+        return REFUSED, None
     try:
         resp = requests.post(
             url,
             data=json.dumps(payload).encode(),
             headers={**HEADERS_BASE, "Businessshortcode": shortcode},
             timeout=POST_TIMEOUT_S,
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         log.warning("simulator: POST to %s failed: %s", _safe_url(url), type(exc).__name__)

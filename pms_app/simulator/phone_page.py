@@ -3,7 +3,9 @@
 The person types a phone number, sees the STK prompts sent to it (refreshed every second by a
 background event while the page is open), answers the oldest one (PIN + Send, Cancel, or let it
 time out), and can pay a bill by C2B. Exists only when settings.uses_simulator; register it with
-`register_phone_page(app)`. The state holds no secrets (no callback URLs, no tokens).
+`register_phone_page(app)`. Only an admin, or a browser that opened it with the install's phone
+key (`?key=…`, remembered in a backend-only var), may use it: every handler checks, since any
+client can call any handler. The state holds no secrets (no callback URLs, no tokens, no key).
 """
 
 from __future__ import annotations
@@ -20,13 +22,24 @@ from pms_app.services.errors import ValidationError
 from pms_app.services.validation import clean_phone
 from pms_app.settings import get_settings
 from pms_app.simulator import service
+from pms_app.simulator.access import LOCKED_MESSAGE, may_use_phone, phone_key_ok
 from pms_app.simulator.service import SimulatorError, WireError
+from pms_app.state.session import SessionState
 
 ROUTE = "/simulator/phone"
 POLL_INTERVAL_S = 1.0
 MAX_POLL_S = 30 * 60  # a forgotten tab stops polling after half an hour
 
-_DISABLED = "The M-Pesa simulator is off: real Daraja credentials are configured."
+EMPTY: dict[str, list[dict[str, str]]] = {"prompts": [], "history": [], "c2b": []}
+
+
+def _snapshot_if_allowed(
+    phone: str, unlocked: bool, session_token: str
+) -> dict[str, list[dict[str, str]]] | None:
+    """The poller's read (in a worker thread): None once the browser may no longer use it."""
+    if not may_use_phone(unlocked, session_token):
+        return None
+    return _snapshot(phone) if phone else EMPTY
 
 
 def _snapshot(phone: str) -> dict[str, list[dict[str, str]]]:
@@ -77,17 +90,22 @@ def _tab_connected(client_token: str) -> bool:
     return namespace is None or not client_token or client_token in namespace.token_to_sid
 
 
+def _form(form: object) -> dict[str, Any]:
+    """A handler's form argument as sent by any client: anything but a dict counts as empty."""
+    return form if isinstance(form, dict) else {}
+
+
 def _outcome_text(code: str, amount: int, business: str, receipt: str | None) -> str:
     if code == "0":
         return f"You paid KES {amount:,} to {business}. M-Pesa receipt {receipt}."
     return result_message(code)
 
 
-class PhoneState(rx.State):
+class PhoneState(SessionState):
+    locked: bool = True  # UI only: the handlers check access themselves
     phone: str = ""  # 2547XXXXXXXX being watched
     phone_error: str = ""
     outcome: str = ""
-    error: str = ""
     prompts: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     c2b: list[dict[str, str]] = []
@@ -99,6 +117,18 @@ class PhoneState(rx.State):
     c2b_notice: str = ""
     c2b_error: str = ""
     _poll_gen: int = 0
+    _unlocked: bool = False  # this browser gave the phone key (never sent to it)
+
+    def _allowed(self) -> bool:
+        """Checked first by every handler; a refused caller's page is emptied."""
+        if may_use_phone(self._unlocked, self.session_token):
+            self.locked = False
+            return True
+        self.locked, self.phone, self.outcome = True, "", ""
+        self.phone_error, self.c2b_notice, self.c2b_error = "", "", ""
+        self._poll_gen += 1  # stops a poller
+        self._apply(EMPTY)
+        return False
 
     def _apply(self, snap: dict[str, list[dict[str, str]]]) -> None:
         self.prompts, self.history, self.c2b = snap["prompts"], snap["history"], snap["c2b"]
@@ -110,10 +140,10 @@ class PhoneState(rx.State):
 
     @rx.event
     def load(self) -> Any:
-        if not get_settings().uses_simulator:
-            self.error = _DISABLED
+        if phone_key_ok(self.router.url.query_parameters.get("key", "")):
+            self._unlocked = True
+        if not self._allowed():
             return None
-        self.error = ""
         raw = str(self.router.url.query_parameters.get("phone", ""))[:20]
         if raw:
             return self._watch(raw)
@@ -123,11 +153,10 @@ class PhoneState(rx.State):
 
     @rx.event
     def watch(self, form: dict[str, Any]) -> Any:
-        return self._watch(str(form.get("phone", ""))[:20])
+        return self._watch(str(_form(form).get("phone", ""))[:20])
 
     def _watch(self, raw: str) -> Any:
-        if not get_settings().uses_simulator:
-            self.error = _DISABLED
+        if not self._allowed():
             return None
         self.phone_error, self.outcome, self.c2b_notice, self.c2b_error = "", "", "", ""
         try:
@@ -142,14 +171,18 @@ class PhoneState(rx.State):
     def forget(self) -> None:
         self.phone, self.outcome = "", ""
         self._poll_gen += 1  # stops the poller
-        self._apply({"prompts": [], "history": [], "c2b": []})
+        self._apply(EMPTY)
 
     @rx.event(background=True)
     async def poll(self) -> None:
         async with self:
             self._poll_gen += 1
             gen = self._poll_gen
-            self.polling = True
+            unlocked, token = self._unlocked, self.session_token
+        if await asyncio.to_thread(_snapshot_if_allowed, "", unlocked, token) is None:
+            return
+        async with self:
+            self.polling = gen == self._poll_gen
         started = time.monotonic()
         while time.monotonic() - started < MAX_POLL_S:
             await asyncio.sleep(POLL_INTERVAL_S)
@@ -160,13 +193,15 @@ class PhoneState(rx.State):
                     and self.router.url.path.rstrip("/").endswith(ROUTE)
                     and _tab_connected(self.router.session.client_token)
                 )
-                phone = self.phone
+                phone, unlocked, token = self.phone, self._unlocked, self.session_token
             if not still_here:
                 break
             try:
-                snap = await asyncio.to_thread(_snapshot, phone)
+                snap = await asyncio.to_thread(_snapshot_if_allowed, phone, unlocked, token)
             except Exception:
                 continue  # a DB hiccup: try again next second
+            if snap is None:
+                break  # no longer allowed (an admin logged out)
             async with self:
                 if gen != self._poll_gen:
                     break
@@ -176,8 +211,7 @@ class PhoneState(rx.State):
                 self.polling = False
 
     def _answer(self, action: str, pin: str | None = None) -> None:
-        if not get_settings().uses_simulator:
-            self.error = _DISABLED
+        if not self._allowed():
             return
         if not self.current_id:
             self.outcome = "There is no prompt to answer."
@@ -194,7 +228,7 @@ class PhoneState(rx.State):
 
     @rx.event
     def send_pin(self, form: dict[str, Any]) -> None:
-        self._answer(service.ACCEPT, str(form.get("pin", ""))[:12])
+        self._answer(service.ACCEPT, str(_form(form).get("pin", ""))[:12])
 
     @rx.event
     def cancel(self) -> None:
@@ -207,12 +241,12 @@ class PhoneState(rx.State):
     @rx.event
     def pay_bill(self, form: dict[str, Any]) -> None:
         self.c2b_notice, self.c2b_error = "", ""
-        if not get_settings().uses_simulator:
-            self.c2b_error = _DISABLED
+        if not self._allowed():
             return
         if not self.phone:
             self.c2b_error = "Enter your phone number first."
             return
+        form = _form(form)
         paybill = str(form.get("paybill", "")).strip()[:10]
         account = str(form.get("account", "")).strip()[:20]
         amount = str(form.get("amount", "")).replace(",", "").strip()[:9]
@@ -379,73 +413,83 @@ def _history() -> rx.Component:
     )
 
 
+def _phone() -> rx.Component:
+    S = PhoneState
+    return rx.fragment(
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    id="sim-phone",
+                    name="phone",
+                    type="tel",
+                    placeholder="0712 345 678",
+                    default_value=S.phone,
+                    required=True,
+                ),
+                rx.button("Use this phone", type="submit", id="sim-watch"),
+                spacing="2",
+            ),
+            method="post",
+            on_submit=S.watch,
+            reset_on_submit=False,
+        ),
+        rx.cond(S.phone_error != "", rx.text(S.phone_error, color_scheme="red")),
+        rx.cond(
+            S.phone != "",
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Phone ", rx.text.strong(S.phone), id="sim-watching"),
+                    rx.cond(S.polling, rx.badge("live", color_scheme="green")),
+                    rx.button("Forget", on_click=S.forget, variant="ghost", size="1"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.cond(
+                    S.current_id != "",
+                    _prompt_card(),
+                    rx.text("No M-Pesa prompt right now.", color_scheme="gray", id="sim-idle"),
+                ),
+                rx.cond(
+                    S.prompts.length() > 1,  # type: ignore[attr-defined]
+                    rx.vstack(
+                        rx.text("Waiting behind it:", size="2", weight="medium"),
+                        rx.foreach(
+                            S.prompts[1:],  # type: ignore[index]
+                            lambda p: rx.text(
+                                "KES ",
+                                p["amount"],
+                                " to ",
+                                p["business"],
+                                " (",
+                                p["account"],
+                                ")",
+                                size="2",
+                            ),
+                        ),
+                        spacing="1",
+                    ),
+                ),
+                rx.cond(S.outcome != "", rx.callout(S.outcome, width="100%", id="sim-outcome")),
+                rx.divider(),
+                _pay_bill_form(),
+                rx.divider(),
+                _history(),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )
+
+
 def phone_page() -> rx.Component:
     S = PhoneState
     return rx.center(
         rx.vstack(
             rx.heading("M-Pesa phone (simulator)", size="6"),
-            rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", width="100%")),
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        id="sim-phone",
-                        name="phone",
-                        type="tel",
-                        placeholder="0712 345 678",
-                        default_value=S.phone,
-                        required=True,
-                    ),
-                    rx.button("Use this phone", type="submit", id="sim-watch"),
-                    spacing="2",
-                ),
-                method="post",
-                on_submit=S.watch,
-                reset_on_submit=False,
-            ),
-            rx.cond(S.phone_error != "", rx.text(S.phone_error, color_scheme="red")),
             rx.cond(
-                S.phone != "",
-                rx.vstack(
-                    rx.hstack(
-                        rx.text("Phone ", rx.text.strong(S.phone), id="sim-watching"),
-                        rx.cond(S.polling, rx.badge("live", color_scheme="green")),
-                        rx.button("Forget", on_click=S.forget, variant="ghost", size="1"),
-                        align="center",
-                        spacing="2",
-                    ),
-                    rx.cond(
-                        S.current_id != "",
-                        _prompt_card(),
-                        rx.text("No M-Pesa prompt right now.", color_scheme="gray", id="sim-idle"),
-                    ),
-                    rx.cond(
-                        S.prompts.length() > 1,  # type: ignore[attr-defined]
-                        rx.vstack(
-                            rx.text("Waiting behind it:", size="2", weight="medium"),
-                            rx.foreach(
-                                S.prompts[1:],  # type: ignore[index]
-                                lambda p: rx.text(
-                                    "KES ",
-                                    p["amount"],
-                                    " to ",
-                                    p["business"],
-                                    " (",
-                                    p["account"],
-                                    ")",
-                                    size="2",
-                                ),
-                            ),
-                            spacing="1",
-                        ),
-                    ),
-                    rx.cond(S.outcome != "", rx.callout(S.outcome, width="100%", id="sim-outcome")),
-                    rx.divider(),
-                    _pay_bill_form(),
-                    rx.divider(),
-                    _history(),
-                    spacing="3",
-                    width="100%",
-                ),
+                S.locked,
+                rx.callout(LOCKED_MESSAGE, color_scheme="amber", width="100%", id="sim-locked"),
+                _phone(),
             ),
             spacing="4",
             width="100%",

@@ -1,8 +1,10 @@
 """Starlette routes of the simulated Daraja, under /sim (same paths as Safaricom's API).
 
 Mount them next to the other API routes, e.g. `Starlette(routes=[..., *simulator_routes()])`.
-They exist only while settings.uses_simulator (no real Daraja credentials configured); each
-handler checks again, so a switched configuration can never expose them.
+They exist only while settings.uses_simulator (MPESA_SIMULATOR=1 and no real Daraja
+credentials); each handler checks again, so a switched configuration can never expose them.
+OAuth needs the install's own consumer key/secret (derived from SECRET_KEY), so nobody else
+can get a token.
 """
 
 from __future__ import annotations
@@ -91,7 +93,9 @@ async def stk_query(request: Request) -> Response:
 
 async def c2b_register(request: Request) -> Response:
     return await _run(
-        _bearer_call(request, await request.body(), lambda s, b, _cfg: service.register_c2b(s, b))
+        _bearer_call(
+            request, await request.body(), lambda s, b, cfg: service.register_c2b(s, b, cfg)
+        )
     )
 
 
@@ -102,7 +106,7 @@ async def c2b_simulate(request: Request) -> Response:
 
 
 def simulator_routes(settings: Settings | None = None) -> list[BaseRoute]:
-    """The /sim routes, or none at all when real Daraja credentials are configured."""
+    """The /sim routes, or none at all unless the install uses the simulator."""
     if not (settings or get_settings()).uses_simulator:
         return []
     return [

@@ -218,10 +218,14 @@ def _short_text(value: object, field: str, max_len: int, allow_empty: bool = Fal
     return text
 
 
-def _url(value: object, field: str) -> str:
+def _url(value: object, field: str, settings: Settings) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
         raise _bad(field)
     if len(value) > 1000 or any(word in value.lower() for word in _FORBIDDEN_URL_WORDS):
+        raise _bad(field)
+    # Unlike Daraja, the simulator only posts back to this app's own callback routes: it must
+    # not make the server POST elsewhere, nor send paybill notifications to another server.
+    if not delivery.is_own_callback_url(value, settings.callback_base_url):
         raise _bad(field)
     return value
 
@@ -266,7 +270,7 @@ def create_stk_request(
     phone = _msisdn(data.get("PhoneNumber"), "PhoneNumber")
     _msisdn(data.get("PartyA"), "PartyA")
     _digits(data.get("PartyB"), "PartyB")
-    callback_url = _url(data.get("CallBackURL"), "CallBackURL")
+    callback_url = _url(data.get("CallBackURL"), "CallBackURL", settings)
     account_ref = _short_text(data.get("AccountReference"), "AccountReference", 12)
     description = _short_text(data.get("TransactionDesc"), "TransactionDesc", 13)
 
@@ -511,14 +515,17 @@ def query(session: Session, body: object, settings: Settings | None = None) -> d
 # --- C2B ---------------------------------------------------------------------------------------
 
 
-def register_c2b(session: Session, body: object) -> dict[str, str]:
+def register_c2b(
+    session: Session, body: object, settings: Settings | None = None
+) -> dict[str, str]:
+    settings = settings or get_settings()
     data = _object(body)
     shortcode = _digits(data.get("ShortCode"), "ShortCode")
     response_type = str(data.get("ResponseType", "")).strip().capitalize()
     if response_type not in ("Completed", "Cancelled"):
         raise _bad("ResponseType")
-    confirmation = _url(data.get("ConfirmationURL"), "ConfirmationURL")
-    validation = _url(data.get("ValidationURL"), "ValidationURL")
+    confirmation = _url(data.get("ConfirmationURL"), "ConfirmationURL", settings)
+    validation = _url(data.get("ValidationURL"), "ValidationURL", settings)
     row = session.get(SimC2BRegistration, shortcode) or SimC2BRegistration(
         shortcode=shortcode, confirmation_url=confirmation
     )

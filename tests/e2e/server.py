@@ -90,6 +90,12 @@ class Server:
             db.use_engine(None)
             engine.dispose()
 
+    def sim_phone(self, phone: str = "") -> str:
+        """The simulator's phone page with its key, as `cli run` printed it (a path)."""
+        match = re.search(r"https?://[^/\s]+(/simulator/phone\?key=\w+)", self.log.read_text())
+        assert match, "cli run printed no simulator phone page link"
+        return match.group(1) + (f"&phone={phone.replace(' ', '')}" if phone else "")
+
     def link_in(self, body: str) -> str:
         match = re.search(r"(https?://\S+)", body)
         assert match, body
@@ -140,6 +146,7 @@ def running_server(
         OUTBOX_DIR=str(data_dir / "outbox"),
         BASE_URL=f"http://localhost:{port}",
         PYTHONUNBUFFERED="1",
+        MPESA_SIMULATOR="1",  # like README's run command; extra_env can turn it off
     )
     env.update(extra_env or {})
     with log.open("wb") as log_file:

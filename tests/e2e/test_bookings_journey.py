@@ -76,7 +76,7 @@ def test_book_pay_waitlist_cancel_and_offer(new_page, server: Server) -> None:
     card.locator(".booking-pay").click()
     expect(res_a.locator("#form-notice")).to_contain_text("Check your phone")
     phone: Page = new_page()
-    open_page(phone, "/simulator/phone?phone=" + PHONE_A.replace(" ", ""))
+    open_page(phone, server.sim_phone(PHONE_A))  # the key `cli run` printed
     expect(phone.locator("#sim-prompt")).to_contain_text("1,000", timeout=20_000)
     phone.fill("#sim-pin", "1234")
     phone.locator("#sim-send").click()

@@ -33,6 +33,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, W
         service_unavailable("Redis", f"{REDIS_DB_URL}: {type(exc).__name__}")
     extra = {
         "REDIS_URL": REDIS_DB_URL,
+        "MPESA_SIMULATOR": "1",  # the Celery worker pushes to the simulator too
         "MPESA_SIM_MODE": "auto",
         "MPESA_SIM_CALLBACK_DELAY": "0.2",
         "MPESA_RECONCILE_AFTER": "0",

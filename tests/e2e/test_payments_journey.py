@@ -22,8 +22,8 @@ def _seed(server: Server) -> tuple[str, str, str]:
         return owner.email, tenant.email, prop.name
 
 
-def _answer_on_phone(phone: Page, pin: str | None, amount: str) -> None:
-    open_page(phone, "/simulator/phone?phone=" + PHONE.replace(" ", ""))
+def _answer_on_phone(server: Server, phone: Page, pin: str | None, amount: str) -> None:
+    open_page(phone, server.sim_phone(PHONE))  # the key `cli run` printed
     expect(phone.locator("#sim-prompt")).to_contain_text(amount, timeout=20_000)
     if pin is None:
         phone.locator("#sim-cancel").click()
@@ -78,7 +78,7 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     expect(tenant.locator("#payment-message")).to_contain_text("Check your phone")
 
     phone: Page = new_page()
-    _answer_on_phone(phone, "1234", "5,000")
+    _answer_on_phone(server, phone, "1234", "5,000")
 
     # Both the tenant's page and the landlord's dashboard change by themselves.
     expect(tenant.locator("#payment-status")).to_contain_text("paid", timeout=20_000)
@@ -103,7 +103,7 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     tenant.fill("input[name=phone]", PHONE)
     tenant.click("#pay-submit")
     expect(tenant.locator("#payment-message")).to_contain_text("Check your phone")
-    _answer_on_phone(phone, None, "700")
+    _answer_on_phone(server, phone, None, "700")
     expect(tenant.locator("#payment-status")).to_contain_text("failed", timeout=20_000)
     expect(tenant.locator("#payment-message")).to_contain_text("cancel")
     expect(tenant.locator("#balance")).to_have_text("KES 25,000")

@@ -1,7 +1,8 @@
 """The real DarajaClient against the simulator over real HTTP (granian, embedded, in a thread).
 
 A Starlette app serves simulator_routes() plus a receiver standing in for the app's callback
-and C2B URLs. The simulator's tables live in the per-test database (SQLite and PostgreSQL).
+and C2B URLs (under /api/pay/ on the same base: the only place the simulator posts to). The
+simulator's tables live in the per-test database (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pms_app.simulator import delivery, service
 from pms_app.simulator.routes import simulator_routes
 from tests.http_server import free_port, start_server, until
 
-KEY, SECRET, SHORTCODE = "simulator-key", "simulator-secret", "174379"
+SHORTCODE = "174379"
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Received:
 class Sim:
     base: str  # http://127.0.0.1:port
     engine: Engine
+    key: str  # the install's own consumer key/secret (derived from its SECRET_KEY)
+    secret: str
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -65,19 +68,19 @@ class Sim:
     def client(self, **kw: Any) -> DarajaClient:
         args: dict[str, Any] = {
             "base_url": self.api,
-            "consumer_key": KEY,
-            "consumer_secret": SECRET,
+            "consumer_key": self.key,
+            "consumer_secret": self.secret,
             "shortcode": SHORTCODE,
             "passkey": SANDBOX_PASSKEY,
         }
         return DarajaClient(**{**args, **kw})
 
     def url(self, name: str) -> str:
-        return f"{self.base}/hooks/{name}/s3cr3t-t0ken"
+        return f"{self.base}/api/pay/s3cr3t-t0ken/{name}"
 
     def got(self, name: str) -> list[Received]:
         with self.lock:
-            return [r for r in self.received if r.path.startswith(f"/hooks/{name}/")]
+            return [r for r in self.received if r.path.endswith(f"/{name}")]
 
     def row(self, checkout_id: str) -> SimStkRequest:
         with Session(self.engine) as s:
@@ -94,11 +97,18 @@ class Sim:
 def sim(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
     port = free_port()
     monkeypatch.delenv("DARAJA_CONSUMER_KEY", raising=False)
+    monkeypatch.setenv("MPESA_SIMULATOR", "1")
     monkeypatch.setenv("BASE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("MPESA_SIM_MODE", "manual")
     monkeypatch.setenv("MPESA_SIM_CALLBACK_DELAY", "0.05")
     get_settings.cache_clear()
-    state = Sim(f"http://127.0.0.1:{port}", engine)
+    settings = get_settings()
+    state = Sim(
+        f"http://127.0.0.1:{port}",
+        engine,
+        settings.daraja_consumer_key,
+        settings.daraja_consumer_secret,
+    )
 
     async def receiver(request: Request) -> JSONResponse:
         raw = await request.body()
@@ -106,17 +116,17 @@ def sim(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
             state.received.append(
                 Received(request.url.path, dict(request.headers), json.loads(raw))
             )
-        if request.url.path.startswith("/hooks/validate/"):
+        if request.url.path.endswith("/validate"):
             if json.loads(raw).get("BillRefNumber") == "reject-me":
                 return JSONResponse({"ResultCode": "C2B00012", "ResultDesc": "Rejected"})
             return JSONResponse({"ResultCode": "0", "ResultDesc": "Accepted"})
-        if request.url.path.startswith("/hooks/confirm/"):
+        if request.url.path.endswith("/confirm"):
             return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})
         return JSONResponse({"ResultCode": 0, "ResultDesc": "Accepted"})
 
     routes = simulator_routes()
-    assert routes, "the simulator must be on without DARAJA_CONSUMER_KEY"
-    app = Starlette(routes=[*routes, Route("/hooks/{name}/{token}", receiver, methods=["POST"])])
+    assert routes, "the simulator must be on with MPESA_SIMULATOR=1 and no DARAJA_CONSUMER_KEY"
+    app = Starlette(routes=[*routes, Route("/api/pay/{token}/{name}", receiver, methods=["POST"])])
     stop = start_server(app, port, "sim-http")
     yield state
     assert delivery.wait_idle(15), "a delivery thread is still running"
@@ -140,17 +150,18 @@ def _callback_shape(received: Received) -> dict[str, Any]:
 
 def test_oauth_errors_look_like_daraja(sim: Sim) -> None:
     url = f"{sim.api}/oauth/v1/generate"
-    bad = requests.get(url, params={"grant_type": "client_credentials"}, auth=(KEY, "wrong"))
+    key, secret = sim.key, sim.secret
+    bad = requests.get(url, params={"grant_type": "client_credentials"}, auth=(key, "wrong"))
     assert bad.status_code == 400
     with pytest.raises(ValueError):
         bad.json()  # not JSON, like Daraja
     none = requests.get(url, params={"grant_type": "client_credentials"})
     assert none.status_code == 400
-    grant = requests.get(url, params={"grant_type": "password"}, auth=(KEY, SECRET))
+    grant = requests.get(url, params={"grant_type": "password"}, auth=(key, secret))
     assert grant.status_code == 400
     assert grant.json()["errorCode"] == "400.008.02"
     assert grant.json()["errorMessage"] == "Invalid grant type passed"
-    ok = requests.get(url, params={"grant_type": "client_credentials"}, auth=(KEY, SECRET))
+    ok = requests.get(url, params={"grant_type": "client_credentials"}, auth=(key, secret))
     assert ok.status_code == 200
     data = ok.json()
     assert re.fullmatch(r"[A-Za-z0-9]{28}", data["access_token"])
@@ -457,7 +468,11 @@ def test_delivery_never_blocks_and_failures_are_not_retried(
     assert time.monotonic() - started < 2.5 and not sim.got("stk")
     until(lambda: sim.got("stk"), "the delayed callback", timeout=10)
 
-    dead = f"http://127.0.0.1:{free_port()}/hooks/stk/x"  # nobody listens
+    # The app's callback base where nobody listens (the simulator posts only to that base).
+    dead_base = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("CALLBACK_BASE_URL", dead_base)
+    get_settings.cache_clear()
+    dead = f"{dead_base}/api/pay/x/stk"
     lost = client.stk_push("0712000041", 10, "A1", "Rent", dead).checkout_request_id
     assert delivery.wait_idle(5)
     row = sim.row(lost)
@@ -531,9 +546,10 @@ def test_c2b_errors(sim: Sim) -> None:
 
 
 def test_no_simulator_with_real_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPESA_SIMULATOR", "1")
     monkeypatch.setenv("DARAJA_CONSUMER_KEY", "real-key")
     get_settings.cache_clear()
-    assert not get_settings().uses_simulator
+    assert not get_settings().uses_simulator  # real credentials win over the opt-in
     assert simulator_routes() == []
 
 
@@ -541,12 +557,19 @@ def test_no_simulator_with_real_credentials(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _phone_state() -> Any:
+    """The phone page's state as opened from the link `cli run` prints (with the key)."""
+    from reflex.istate.data import ReflexURL, URLData
     from reflex.state import State
 
+    from pms_app.simulator.access import phone_page_url
     from pms_app.simulator.phone_page import PhoneState
 
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
-    return root.get_substate(PhoneState.get_full_name().split(".")[1:])
+    st = root.get_substate(PhoneState.get_full_name().split(".")[1:])
+    st.rx_router_url = URLData.from_url(ReflexURL(phone_page_url()))
+    st.load()
+    assert not st.locked
+    return st
 
 
 def test_phone_page_state_answers_prompts_and_pays_bills(sim: Sim) -> None:
