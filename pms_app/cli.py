@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         "register-c2b", help="register the paybill (C2B) confirmation URL with Daraja"
     ).set_defaults(func=cmd_register_c2b)
     args = parser.parse_args(argv)
+    from pms_app.file_modes import lock_down
+
+    lock_down(get_settings())  # before the database, outbox or session files are touched
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import requests
+from playwright.sync_api import expect
 
 from pms_app.api.middleware import MB
 from tests.e2e.helpers import login, open_page
@@ -86,8 +88,6 @@ def test_pages_and_api_carry_the_security_headers(server: Server) -> None:
 
 
 def test_the_login_page_works_under_the_policy(server: Server, new_page) -> None:
-    from playwright.sync_api import expect
-
     page = new_page()
     violations: list[str] = []
     page.on(
@@ -99,3 +99,14 @@ def test_the_login_page_works_under_the_policy(server: Server, new_page) -> None
     login(page, "nobody@example.test", "wrong password here")
     expect(page.get_by_text("Email or password is incorrect")).to_be_visible()
     assert violations == []
+
+
+def test_the_running_servers_data_files_are_private(server: Server, new_page) -> None:
+    page = new_page()
+    login(page, "someone@example.test", "wrong password here")  # the server writes some state
+    expect(page.locator("#form-error")).to_be_visible()
+    # server.log is the test harness's own file, not the app's.
+    paths = [p for p in [server.data_dir, *server.data_dir.rglob("*")] if p != server.log]
+    assert any(p.name == "pms.db" for p in paths)
+    readable = [p for p in paths if not p.is_symlink() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert readable == []
