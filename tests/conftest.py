@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import pms_app.models  # noqa: F401
-from pms_app import db
+from pms_app import clock, db
 from pms_app.settings import get_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -74,11 +74,12 @@ def _reset_schema(engine: Engine) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test gets its own outbox folder."""
+    """Every test gets its own outbox folder, and the clock's offset back from the environment."""
     monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+    clock.set_offset(None)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

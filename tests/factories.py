@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
+from pms_app import clock
+from pms_app.integrations.daraja import nairobi_timestamp
 from pms_app.models.accounts import EmailMessage, Role, User
 from pms_app.models.booking import Booking, Facility, WaitlistEntry
 from pms_app.models.lease import Lease
@@ -27,6 +30,41 @@ from pms_app.services.errors import ServiceError
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+
+
+# --- the tests' calendar: every date comes from the app's clock (pms_app.clock) ---------------
+
+
+def today() -> date:
+    """Today per the app's clock, in the install's timezone (what the services call today)."""
+    return clock.today_local()
+
+
+def month_start(day: date | None = None) -> date:
+    """The first day of `day`'s month (default: the clock's current month)."""
+    return (day or today()).replace(day=1)
+
+
+def last_year() -> int:
+    """Last year per the clock: a whole calendar year that is always in the past, so tests can
+    spell out month and day ("01-05") whatever today is. Fixed for the process even if the
+    real year turns during a run, so dates computed before and after midnight agree."""
+    return _last_year(clock.offset_days())
+
+
+@lru_cache(maxsize=8)
+def _last_year(_offset_days: int) -> int:
+    return today().year - 1
+
+
+def day(month_day: str) -> date:
+    """`"03-15"` → 15 March of last_year()."""
+    return date.fromisoformat(f"{last_year()}-{month_day}")
+
+
+def iso(month_day: str) -> str:
+    """`"03-15"` → "YYYY-03-15" of last_year(), as forms and ledger dates spell it."""
+    return day(month_day).isoformat()
 
 
 def _email(prefix: str) -> str:
@@ -275,15 +313,16 @@ def lease(
     rent: int = 10_000,
     deposit: int = 0,
     due_day: int = 5,
-    start: str = "2026-01-01",
-    today: str | None = None,
+    start: str | date | None = None,
+    today: str | date | None = None,
     **prop_rules: object,
 ):
-    """An active lease (and, if not given, a landlord, property and approved tenant)."""
-    from datetime import date
-
+    """An active lease (and, if not given, a landlord, property and approved tenant), created
+    on `today` (default: its start, which defaults to the first of the clock's month)."""
     from pms_app.services import leases
 
+    start = start or month_start()
+    as_of = today or start
     if prop is None:
         prop = property_(session, landlord(session), units=3)
     for key, value in prop_rules.items():  # late_fee_kind=…, late_fee_value=…, …
@@ -302,7 +341,7 @@ def lease(
         deposit,
         due_day,
         start,
-        today=date.fromisoformat(today or start),
+        today=as_of if isinstance(as_of, date) else date.fromisoformat(as_of),
     )
 
 
@@ -427,7 +466,7 @@ def stk_callback_body(
                 {"Name": "Amount", "Value": float(amount if amount is not None else 1)},
                 {"Name": "MpesaReceiptNumber", "Value": receipt or _receipt()},
                 {"Name": "Balance"},
-                {"Name": "TransactionDate", "Value": 20260122102115},
+                {"Name": "TransactionDate", "Value": int(nairobi_timestamp())},
                 {"Name": "PhoneNumber", "Value": int(phone or 254708374149)},
             ]
         }
@@ -448,7 +487,7 @@ def c2b_body(
     return {
         "TransactionType": "Pay Bill",
         "TransID": trans_id or f"TX{next(_seq):08d}",
-        "TransTime": "20260122063845",
+        "TransTime": nairobi_timestamp(),
         "TransAmount": str(amount),
         "BusinessShortCode": shortcode,
         "BillRefNumber": bill_ref,
@@ -508,11 +547,12 @@ def assert_ledger_exact(session: Session, lease_id: int) -> None:
 
 @dataclass
 class PayWorld:
-    """The World plus money: `lease` (tenant in A1 of Sunrise, rent 23,456 from 2026-01-01)
-    with a `paid` STK payment (12,345), one in `review` (11,111) and an `unallocated` paybill
-    payment whose account number points at Sunrise (7,777); `other_lease` (other_tenant at
-    Zebra Towers, rent 34,567) with `other_paid` (4,567) and `other_unallocated` (9,999).
-    Both leases are in arrears. Amounts are distinctive so a leak is easy to spot."""
+    """The World plus money: `lease` (tenant in A1 of Sunrise, rent 23,456 from 1 January of
+    last_year(), that month charged) with a `paid` STK payment (12,345), one in `review`
+    (11,111) and an `unallocated` paybill payment whose account number points at Sunrise
+    (7,777); `other_lease` (other_tenant at Zebra Towers, rent 34,567) with `other_paid` (4,567)
+    and `other_unallocated` (9,999). Both leases are in arrears. Amounts are distinctive so a
+    leak is easy to spot."""
 
     w: World
     lease: Lease
@@ -527,12 +567,10 @@ class PayWorld:
 
 
 def pay_world(session: Session) -> PayWorld:
-    from datetime import date
-
     from pms_app.services import leases
 
     w = world(session)
-    start = date(2026, 1, 1)
+    start = day("01-01")
     lease_ = leases.create_lease(
         session, w.owner, w.unit(session, "A1").id, w.tenant.id, 23_456, 0, 1, start, today=start
     )
@@ -552,7 +590,9 @@ def pay_world(session: Session) -> PayWorld:
 
 # --- bookings ---------------------------------------------------------------------------------
 
-# The bookings tests' clock: Monday 2 March 2026, 09:00 in Nairobi (06:00 UTC).
+# The bookings tests' "now": Monday 2 March 2026, 09:00 in Nairobi (06:00 UTC). It is passed as
+# now= to the booking services, which compare it with the dates the tests spell out, so their
+# results don't depend on the app's clock (CI checks that with the clock a year ahead).
 BOOK_NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 NAIROBI = ZoneInfo("Africa/Nairobi")
 

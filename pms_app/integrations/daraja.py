@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from pms_app import clock
 from pms_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class C2BPayment:
 
 def nairobi_timestamp(now: datetime | None = None) -> str:
     """`YYYYMMDDHHmmss` in Nairobi time. A naive `now` is taken as UTC."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return now.astimezone(NAIROBI).strftime("%Y%m%d%H%M%S")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from pms_app import clock
 
 
 def utcnow() -> datetime:
-    """Aware UTC now. SQLModel's datetime columns store UTC and refuse naive values."""
-    return datetime.now(UTC)
+    """Aware UTC now (pms_app.clock). SQLModel's datetime columns store UTC, never naive."""
+    return clock.now()

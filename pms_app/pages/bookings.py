@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import select
 
+from pms_app import clock
 from pms_app.components.forms import field, form_error, form_notice
 from pms_app.components.layout import app_shell, empty_state
 from pms_app.models.booking import Facility
@@ -284,7 +285,7 @@ class FacilityState(FormActions, SessionState):
         self.errors, self.error, self.notice, self.selected = {}, "", "", ""
         self.facility_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
         if not self.day:
-            self.day = date.today().isoformat()
+            self.day = clock.today_local().isoformat()
         self._reload()
 
     def _reload(self) -> None:
@@ -787,7 +788,7 @@ class MyBookingsState(FormActions, SessionState):
 
             self.phone = actor.phone if actor else ""
             self.mpesa = get_settings().mpesa_enabled
-            now = datetime.now().astimezone()
+            now = clock.now()
             rows = bookings.my_bookings(session, actor)
             facilities = {f.id: f for f in session.exec(select(Facility)).all()}
             quote: dict[str, str] = {}

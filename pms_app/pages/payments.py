@@ -5,7 +5,6 @@ Updates live when a payment lands."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -185,7 +184,7 @@ class PaymentsState(SessionState):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        return rx.download(data=data, filename=f"payments-{date.today().isoformat()}.csv")
+        return rx.download(data=data, filename=f"payments-{today_local().isoformat()}.csv")
 
     @rx.event
     def assign(self, form: dict[str, Any]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from pms_app import clock
 from pms_app.models.accounts import Role, User
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.ledger import EntryKind, LedgerEntry
@@ -43,12 +44,8 @@ def parse_date(
 
 
 def today_local() -> date:
-    """Today in the install's timezone (due days are local dates)."""
-    from zoneinfo import ZoneInfo
-
-    from pms_app.settings import get_settings
-
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    """Today in the install's timezone (due days are local dates), from pms_app.clock."""
+    return clock.today_local()
 
 
 def _account_ref(session: Session, prop: Property, unit: Unit) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 
+from pms_app import clock
 from pms_app.models.accounts import User
 from pms_app.settings import get_settings
 
@@ -38,7 +38,7 @@ def _reset_hmac(user: User, ts: int) -> str:
 
 
 def make_reset_token(user: User, now: float | None = None) -> str:
-    ts = int(now if now is not None else time.time())
+    ts = int(now if now is not None else clock.now().timestamp())
     return f"{_b36(user.id or 0)}-{_b36(ts)}-{_reset_hmac(user, ts)}"
 
 
@@ -60,5 +60,5 @@ def check_reset_token(user: User, token: str, now: float | None = None) -> bool:
     _, ts, mac = parsed
     if not hmac.compare_digest(mac, _reset_hmac(user, ts)):
         return False
-    age = (now if now is not None else time.time()) - ts
+    age = (now if now is not None else clock.now().timestamp()) - ts
     return 0 <= age <= get_settings().reset_token_max_age_s

@@ -20,6 +20,8 @@ from pathlib import Path
 import requests
 from sqlmodel import Session
 
+from pms_app import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def clock_env() -> dict[str, str]:
+    """The test process's clock offset, for the processes it starts: they agree on the date."""
+    return {clock.OFFSET_ENV: str(clock.offset_days())}
 
 
 def free_port() -> int:
@@ -147,6 +154,7 @@ def running_server(
         BASE_URL=f"http://localhost:{port}",
         PYTHONUNBUFFERED="1",
         MPESA_SIMULATOR="1",  # like README's run command; extra_env can turn it off
+        **clock_env(),
     )
     env.update(extra_env or {})
     with log.open("wb") as log_file:

@@ -4,13 +4,16 @@ confirms it."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories as f
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server
+
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
 PHONE_A = "0712 777 001"
 
@@ -48,7 +51,7 @@ def test_book_pay_waitlist_cancel_and_offer(new_page, server: Server) -> None:
     expect(manager.get_by_text("Up to 80 guests")).to_be_visible()
     expect(manager.locator(".week-day")).to_have_count(7)
 
-    day = date.today() + timedelta(days=1)
+    day = f.today() + timedelta(days=1)
     tomorrow, tomorrow_label = day.isoformat(), f"{day:%A %d %B %Y}"
 
     # Resident A books tomorrow 10:00–11:00 and pays through the simulator.

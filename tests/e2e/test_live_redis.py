@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from tests import factories as f
 from tests.conftest import service_unavailable
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
-from tests.e2e.server import Server, running_server
+from tests.e2e.server import Server, clock_env, running_server
 from tests.workers import Worker
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/14"
@@ -45,6 +45,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, W
             PMS_DATA_DIR=str(srv.data_dir),
             OUTBOX_DIR=str(srv.outbox),
             BASE_URL=srv.base_url,
+            **clock_env(),
             PYTHONUNBUFFERED="1",
         )
         worker = Worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
@@ -62,7 +63,7 @@ def test_celery_worker_credit_reaches_open_tabs_live(browser, scaled) -> None:
         owner = f.landlord(session, email=unique_email("scaleowner"))
         prop = f.property_(session, owner, units=1, name="Redis Court")
         tenant = f.tenant(session, prop, email=unique_email("scaletenant"))
-        f.lease(session, prop, tenant, rent=9000, start="2026-11-01", today="2026-11-22")
+        f.lease(session, prop, tenant, rent=9000, due_day=1)  # this month charged
         owner_email, tenant_email = owner.email, tenant.email
 
     def page() -> Page:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import time
 
 from playwright.sync_api import Page, expect
 
+from pms_app.models.base import utcnow
 from pms_app.services.tokens import make_reset_token
 from pms_app.settings import get_settings
 from tests import factories as f
@@ -76,7 +76,7 @@ def test_expired_reset_link_is_refused(new_page, server: Server) -> None:
     os.environ["SECRET_KEY"] = secret
     get_settings.cache_clear()
     try:
-        token = make_reset_token(user, now=time.time() - 2 * 3600)
+        token = make_reset_token(user, now=utcnow().timestamp() - 2 * 3600)
     finally:
         del os.environ["SECRET_KEY"]
         get_settings.cache_clear()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories as f
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server
+
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
 PHONE = "0712 555 001"
 
@@ -50,14 +53,16 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     landlord.fill("#rent", "15000")
     landlord.fill("#deposit", "15000")
     landlord.fill("#due_day", "40")
-    landlord.fill("#start_date", "2026-11-01")
+    # The lease starts on the 1st of this month (per the clock the server shares): due on the
+    # 1st, exactly one month is charged whatever today is.
+    landlord.fill("#start_date", f.month_start().isoformat())
     landlord.click("#create-lease")
     expect(landlord.locator("#due_day-error")).to_contain_text("between 1 and 28")
     landlord.fill("#due_day", "1")
     landlord.click("#create-lease")
     expect(landlord.locator("#form-notice")).to_contain_text("Lease created")
     expect(landlord.locator(".lease-row")).to_have_count(1)
-    expect(landlord.locator(".lease-row")).to_contain_text("30,000")  # deposit + November
+    expect(landlord.locator(".lease-row")).to_contain_text("30,000")  # deposit + this month
 
     # The landlord watches the payments dashboard; it must update without a reload.
     open_page(landlord, "/payments")
@@ -113,7 +118,7 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     landlord.locator(".arrears-row a").first.click()
     expect_on(landlord, "/lease")
     landlord.fill("#amount", "4000")
-    landlord.fill("#paid_on", "2026-11-02")
+    landlord.fill("#paid_on", f.today().isoformat())
     landlord.fill("#reference", "SLIP-17")
     landlord.click("#record-payment")
     expect(landlord.locator("#form-notice")).to_contain_text("Payment recorded")
@@ -164,7 +169,7 @@ def test_landlord_checks_payments_that_did_not_match_and_credits_what_was_paid(
         owner = f.landlord(session, email=unique_email("reviewer"), name="Rita Reviewer")
         prop = f.property_(session, owner, units=2, name="Mninga Court", rent=12000)
         tenant = f.tenant(session, prop, email=unique_email("shortpayer"))
-        lease = f.lease(session, prop, tenant, rent=12_000, start="2026-11-01")
+        lease = f.lease(session, prop, tenant, rent=12_000)
         common = {
             "lease_id": lease.id,
             "property_id": prop.id,

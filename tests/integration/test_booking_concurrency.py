@@ -26,6 +26,8 @@ from pms_app.services.bookings import SLOT_TAKEN
 from pms_app.services.errors import ServiceError, ValidationError
 from tests import factories as f
 
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
+
 NOW = f.BOOK_NOW
 DAY = "2026-03-03"
 DEADLINE_S = 90

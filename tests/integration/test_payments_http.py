@@ -39,6 +39,8 @@ from pms_app.simulator.routes import simulator_routes
 from tests import factories as f
 from tests.http_server import free_port, start_server, until
 
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
+
 RENT = 10_000
 OK_PHONE = "0712347777"  # auto mode: no rule for 7777 → paid, one callback
 CANCEL, INSUFFICIENT, WRONG_PIN, TIMEOUT, DROPPED, DUPLICATED = (
@@ -207,7 +209,7 @@ def pay(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[PayServer]:
 
 
 def _tenant_lease(session: Session, **kw: Any) -> tuple[Lease, User]:
-    lease = f.lease(session, rent=RENT, due_day=1, start="2026-01-01", **kw)
+    lease = f.lease(session, rent=RENT, due_day=1, **kw)  # this month charged
     tenant = session.get(User, lease.tenant_id)
     assert tenant is not None
     return lease, tenant

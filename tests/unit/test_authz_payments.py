@@ -13,7 +13,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 import requests
@@ -31,6 +30,8 @@ from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, Va
 from pms_app.services.reports import Filters
 from tests import factories as f
 from tests.http_server import serve
+
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
 ACTORS = {
     "anon": "anonymous",
@@ -104,7 +105,7 @@ SCOPE = {
     "other_landlord": {"theirs"},
     "admin": {"mine", "theirs"},
 }
-TODAY = date(2026, 1, 20)
+TODAY = f.day("01-20")  # the world's lease started on 1 January, last year (f.day)
 
 
 @pytest.fixture(autouse=True)
@@ -228,7 +229,7 @@ def _check_end_lease(s: Session, pw: f.PayWorld, actor: str, result: object) -> 
     with committed(s) as c:
         lease = c.get(Lease, pw.lease.id)
         assert lease is not None
-        assert (lease.status, lease.ended_on) == (LeaseStatus.ENDED, date(2026, 1, 31))
+        assert (lease.status, lease.ended_on) == (LeaseStatus.ENDED, f.day("01-31"))
 
 
 def _new_entries(s: Session, pw: f.PayWorld) -> list[LedgerEntry]:
@@ -256,7 +257,7 @@ def _check_record_payment(s: Session, pw: f.PayWorld, actor: str, result: object
     assert (entry.kind, entry.amount, entry.due_date) == (
         EntryKind.PAYMENT,
         -1_000,
-        date(2026, 1, 10),
+        f.day("01-10"),
     )
     with committed(s) as c:
         payment = c.get(Payment, entry.payment_id)
@@ -356,23 +357,23 @@ ACTIONS: dict[str, Action] = {
             "20,000",
             "",
             1,
-            "2026-01-01",
-            today=date(2026, 1, 1),
+            f.iso("01-01"),
+            today=f.day("01-01"),
         ),
         _check_create_lease,
     ),
     "end_lease": Action(
-        lambda s, pw, a: leases.end_lease(s, a, pw.lease.id or 0, "2026-01-31"), _check_end_lease
+        lambda s, pw, a: leases.end_lease(s, a, pw.lease.id or 0, f.iso("01-31")), _check_end_lease
     ),
     "post_adjustment": Action(
         lambda s, pw, a: leases.post_adjustment(
-            s, a, pw.lease.id or 0, 500, "credit", "Goodwill", "2026-01-15"
+            s, a, pw.lease.id or 0, 500, "credit", "Goodwill", f.iso("01-15")
         ),
         _check_adjustment,
     ),
     "record_payment": Action(
         lambda s, pw, a: leases.record_manual_payment(
-            s, a, pw.lease.id or 0, "1,000", "cash", "2026-01-10", "slip 7"
+            s, a, pw.lease.id or 0, "1,000", "cash", f.iso("01-10"), "slip 7"
         ),
         _check_record_payment,
     ),
@@ -536,9 +537,9 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
     "call",
     [
         lambda s, a, pw, ids: leases.get_readable_lease(s, a, ids[0]),
-        lambda s, a, pw, ids: leases.end_lease(s, a, ids[0], "2026-01-31"),
+        lambda s, a, pw, ids: leases.end_lease(s, a, ids[0], f.iso("01-31")),
         lambda s, a, pw, ids: leases.post_adjustment(s, a, ids[0], 5, "debit", "x"),
-        lambda s, a, pw, ids: leases.record_manual_payment(s, a, ids[0], 5, "cash", "2026-01-02"),
+        lambda s, a, pw, ids: leases.record_manual_payment(s, a, ids[0], 5, "cash", f.iso("01-02")),
         lambda s, a, pw, ids: payments.get_visible_payment(s, a, ids[1]),
         lambda s, a, pw, ids: receipts.receipt_pdf(s, a, ids[1]),
         lambda s, a, pw, ids: payments.resolve_review(s, a, ids[2], True),

@@ -33,6 +33,8 @@ from pms_app.services.bookings import cancellation_fee
 from pms_app.services.errors import ServiceError, ValidationError
 from tests import factories as f
 
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
+
 NOW = f.BOOK_NOW
 DAY = "2026-03-03"  # Tuesday
 at = f.at

@@ -26,6 +26,7 @@ from pms_app.integrations.daraja import (
     parse_stk_callback,
 )
 from pms_app.models.accounts import EmailMessage, User
+from pms_app.models.base import utcnow
 from pms_app.models.lease import Lease
 from pms_app.models.ledger import EntryKind, LedgerEntry
 from pms_app.models.payment import EarlyStkCallback, Payment, PaymentStatus
@@ -36,7 +37,10 @@ from pms_app.services.reports import Filters
 from pms_app.services.validation import clean_phone
 from tests import factories as f
 
-D = date.fromisoformat
+pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
+
+# Ledger dates are last year's (f.day): always in the past, whatever the date.
+D = f.day
 PHONE = "0712345678"
 
 
@@ -122,7 +126,7 @@ def test_a_tenant_without_an_active_lease_is_told_so(session: Session) -> None:
         payments.start_stk_payment(session, tenant, 100, PHONE)
     assert err.value.message == "You have no active lease to pay for. Ask your landlord."
     lease = f.lease(session, prop=prop, tenant_user=tenant)
-    leases.end_lease(session, f.owner_of(session, lease), lease.id, "2026-02-01")
+    leases.end_lease(session, f.owner_of(session, lease), lease.id, f.today())
     with pytest.raises(ServiceError) as err:
         payments.start_stk_payment(session, tenant, 100, PHONE)
     assert "no active lease" in err.value.message
@@ -143,7 +147,7 @@ def test_a_second_prompt_within_a_minute_is_refused(session: Session, tasks: f.T
     session.exec(  # type: ignore[call-overload]
         update(Payment)
         .where(Payment.id == first.id)  # type: ignore[arg-type]
-        .values(created_at=datetime.now(UTC) - timedelta(seconds=61))
+        .values(created_at=utcnow() - timedelta(seconds=61))
     )
     session.commit()
     second = payments.start_stk_payment(session, tenant, 500, PHONE)
@@ -495,30 +499,30 @@ class Books:
 def books(session: Session) -> Books:
     """Sunrise: lease A (10,000 from January, 20,000 paid → 10,000 in arrears) and lease B
     (8,000 from February, fully paid, 1,000 waived); Zebra (another landlord): lease C."""
-    a = f.lease(session, rent=10_000, due_day=1, start="2026-01-01")
+    a = f.lease(session, rent=10_000, due_day=1, start=f.iso("01-01"))
     prop = session.get(Property, a.property_id)
-    b = f.lease(session, prop=prop, rent=8_000, due_day=1, start="2026-02-01")
-    c = f.lease(session, rent=50_000, due_day=1, start="2026-01-01")
-    ledger.run_billing(session, D("2026-03-01"))
+    b = f.lease(session, prop=prop, rent=8_000, due_day=1, start=f.iso("02-01"))
+    c = f.lease(session, rent=50_000, due_day=1, start=f.iso("01-01"))
+    ledger.run_billing(session, D("03-01"))
     owner = f.owner_of(session, a)
     tenant_a = _tenant(session, a)
     tenant_a.full_name = '=HYPERLINK("http://evil.example","Tom")'
     session.add(tenant_a)
     session.commit()
-    leases.record_manual_payment(session, owner, a.id, 15_000, "cash", "2026-02-10")
-    leases.record_manual_payment(session, owner, a.id, 5_000, "bank", "2026-03-02", "=1+2")
-    leases.record_manual_payment(session, owner, b.id, 16_000, "bank", "2026-03-01", "@SUM(A1)")
+    leases.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
+    leases.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
+    leases.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
     # A waiver is a credit but not money collected.
-    leases.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", "2026-03-03")
+    leases.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
     leases.record_manual_payment(
-        session, f.owner_of(session, c), c.id, 1_000, "cash", "2026-01-02", "-2+3"
+        session, f.owner_of(session, c), c.id, 1_000, "cash", f.iso("01-02"), "-2+3"
     )
     return Books(a, b, c, owner, tenant_a)
 
 
 def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> None:
     owner, a = books.owner, books.a
-    today = D("2026-03-15")
+    today = D("03-15")
     dash = reports.dashboard(session, owner, Filters(), today)
     assert (dash.total_count, dash.total_collected) == (3, 36_000)
     assert [(r.amount, r.method, r.reference) for r in dash.rows] == [
@@ -527,9 +531,9 @@ def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> 
         (15_000, "cash", ""),
     ]
     assert [(m.month, m.billed, m.collected) for m in dash.months] == [
-        ("2026-01", 10_000, 0),
-        ("2026-02", 18_000, 15_000),
-        ("2026-03", 18_000, 21_000),
+        (f"{f.last_year()}-01", 10_000, 0),
+        (f"{f.last_year()}-02", 18_000, 15_000),
+        (f"{f.last_year()}-03", 18_000, 21_000),
     ]
     assert dash.total_billed == 46_000
     assert [(x.lease_id, x.arrears) for x in dash.arrears] == [(a.id, 10_000)]
@@ -537,9 +541,9 @@ def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> 
     # The same arrears the tenant's statement shows.
     assert ledger.statement(session, a.id, today).arrears == 10_000
 
-    march = reports.dashboard(session, owner, Filters(date_from=D("2026-03-01")), today)
+    march = reports.dashboard(session, owner, Filters(date_from=D("03-01")), today)
     assert (march.total_count, march.total_collected) == (2, 21_000)
-    assert [m.month for m in march.months] == ["2026-03"]
+    assert [m.month for m in march.months] == [f"{f.last_year()}-03"]
     mine = reports.dashboard(session, owner, Filters(tenant_id=a.tenant_id), today)
     assert (mine.total_count, mine.total_collected, mine.total_arrears) == (2, 20_000, 10_000)
     assert mine.total_billed == 30_000
@@ -550,7 +554,7 @@ def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> 
         reports.dashboard(
             session,
             owner,
-            Filters(date_from=D("2026-03-02"), date_to=D("2026-03-01")),
+            Filters(date_from=D("03-02"), date_to=D("03-01")),
             today,
         )
 
@@ -570,9 +574,9 @@ def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> 
     ]
     body = rows[1:]
     assert [(r[0], r[5], r[6]) for r in body] == [
-        ("2026-02-10 09:00", "15000", "cash"),
-        ("2026-03-01 09:00", "16000", "bank"),
-        ("2026-03-02 09:00", "5000", "bank"),
+        (f.iso("02-10") + " 09:00", "15000", "cash"),
+        (f.iso("03-01") + " 09:00", "16000", "bank"),
+        (f.iso("03-02") + " 09:00", "5000", "bank"),
     ]
     evil = "'" + '=HYPERLINK("http://evil.example","Tom")'
     assert [r[2] for r in body] == [evil, "Tom Tenant", evil]
@@ -598,7 +602,7 @@ def _reminders(session: Session) -> list[tuple[str, str]]:
 
 def test_reminder_targets_are_scoped(session: Session, books: Books) -> None:
     owner, a, b, c = books.owner, books.a, books.b, books.c
-    today = D("2026-03-15")
+    today = D("03-15")
     ids = [a.id, b.id]
     assert reminders.reminder_targets(session, owner, ids, False, today) == ids
     assert reminders.reminder_targets(session, owner, None, True, today) == [a.id]
@@ -608,7 +612,7 @@ def test_reminder_targets_are_scoped(session: Session, books: Books) -> None:
         reminders.reminder_targets(session, owner, [], False, today)
     with pytest.raises(ValidationError):
         reminders.reminder_targets(session, owner, ["1"], False, today)
-    leases.end_lease(session, owner, b.id, "2026-03-10")
+    leases.end_lease(session, owner, b.id, f.iso("03-10"))
     with pytest.raises(NotFound):
         reminders.reminder_targets(session, owner, [b.id], False, today)
 
@@ -617,7 +621,7 @@ def test_a_reminder_is_sent_once_per_lease_and_day(
     session: Session, books: Books, tasks: f.TaskLog
 ) -> None:
     a = books.a
-    day = D("2026-03-15")
+    day = D("03-15")
     assert reminders.queue_reminder(session, a.id, day) is True
     assert reminders.queue_reminder(session, a.id, day) is False
     assert reminders.queue_reminder(session, a.id, day + timedelta(days=1)) is True
@@ -636,31 +640,31 @@ def test_automatic_reminders_before_and_after_the_due_day(session: Session) -> N
         session,
         rent=10_000,
         due_day=5,
-        start="2026-01-05",
+        start=f.iso("01-05"),
         remind_days_before=3,
         remind_days_after=2,
     )
     prop = session.get(Property, late.property_id)
-    payer = f.lease(session, prop=prop, rent=8_000, due_day=5, start="2026-01-05")
-    elsewhere = f.lease(session, rent=5_000, due_day=5, start="2026-01-05")  # reminders off
-    ledger.run_billing(session, D("2026-03-05"))
+    payer = f.lease(session, prop=prop, rent=8_000, due_day=5, start=f.iso("01-05"))
+    elsewhere = f.lease(session, rent=5_000, due_day=5, start=f.iso("01-05"))  # reminders off
+    ledger.run_billing(session, D("03-05"))
     leases.record_manual_payment(
-        session, f.owner_of(session, payer), payer.id, 24_000, "cash", "2026-03-05"
+        session, f.owner_of(session, payer), payer.id, 24_000, "cash", f.iso("03-05")
     )
 
-    assert reminders.automatic_reminders(session, D("2026-03-01")) == 0
-    assert reminders.automatic_reminders(session, D("2026-03-02")) == 2  # 3 days before the 5th
-    assert reminders.automatic_reminders(session, D("2026-03-02")) == 0  # once a day
+    assert reminders.automatic_reminders(session, D("03-01")) == 0
+    assert reminders.automatic_reminders(session, D("03-02")) == 2  # 3 days before the 5th
+    assert reminders.automatic_reminders(session, D("03-02")) == 0  # once a day
     subjects = [s for _to, s in _reminders(session)]
     assert all(s.endswith("is due on 05 Mar") for s in subjects) and len(subjects) == 2
-    assert reminders.automatic_reminders(session, D("2026-03-06")) == 0
-    assert reminders.automatic_reminders(session, D("2026-03-07")) == 1  # 2 days after, unpaid
-    assert reminders.automatic_reminders(session, D("2026-03-07")) == 0
+    assert reminders.automatic_reminders(session, D("03-06")) == 0
+    assert reminders.automatic_reminders(session, D("03-07")) == 1  # 2 days after, unpaid
+    assert reminders.automatic_reminders(session, D("03-07")) == 0
     to, subject = _reminders(session)[-1]
     assert to == _tenant(session, late).email and subject.startswith("Rent reminder")
     assert _tenant(session, elsewhere).email not in {t for t, _ in _reminders(session)}
-    leases.end_lease(session, f.owner_of(session, late), late.id, "2026-03-31")
-    assert reminders.automatic_reminders(session, D("2026-04-02")) == 1  # only the active lease
+    leases.end_lease(session, f.owner_of(session, late), late.id, f.iso("03-31"))
+    assert reminders.automatic_reminders(session, D("04-02")) == 1  # only the active lease
 
 
 def test_payment_dates_are_local_days(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -669,7 +673,7 @@ def test_payment_dates_are_local_days(session: Session, monkeypatch: pytest.Monk
     lease = f.lease(session, rent=10_000, due_day=1)
     owner = f.owner_of(session, lease)
     p = f.stk_payment(session, lease, amount=1_000)
-    moment = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
+    moment = datetime(f.last_year(), 3, 31, 22, 30, tzinfo=UTC)
     monkeypatch.setattr(payments, "utcnow", lambda: moment)
     assert payments.credit_payment(session, p)
     session.commit()
@@ -680,16 +684,16 @@ def test_payment_dates_are_local_days(session: Session, monkeypatch: pytest.Monk
             )
         ).one()
         row = s.get(Payment, p.id)
-    assert entry.due_date == D("2026-04-01")
+    assert entry.due_date == D("04-01")
     assert row is not None and row.paid_at == moment
 
     def collected(**dates: date) -> tuple[int, list[tuple[str, int]]]:
-        dash = reports.dashboard(session, owner, Filters(**dates), D("2026-04-02"))
+        dash = reports.dashboard(session, owner, Filters(**dates), D("04-02"))
         return dash.total_collected, [(m.month, m.collected) for m in dash.months if m.collected]
 
-    assert collected(date_from=D("2026-04-01")) == (1_000, [("2026-04", 1_000)])
-    assert collected(date_to=D("2026-03-31")) == (0, [])
-    assert collected(date_from=D("2026-04-01"), date_to=D("2026-04-01"))[0] == 1_000
+    assert collected(date_from=D("04-01")) == (1_000, [(f"{f.last_year()}-04", 1_000)])
+    assert collected(date_to=D("03-31")) == (0, [])
+    assert collected(date_from=D("04-01"), date_to=D("04-01"))[0] == 1_000
 
 
 # --- a callback that overtakes the push's own answer -------------------------------------------
@@ -751,7 +755,7 @@ def test_the_reconciler_applies_a_kept_callback_without_asking_mpesa(session: Se
     stale = EarlyStkCallback(
         checkout_request_id="ws_CO_forgotten",
         payload=json.dumps(dataclasses.asdict(cb)),
-        received_at=datetime.now(UTC) - timedelta(days=2),
+        received_at=utcnow() - timedelta(days=2),
     )
     session.add(stale)
     session.commit()
