@@ -8,7 +8,6 @@ nothing changes in the database, and the message leaks no property name, person 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from sqlmodel import Session, select
@@ -17,29 +16,12 @@ from pms_app.models.accounts import Invitation, User
 from pms_app.models.property import Membership, MembershipStatus, Property, Unit
 from pms_app.services import admin, invitations, memberships, properties
 from pms_app.services.access import get_visible_property
-from pms_app.services.errors import (
-    NotAuthenticated,
-    NotFound,
-    ServiceError,
-    ValidationError,
-)
+from pms_app.services.errors import NotFound
 from tests import factories as f
+from tests.authz import grid
+from tests.authz.grid import ACTORS, Action, committed
 
-# Columns of the grid below.
-ACTORS = {
-    "anon": "anonymous",
-    "pend": "pending",  # tenant of Sunrise, not approved yet
-    "tnt": "tenant",  # approved tenant of Sunrise
-    "otnt": "other_tenant",  # approved tenant of Zebra Towers
-    "staf": "staff",  # staff of Sunrise
-    "mgr": "manager",  # manager of Sunrise
-    "own": "owner",  # landlord owning Sunrise
-    "olan": "other_landlord",  # landlord owning Zebra Towers
-    "admn": "admin",
-    "deac": "deactivated",  # was a manager of Sunrise, account switched off
-}
-
-# Y = allowed, - = denied (NotAuthenticated / NotFound),
+# Columns: grid.ACTORS. Y = allowed, - = denied (NotAuthenticated / NotFound),
 # v = refused with a ValidationError (the actor may see the property but not choose this option).
 # Actions act on Sunrise Apartments (the owner's property) unless they are lists.
 GRID = """
@@ -64,20 +46,22 @@ list_users           -    -    -    -    -    -    -    -    Y    -
 list_all_properties  -    -    -    -    -    -    -    -    Y    -
 set_user_active      -    -    -    -    -    -    -    -    Y    -
 """
-
-
-def _parse_grid() -> list[tuple[str, str, str]]:
-    lines = [line.split() for line in GRID.strip().splitlines()]
-    header, rows = lines[0][1:], lines[1:]
-    assert [ACTORS[h] for h in header] == list(ACTORS.values())
-    return [
-        (ACTORS[col], row[0], cell)
-        for row in rows
-        for col, cell in zip(header, row[1:], strict=True)
-    ]
-
-
-CELLS = _parse_grid()
+ROWS = grid.parse_grid(GRID)
+CELLS = grid.cells(ROWS)
+# Every other action is a read: allowed, it must write nothing.
+WRITES = {
+    "create_property",
+    "update_property",
+    "delete_property",
+    "add_unit",
+    "update_unit",
+    "delete_unit",
+    "approve_tenant",
+    "reject_tenant",
+    "invite_staff",
+    "invite_manager",
+    "set_user_active",
+}
 
 SUNRISE, ZEBRA = "Sunrise Apartments", "Zebra Towers"
 
@@ -100,17 +84,6 @@ PENDING_SEEN = {  # whose signups the actor is asked to decide
     "other_landlord": {"other_pending"},
     "admin": {"pending", "other_pending"},
 }
-
-
-def committed(session: Session) -> Session:
-    """A second session: sees only what was really written."""
-    return Session(session.get_bind())
-
-
-@dataclass(frozen=True)
-class Action:
-    run: Callable[[Session, f.World, User | None], object]
-    check: Callable[[Session, f.World, str, object], None]  # the effect when allowed
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -284,7 +257,7 @@ def _check_set_user_active(s: Session, w: f.World, actor: str, result: object) -
         assert c.get(User, w.tenant.id).is_active is False
 
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Action[f.World]] = {
     "list_properties": Action(
         lambda s, w, a: properties.list_properties(s, a), _check_list_properties
     ),
@@ -325,45 +298,24 @@ ACTIONS: dict[str, Action] = {
 
 
 def test_the_grid_covers_every_action_and_actor() -> None:
+    grid.check_covers(ROWS, ACTIONS, {"Y", "-", "v"})
     assert {action for _, action, _ in CELLS} == set(ACTIONS)
     assert len(CELLS) == len(ACTIONS) * len(ACTORS)
-    assert {cell for _, _, cell in CELLS} <= {"Y", "-", "v"}
+    assert set(ACTIONS) >= WRITES
 
 
 def _secrets(session: Session) -> list[str]:
     """What a denial message must never contain: any property name, person's name or email."""
-    with committed(session) as c:
-        users = c.exec(select(User)).all()
-        props = c.exec(select(Property)).all()
-    return (
-        [u.email for u in users]
-        + [u.full_name for u in users]
-        + [p.name for p in props]
-        + [p.address for p in props]
-        + [SUNRISE, ZEBRA, "new-staff@example.test", "new-manager@example.test"]
-    )
+    return grid.people_and_places(session) + [
+        SUNRISE,
+        ZEBRA,
+        "new-staff@example.test",
+        "new-manager@example.test",
+    ]
 
 
-def assert_denied_quietly(
-    session: Session,
-    run: Callable[[], object],
-    expected: type[ServiceError],
-) -> ServiceError:
-    """`run` must raise `expected`, change nothing (even once the session is committed) and leak
-    nothing in its message."""
-    before = f.db_snapshot(session)
-    secrets = _secrets(session)
-    with pytest.raises(ServiceError) as err:
-        run()
-    assert type(err.value) is expected, err.value.message
-    session.commit()  # whatever the service left in the session would be written now
-    assert f.db_snapshot(session) == before
-    message = err.value.message
-    assert str(err.value) == message
-    assert "@" not in message
-    for secret in secrets:
-        assert secret.lower() not in message.lower(), (secret, message)
-    return err.value
+def assert_denied_quietly(session: Session, run: Callable[[], object], what: str) -> None:
+    grid.assert_denied_quietly(session, run, NotFound, what, _secrets(session))
 
 
 @pytest.mark.parametrize(
@@ -373,19 +325,17 @@ def assert_denied_quietly(
 )
 def test_authorisation_matrix(session: Session, actor: str, action: str, cell: str) -> None:
     w = f.world(session)
-    act = ACTIONS[action]
-    user = w.actor(actor)
-    if cell == "Y":
-        before = f.db_snapshot(session)
-        result = act.run(session, w, user)
-        act.check(session, w, actor, result)
-        if action in {"pending_approvals", "pending_count", "list_users", "list_all_properties"}:
-            assert f.db_snapshot(session) == before  # reads write nothing
-    elif cell == "v":
-        assert_denied_quietly(session, lambda: act.run(session, w, user), ValidationError)
-    else:
-        expected = NotAuthenticated if actor in ("anonymous", "deactivated") else NotFound
-        assert_denied_quietly(session, lambda: act.run(session, w, user), expected)
+    grid.run_cell(
+        session,
+        w,
+        ACTIONS[action],
+        action,
+        actor,
+        cell,
+        w.actor(actor),
+        read=action not in WRITES,
+        secrets=lambda: _secrets(session),
+    )
 
 
 @pytest.mark.parametrize("actor", list(VISIBLE_PROPERTIES))
@@ -449,9 +399,12 @@ def test_someone_elses_object_looks_exactly_like_a_missing_one(
 @pytest.mark.parametrize("bad_id", [None, "1", 1.0, -1, 0])
 def test_ids_of_the_wrong_type_or_range_are_not_found(session: Session, bad_id: object) -> None:
     w = f.world(session)
-    for call in (
-        lambda: get_visible_property(session, w.owner, bad_id),  # type: ignore[arg-type]
-        lambda: properties.update_unit(session, w.owner, bad_id, "Z1", ""),  # type: ignore[arg-type]
-        lambda: memberships.approve_tenant(session, w.owner, bad_id, w.unit(session, "A2").id),  # type: ignore[arg-type]
+    for what, call in (
+        ("read_property", lambda: get_visible_property(session, w.owner, bad_id)),  # type: ignore[arg-type]
+        ("update_unit", lambda: properties.update_unit(session, w.owner, bad_id, "Z1", "")),  # type: ignore[arg-type]
+        (
+            "approve_tenant",
+            lambda: memberships.approve_tenant(session, w.owner, bad_id, w.unit(session, "A2").id),  # type: ignore[arg-type]
+        ),
     ):
-        assert_denied_quietly(session, call, NotFound)
+        assert_denied_quietly(session, call, f"{what}({bad_id!r})")

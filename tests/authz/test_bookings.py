@@ -1,5 +1,5 @@
 """The authorisation matrix, continued: facilities, bookings and the waiting list, for every
-actor of `f.World` (see test_authz_matrix.py for the rules), on the facilities and bookings of
+actor of `f.World` (the rules: tests/authz/grid.py), on the facilities and bookings of
 `f.BookWorld`.
 
 Each allowed cell checks its effect (or, for scoped lists, the exact scope); each denied cell
@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -30,10 +29,11 @@ from pms_app.models.booking import (
     WaitStatus,
 )
 from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
 from pms_app.services import bookings, payments
-from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.services.errors import NotFound, ServiceError, ValidationError
 from tests import factories as f
+from tests.authz import grid
+from tests.authz.grid import ACTORS, Action, committed
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
@@ -42,19 +42,8 @@ DAY = f.BookWorld.DAY
 TUESDAY = date.fromisoformat(DAY)
 MONDAY = date(2026, 3, 2)
 
-ACTORS = {
-    "anon": "anonymous",
-    "pend": "pending",  # tenant of Sunrise, not approved yet
-    "tnt": "tenant",  # approved tenant of Sunrise: holds booking, request, held; on a waiting list
-    "otnt": "other_tenant",  # approved tenant of Zebra Towers, holds other_booking
-    "staf": "staff",  # staff of Sunrise, holds staff_booking
-    "mgr": "manager",  # manager of Sunrise
-    "own": "owner",  # landlord owning Sunrise
-    "olan": "other_landlord",  # landlord owning Zebra Towers
-    "admn": "admin",
-    "deac": "deactivated",  # was a manager of Sunrise, account switched off
-}
-
+# Columns: grid.ACTORS (the tenant holds booking, request and held and is on a waiting list, the
+# other tenant holds other_booking, the staff member staff_booking).
 # Y = allowed (lists: scoped, see the checks), - = denied (NotAuthenticated / NotFound),
 # s = refused with a plain ServiceError the UI shows. Objects are Sunrise's unless a list.
 GRID = """
@@ -96,14 +85,7 @@ WRITES = {
 }
 
 
-def _parse_grid() -> dict[str, dict[str, str]]:
-    lines = [line.split() for line in GRID.strip().splitlines()]
-    header, rows = lines[0][1:], lines[1:]
-    assert [ACTORS[h] for h in header] == list(ACTORS.values())
-    return {row[0]: dict(zip([ACTORS[h] for h in header], row[1:], strict=True)) for row in rows}
-
-
-CELLS = _parse_grid()
+CELLS = grid.parse_grid(GRID)
 
 SUNRISE_FACILITIES = {"Community Hall", "Pool", "Gym"}
 FACILITIES_SEEN = {
@@ -120,16 +102,6 @@ FACILITIES_SEEN = {
 @pytest.fixture(autouse=True)
 def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
     return f.capture_tasks(monkeypatch)
-
-
-def committed(session: Session) -> Session:
-    return Session(session.get_bind())
-
-
-@dataclass(frozen=True)
-class Action:
-    run: Callable[[Session, f.BookWorld, User | None], object]
-    check: Callable[[Session, f.BookWorld, str, object], None]
 
 
 def _me(bw: f.BookWorld, actor: str) -> User:
@@ -309,7 +281,7 @@ def _hall(bw: f.BookWorld) -> int:
     return bw.hall.id or 0
 
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Action[f.BookWorld]] = {
     "list_facilities": Action(
         lambda s, bw, a: bookings.list_facilities(s, a), _check_list_facilities
     ),
@@ -394,9 +366,8 @@ ACTIONS: dict[str, Action] = {
 
 
 def test_the_grid_covers_every_action_and_actor() -> None:
-    assert set(CELLS) == set(ACTIONS) and set(ACTIONS) >= WRITES
-    for row in CELLS.values():
-        assert set(row) == set(ACTORS.values()) and set(row.values()) <= {"Y", "-", "s"}
+    grid.check_covers(CELLS, ACTIONS, {"Y", "-", "s"})
+    assert set(ACTIONS) >= WRITES
     for actor in ("anonymous", "pending", "deactivated"):  # nothing at all for these
         assert {row[actor] for row in CELLS.values()} == {"-"}
 
@@ -404,20 +375,11 @@ def test_the_grid_covers_every_action_and_actor() -> None:
 def _secrets(session: Session) -> list[str]:
     """What a denial message must never contain."""
     with committed(session) as c:
-        users = c.exec(select(User)).all()
-        props = c.exec(select(Property)).all()
         facilities = c.exec(select(Facility)).all()
         numbers = c.exec(select(Booking.number)).all()
     return [
         x
-        for x in (
-            [u.email for u in users]
-            + [u.full_name for u in users]
-            + [p.name for p in props]
-            + [p.address for p in props]
-            + [x.name for x in facilities]
-            + list(numbers)
-        )
+        for x in (grid.people_and_places(session) + [x.name for x in facilities] + list(numbers))
         if x
     ]
 
@@ -425,13 +387,7 @@ def _secrets(session: Session) -> list[str]:
 def assert_denied_quietly(
     session: Session, run: Callable[[], object], expected: type[ServiceError], what: str
 ) -> ServiceError:
-    return f.assert_denied_quietly(session, run, expected, what, _secrets(session))
-
-
-def _expected_denial(actor: str, cell: str) -> type[ServiceError]:
-    if cell == "s":
-        return ServiceError
-    return NotAuthenticated if actor in ("anonymous", "deactivated") else NotFound
+    return grid.assert_denied_quietly(session, run, expected, what, _secrets(session))
 
 
 @pytest.mark.parametrize("actor", list(ACTORS.values()))
@@ -439,24 +395,16 @@ def test_reads_and_denials(session: Session, actor: str) -> None:
     """Every read this actor may do (exactly scoped, writing nothing), and every call it may
     not (denied quietly). Allowed writes are in test_allowed_writes."""
     bw = f.book_world(session)
-    user = bw.w.actor(actor)
-    for action, row in CELLS.items():
-        cell, act = row[actor], ACTIONS[action]
-        if cell == "Y" and action in WRITES:
-            continue
-        if cell == "Y":
-            before = f.db_snapshot(session)
-            result = act.run(session, bw, user)
-            act.check(session, bw, actor, result)
-            session.commit()
-            assert f.db_snapshot(session) == before, f"{action}: a read wrote something"
-        else:
-            assert_denied_quietly(
-                session,
-                lambda act=act: act.run(session, bw, user),  # type: ignore[misc]
-                _expected_denial(actor, cell),
-                f"{action} by {actor}",
-            )
+    grid.run_reads_and_denials(
+        session,
+        bw,
+        CELLS,
+        ACTIONS,
+        WRITES,
+        actor,
+        bw.w.actor(actor),
+        secrets=lambda: _secrets(session),
+    )
 
 
 def _restored(session: Session) -> f.BookWorld:
@@ -470,28 +418,21 @@ def _restored(session: Session) -> f.BookWorld:
     return f.book_world(session)
 
 
-WRITERS = sorted(
-    {
-        actor
-        for action, row in CELLS.items()
-        if action in WRITES
-        for actor, c in row.items()
-        if c == "Y"
-    }
-)
+WRITERS = sorted({actor for actor, _ in grid.allowed(CELLS, WRITES)})
 
 
 @pytest.mark.parametrize("actor", WRITERS)
 def test_allowed_writes(session: Session, actor: str, tasks: f.TaskLog) -> None:
     """Each write this actor may do, on its own freshly restored world, has its effect."""
     f.book_world(session)
-    allowed = [a for a, row in CELLS.items() if a in WRITES and row[actor] == "Y"]
+    allowed = [action for who, action in grid.allowed(CELLS, WRITES) if who == actor]
     assert allowed
     for action in allowed:
         bw = _restored(session)
         tasks.calls.clear()
-        result = ACTIONS[action].run(session, bw, bw.w.actor(actor))
-        ACTIONS[action].check(session, bw, actor, result)
+        result = grid.run_allowed(
+            session, bw, ACTIONS[action], actor, bw.w.actor(actor), read=False
+        )
         pushes = tasks.named("send_stk_push")
         assert pushes == ([(result.id,)] if action == "pay_booking" else []), action  # type: ignore[attr-defined]
 

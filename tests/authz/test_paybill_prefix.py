@@ -24,6 +24,7 @@ from pms_app.services import payments
 from pms_app.services.account_numbers import prefix_of
 from pms_app.services.errors import NotAuthenticated, NotFound
 from tests import factories as f
+from tests.authz.grid import assert_denied_quietly
 
 
 @dataclass
@@ -145,13 +146,16 @@ def test_assigning_queued_money(
         assert done.status == PaymentStatus.PAID and done.lease_id == lease.id
         f.assert_ledger_exact(session, lease.id)
         return
-    with pytest.raises(NotFound) as refused:
-        payments.assign_unallocated(session, getattr(r, actor), payment.id, lease.id)
-    session.rollback()
-    # The refusal names no payer, amount or account number, and nothing changed.
-    message = str(refused.value)
-    assert payment.payer_name not in message and str(payment.amount) not in message
-    assert payment.account_ref not in message
+    # Refused as if the payment did not exist: nothing changes, even once committed, and the
+    # message names no payer, amount or account number.
+    assert payment.payer_name and payment.account_ref
+    assert_denied_quietly(
+        session,
+        lambda: payments.assign_unallocated(session, getattr(r, actor), payment.id, lease.id),
+        NotFound,
+        f"{actor} assigns {money} to {target}",
+        [payment.payer_name, str(payment.amount), f"{payment.amount:,}", payment.account_ref],
+    )
     with Session(session.get_bind()) as fresh:
         row = fresh.get(Payment, payment.id)
         assert row is not None

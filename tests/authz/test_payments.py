@@ -1,5 +1,5 @@
 """The authorisation matrix, continued: leases, the ledger, payments, receipts, reports and
-reminders, for every actor of `f.World` (see test_authz_matrix.py for the rules).
+reminders, for every actor of `f.World` (the rules: tests/authz/grid.py).
 
 Each allowed cell checks its effect (or, for scoped lists, the exact scope); each denied cell
 raises the expected error, changes nothing even once committed, and its message names no
@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -20,32 +19,20 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
 from pms_app.api.routes import SESSION_COOKIE, api_routes
-from pms_app.models.accounts import User
 from pms_app.models.lease import Lease, LeaseStatus
 from pms_app.models.ledger import EntryKind, LedgerEntry
 from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
 from pms_app.services import leases, ledger, payments, receipts, reminders, reports
-from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.services.errors import NotFound, ServiceError
 from pms_app.services.reports import Filters
 from tests import factories as f
+from tests.authz import grid
+from tests.authz.grid import ACTORS, Action, committed
 from tests.http_server import serve
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
-ACTORS = {
-    "anon": "anonymous",
-    "pend": "pending",  # tenant of Sunrise, not approved yet
-    "tnt": "tenant",  # approved tenant of Sunrise, holds `lease`
-    "otnt": "other_tenant",  # approved tenant of Zebra Towers, holds `other_lease`
-    "staf": "staff",  # staff of Sunrise
-    "mgr": "manager",  # manager of Sunrise
-    "own": "owner",  # landlord owning Sunrise
-    "olan": "other_landlord",  # landlord owning Zebra Towers
-    "admn": "admin",
-    "deac": "deactivated",  # was a manager of Sunrise, account switched off
-}
-
+# Columns: grid.ACTORS (the tenant holds `lease`, the other tenant `other_lease`).
 # Y = allowed (for lists: scoped, see SCOPE), - = denied (NotAuthenticated / NotFound),
 # s = refused with a plain ServiceError the UI shows (no lease of one's own to pay for),
 # v = refused with a ValidationError. Objects are Sunrise's unless the action is a list.
@@ -86,14 +73,7 @@ WRITES = {
 }
 
 
-def _parse_grid() -> dict[str, dict[str, str]]:
-    lines = [line.split() for line in GRID.strip().splitlines()]
-    header, rows = lines[0][1:], lines[1:]
-    assert [ACTORS[h] for h in header] == list(ACTORS.values())
-    return {row[0]: dict(zip([ACTORS[h] for h in header], row[1:], strict=True)) for row in rows}
-
-
-CELLS = _parse_grid()
+CELLS = grid.parse_grid(GRID)
 
 # Which side's rows each actor's scoped lists show: "mine" = Sunrise, "theirs" = Zebra.
 SCOPE = {
@@ -111,16 +91,6 @@ TODAY = f.day("01-20")  # the world's lease started on 1 January, last year (f.d
 @pytest.fixture(autouse=True)
 def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
     return f.capture_tasks(monkeypatch)
-
-
-def committed(session: Session) -> Session:
-    return Session(session.get_bind())
-
-
-@dataclass(frozen=True)
-class Action:
-    run: Callable[[Session, f.PayWorld, User | None], object]
-    check: Callable[[Session, f.PayWorld, str, object], None]
 
 
 def _sides(pw: f.PayWorld, mine: object, theirs: object) -> Callable[[str], set[object]]:
@@ -307,7 +277,7 @@ def _sunrise(pw: f.PayWorld) -> Filters:
     return Filters(property_id=pw.w.prop.id)
 
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Action[f.PayWorld]] = {
     "read_lease": Action(
         lambda s, pw, a: leases.get_readable_lease(s, a, pw.lease.id or 0), _check_read_lease
     ),
@@ -398,10 +368,8 @@ ACTIONS: dict[str, Action] = {
 
 
 def test_the_grid_covers_every_action_and_actor() -> None:
-    assert set(CELLS) == set(ACTIONS)
+    grid.check_covers(CELLS, ACTIONS, {"Y", "-", "s", "v"})
     assert WRITES.issubset(ACTIONS)
-    for row in CELLS.values():
-        assert set(row) == set(ACTORS.values()) and set(row.values()) <= {"Y", "-", "s", "v"}
     for action, row in CELLS.items():  # scoped lists: an entry in SCOPE for each allowed actor
         if action in {
             "dashboard",
@@ -416,8 +384,6 @@ def test_the_grid_covers_every_action_and_actor() -> None:
 def _secrets(session: Session, pw: f.PayWorld) -> list[str]:
     """What a denial message must never contain."""
     with committed(session) as c:
-        users = c.exec(select(User)).all()
-        props = c.exec(select(Property)).all()
         pays = c.exec(select(Payment)).all()
     refs = [p.account_ref for p in pays] + [p.receipt_no or "" for p in pays]
     refs += [p.mpesa_receipt or "" for p in pays]
@@ -425,10 +391,7 @@ def _secrets(session: Session, pw: f.PayWorld) -> list[str]:
     return [
         x
         for x in (
-            [u.email for u in users]
-            + [u.full_name for u in users]
-            + [p.name for p in props]
-            + [p.address for p in props]
+            grid.people_and_places(session)
             + refs
             + amounts
             + [pw.lease.account_ref, pw.other_lease.account_ref]
@@ -444,15 +407,7 @@ def assert_denied_quietly(
     expected: type[ServiceError],
     what: str,
 ) -> None:
-    f.assert_denied_quietly(session, run, expected, what, _secrets(session, pw))
-
-
-def _expected_denial(actor: str, cell: str) -> type[ServiceError]:
-    if cell == "s":
-        return ServiceError
-    if cell == "v":
-        return ValidationError
-    return NotAuthenticated if actor in ("anonymous", "deactivated") else NotFound
+    grid.assert_denied_quietly(session, run, expected, what, _secrets(session, pw))
 
 
 @pytest.mark.parametrize("actor", list(ACTORS.values()))
@@ -460,34 +415,19 @@ def test_reads_and_denials(session: Session, actor: str) -> None:
     """Every read this actor may do (exactly scoped, writing nothing), and every call it may
     not (denied quietly). Allowed writes are in test_allowed_writes."""
     pw = f.pay_world(session)
-    user = pw.w.actor(actor)
-    for action, row in CELLS.items():
-        cell, act = row[actor], ACTIONS[action]
-        if cell == "Y" and action in WRITES:
-            continue
-        if cell == "Y":
-            before = f.db_snapshot(session)
-            result = act.run(session, pw, user)
-            act.check(session, pw, actor, result)
-            session.commit()
-            assert f.db_snapshot(session) == before, f"{action}: a read wrote something"
-        else:
-            assert_denied_quietly(
-                session,
-                pw,
-                lambda act=act: act.run(session, pw, user),  # type: ignore[misc]
-                _expected_denial(actor, cell),
-                f"{action} by {actor}",
-            )
+    grid.run_reads_and_denials(
+        session,
+        pw,
+        CELLS,
+        ACTIONS,
+        WRITES,
+        actor,
+        pw.w.actor(actor),
+        secrets=lambda: _secrets(session, pw),
+    )
 
 
-ALLOWED_WRITES = [
-    (actor, action)
-    for action, row in CELLS.items()
-    if action in WRITES
-    for actor, cell in row.items()
-    if cell == "Y"
-]
+ALLOWED_WRITES = grid.allowed(CELLS, WRITES)
 
 
 @pytest.mark.parametrize(
@@ -495,9 +435,7 @@ ALLOWED_WRITES = [
 )
 def test_allowed_writes(session: Session, actor: str, action: str, tasks: f.TaskLog) -> None:
     pw = f.pay_world(session)
-    act = ACTIONS[action]
-    result = act.run(session, pw, pw.w.actor(actor))
-    act.check(session, pw, actor, result)
+    result = grid.run_allowed(session, pw, ACTIONS[action], actor, pw.w.actor(actor), read=False)
     if action == "start_stk_payment":
         assert tasks.named("send_stk_push") == [(result.id,)]  # type: ignore[attr-defined]
     else:
