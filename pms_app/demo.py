@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from pms_app.db import session_scope
-from pms_app.models.accounts import User
-from pms_app.models.property import Unit
-from pms_app.services import accounts, leases, memberships, properties
-from pms_app.services.accounts import SignupForm
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import User
+from pms_app.accounts.service import SignupForm
+from pms_app.core.db import session_scope
+from pms_app.leases import service as leases
+from pms_app.properties import memberships
+from pms_app.properties import service as properties
+from pms_app.properties.models import Unit
 
 LANDLORD = (
     "Grace Wanjiku",

@@ -17,8 +17,8 @@ from typing import Any
 
 from celery import Celery
 
-from pms_app.db import session_scope
-from pms_app.settings import get_settings
+from pms_app.core.db import session_scope
+from pms_app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ celery_app.conf.update(
     max_retries=8,
 )
 def send_email(email_id: int) -> bool:
-    from pms_app.services.emails import send_email_now
+    from pms_app.emails.service import send_email_now
 
     with session_scope() as session:
         return send_email_now(session, email_id)
@@ -64,7 +64,7 @@ def send_email(email_id: int) -> bool:
 
 @celery_app.task(name="pms.sweep_unsent_emails")
 def sweep_unsent_emails() -> int:
-    from pms_app.services.emails import unsent_email_ids
+    from pms_app.emails.service import unsent_email_ids
 
     with session_scope() as session:
         ids = unsent_email_ids(session)
@@ -78,7 +78,7 @@ def sweep_unsent_emails() -> int:
 @celery_app.task(name="pms.send_stk_push", acks_late=False)
 def send_stk_push(payment_id: int, attempt: int = 0) -> str:
     from pms_app.integrations.daraja import DarajaError, client_from_settings
-    from pms_app.services import payments
+    from pms_app.payments import service as payments
 
     with session_scope() as session:
         if not get_settings().mpesa_enabled:  # switched off since the payment was started
@@ -99,7 +99,7 @@ def send_stk_push(payment_id: int, attempt: int = 0) -> str:
 @celery_app.task(name="pms.reconcile_payments")
 def reconcile_payments() -> dict[str, int]:
     from pms_app.integrations.daraja import client_from_settings
-    from pms_app.services import payments
+    from pms_app.payments import service as payments
 
     if not get_settings().mpesa_enabled:
         return {"paid": 0, "failed": 0, "pending": 0}  # no M-Pesa to ask
@@ -111,8 +111,8 @@ def reconcile_payments() -> dict[str, int]:
 
 @celery_app.task(name="pms.run_billing")
 def run_billing() -> dict[str, int]:
-    from pms_app.services import ledger
-    from pms_app.services.leases import today_local
+    from pms_app.leases.service import today_local
+    from pms_app.ledger import service as ledger
 
     with session_scope() as session:
         return ledger.run_billing(session, today_local())
@@ -120,8 +120,8 @@ def run_billing() -> dict[str, int]:
 
 @celery_app.task(name="pms.automatic_reminders")
 def automatic_reminders() -> int:
-    from pms_app.services import reminders
-    from pms_app.services.leases import today_local
+    from pms_app.leases.service import today_local
+    from pms_app.payments import reminders
 
     with session_scope() as session:
         return reminders.automatic_reminders(session, today_local())
@@ -130,7 +130,7 @@ def automatic_reminders() -> int:
 @celery_app.task(name="pms.booking_housekeeping")
 def booking_housekeeping() -> dict[str, int]:
     """Expire unpaid holds and lapsed waiting-list offers; send booking reminders."""
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     with session_scope() as session:
         return {
@@ -241,7 +241,7 @@ def _sender_stopped() -> None:
 
 def _send_queued_emails() -> None:
     global _email_sender_running
-    from pms_app.services.emails import send_emails_now
+    from pms_app.emails.service import send_emails_now
 
     try:
         while True:

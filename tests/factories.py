@@ -16,23 +16,27 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
-from pms_app import clock
+from pms_app.accounts import admin
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import Role, User
+from pms_app.accounts.service import SignupForm
+from pms_app.bookings.models import Booking, Facility, WaitlistEntry
+from pms_app.bookings.service import FacilityForm
+from pms_app.core import clock
+from pms_app.core.errors import ServiceError
+from pms_app.emails.models import EmailMessage
 from pms_app.integrations.daraja import nairobi_timestamp
-from pms_app.models.accounts import EmailMessage, Role, User
-from pms_app.models.booking import Booking, Facility, WaitlistEntry
-from pms_app.models.lease import Lease
-from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
-from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.services import accounts, admin, invitations, memberships, properties
-from pms_app.services.accounts import SignupForm
-from pms_app.services.bookings import FacilityForm
-from pms_app.services.errors import ServiceError
+from pms_app.leases.models import Lease
+from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.properties import invitations, memberships
+from pms_app.properties import service as properties
+from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
-# --- the tests' calendar: every date comes from the app's clock (pms_app.clock) ---------------
+# --- the tests' calendar: every date comes from the app's clock (pms_app.core.clock) ---------------
 
 
 def today() -> date:
@@ -319,7 +323,7 @@ def lease(
 ):
     """An active lease (and, if not given, a landlord, property and approved tenant), created
     on `today` (default: its start, which defaults to the first of the clock's month)."""
-    from pms_app.services import leases
+    from pms_app.leases import service as leases
 
     start = start or month_start()
     as_of = today or start
@@ -418,8 +422,8 @@ def stk_payment(
     """An STK payment of `lease_row` as start_stk_payment + send_stk_push leave it: pending with
     a CheckoutRequestID (pushed=False: not sent yet). paid=True credits it like a callback
     would (M-Pesa receipt `receipt`). age_s back-dates created_at (reconciliation, 60 s guard)."""
-    from pms_app.models.base import utcnow
-    from pms_app.services import payments
+    from pms_app.core.timestamps import utcnow
+    from pms_app.payments import service as payments
 
     p = Payment(
         lease_id=lease_row.id,
@@ -506,7 +510,7 @@ def c2b_payment(
 ) -> Payment:
     """A paybill payment as the confirmation callback records it (credited, or unallocated)."""
     from pms_app.integrations.daraja import parse_c2b
-    from pms_app.services import payments
+    from pms_app.payments import service as payments
 
     return payments.process_c2b_confirmation(
         session, parse_c2b(c2b_body(bill_ref, amount, trans_id))
@@ -518,8 +522,8 @@ def assert_ledger_exact(session: Session, lease_id: int) -> None:
     (of the payment's amount) per paid payment of the lease, none for any other payment."""
     from sqlmodel import col
 
-    from pms_app.models.ledger import EntryKind, LedgerEntry
-    from pms_app.services import ledger
+    from pms_app.ledger import service as ledger
+    from pms_app.ledger.models import EntryKind, LedgerEntry
 
     with Session(session.get_bind()) as fresh:
         entries = fresh.exec(select(LedgerEntry).where(LedgerEntry.lease_id == lease_id)).all()
@@ -567,7 +571,7 @@ class PayWorld:
 
 
 def pay_world(session: Session) -> PayWorld:
-    from pms_app.services import leases
+    from pms_app.leases import service as leases
 
     w = world(session)
     start = day("01-01")
@@ -623,7 +627,7 @@ def facility(
     session: Session, prop: Property, actor: User | None = None, **changes: object
 ) -> Facility:
     """A facility of `prop` created through the service by `actor` (default: the owner)."""
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     actor = actor or session.get(User, prop.owner_id)
     return bookings.create_facility(session, actor, prop.id or 0, facility_form(**changes))
@@ -666,7 +670,7 @@ def booking(
     now: datetime = BOOK_NOW,
 ) -> Booking:
     """`user` books `fac` for [start, start + minutes) through the service, at `now`."""
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     return bookings.book(
         session, user, fac.id or 0, start, start + timedelta(minutes=minutes), guests, now=now
@@ -727,7 +731,7 @@ def book_world(session: Session) -> BookWorld:
             }
         )
         return BookWorld(w, **{k: session.get(m, ids[k]) for k, m in _BOOK_MODELS.items()})  # type: ignore[arg-type]
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     w = world(session)
     day = BookWorld.DAY

@@ -20,8 +20,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, SQLModel, col, select
 
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.booking import (
+from pms_app.accounts.models import User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import (
     Booking,
     BookingStatus,
     Facility,
@@ -29,10 +30,11 @@ from pms_app.models.booking import (
     WaitlistEntry,
     WaitStatus,
 )
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.services import bookings, payments
-from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.core.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.emails.models import EmailMessage
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.properties.models import Property
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)

@@ -13,16 +13,13 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import Invitation, User
-from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.services import admin, invitations, memberships, properties
-from pms_app.services.access import get_visible_property
-from pms_app.services.errors import (
-    NotAuthenticated,
-    NotFound,
-    ServiceError,
-    ValidationError,
-)
+from pms_app.accounts import admin
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.properties import invitations, memberships
+from pms_app.properties import service as properties
+from pms_app.properties.access import get_visible_property
+from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property, Unit
 from tests import factories as f
 
 # Columns of the grid below.

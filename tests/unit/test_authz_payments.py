@@ -19,15 +19,18 @@ import requests
 from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
+from pms_app.accounts.models import User
 from pms_app.api.routes import SESSION_COOKIE, api_routes
-from pms_app.models.accounts import User
-from pms_app.models.lease import Lease, LeaseStatus
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.services import leases, ledger, payments, receipts, reminders, reports
-from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
-from pms_app.services.reports import Filters
+from pms_app.core.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.leases import service as leases
+from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments import receipts, reminders, reports
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.payments.reports import Filters
+from pms_app.properties.models import Property
 from tests import factories as f
 from tests.http_server import serve
 
@@ -644,7 +647,7 @@ def test_receipt_download_needs_the_right_session_cookie(session: Session) -> No
 def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
     session: Session, args: tuple[str, object, object]
 ) -> None:
-    from pms_app.pages.payments import PaymentsState
+    from pms_app.ui.payments.payments import PaymentsState
 
     who, target, accept = args
     pw = f.pay_world(session)
@@ -669,7 +672,7 @@ def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
 
 
 def test_review_handler_credits_for_the_owner(session: Session) -> None:
-    from pms_app.pages.payments import PaymentsState
+    from pms_app.ui.payments.payments import PaymentsState
 
     pw = f.pay_world(session)
     st = f.state_for(PaymentsState, f.login_token(session, pw.w.owner))
@@ -688,7 +691,7 @@ def test_review_handler_credits_for_the_owner(session: Session) -> None:
 def test_money_for_no_property_is_only_the_admins(session: Session) -> None:
     """Paybill money whose account number names no property is nobody's to claim: not even the
     install's only landlord sees it (another may sign up tomorrow); the admins sort it out."""
-    from pms_app.realtime import property_audience
+    from pms_app.properties.audience import property_audience
 
     lease = f.lease(session, rent=10_000, due_day=1)
     owner = f.owner_of(session, lease)

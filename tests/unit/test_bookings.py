@@ -17,20 +17,22 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from pms_app.integrations.daraja import StkCallback
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.booking import (
+from pms_app.accounts.models import User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import (
     Booking,
     BookingStatus,
     Facility,
     FacilityBlackout,
     WaitlistEntry,
 )
-from pms_app.models.ledger import LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.services import bookings, payments
-from pms_app.services.bookings import cancellation_fee
-from pms_app.services.errors import ServiceError, ValidationError
+from pms_app.bookings.service import cancellation_fee
+from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.emails.models import EmailMessage
+from pms_app.integrations.daraja import StkCallback
+from pms_app.ledger.models import LedgerEntry
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)

@@ -16,16 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from pms_app import worker
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.emails.models import EmailMessage
+from pms_app.emails.service import queue_email, send_email_now, send_emails_now, unsent_email_ids
 from pms_app.integrations import mail
-from pms_app.models.accounts import EmailMessage
-from pms_app.models.base import utcnow
-from pms_app.services.emails import (
-    queue_email,
-    send_email_now,
-    send_emails_now,
-    unsent_email_ids,
-)
-from pms_app.settings import get_settings
 from tests.smtp_server import SmtpServer
 
 
@@ -425,7 +420,7 @@ def test_unreachable_smtp_server_releases_the_rest_of_the_batch_untried(
 def test_the_in_process_sender_sends_a_burst_in_batches_exactly_once(
     engine: Engine, outbox: Path, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pms_app.services import emails
+    from pms_app.emails import service as emails
 
     batches: list[int] = []
     real = emails.send_emails_now

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.ledger import LedgerEntry
-from pms_app.models.payment import Payment
-from pms_app.services import leases, ledger
-from pms_app.services.errors import ValidationError
+from pms_app.core.errors import ValidationError
+from pms_app.leases import service as leases
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import LedgerEntry
+from pms_app.payments.models import Payment
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)

@@ -12,17 +12,17 @@ import pytest
 from sqlmodel import Session, func, select
 
 from pms_app import worker
+from pms_app.accounts.models import User
 from pms_app.background import register_simulator_c2b
+from pms_app.core.errors import ServiceError
+from pms_app.core.settings import ConfigError, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError, client_from_settings
-from pms_app.models.accounts import User
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.pages.bookings import MyBookingsState
-from pms_app.pages.pay import PayState
-from pms_app.services import payments
-from pms_app.services.errors import ServiceError
-from pms_app.settings import ConfigError, check_config, get_settings
-from pms_app.simulator.phone_page import register_phone_page
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.simulator.routes import simulator_routes
+from pms_app.ui.bookings.bookings import MyBookingsState
+from pms_app.ui.payments.pay import PayState
+from pms_app.ui.simulator.phone import register_phone_page
 from tests import factories as f
 from tests.factories import state_for
 

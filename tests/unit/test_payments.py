@@ -18,6 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from pms_app import worker
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotFound, ServiceError, Throttled, ValidationError
+from pms_app.core.timestamps import utcnow
+from pms_app.core.validation import clean_phone
+from pms_app.emails.models import EmailMessage
 from pms_app.integrations import daraja
 from pms_app.integrations.daraja import (
     DarajaError,
@@ -25,16 +30,15 @@ from pms_app.integrations.daraja import (
     StkQueryResult,
     parse_stk_callback,
 )
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.base import utcnow
-from pms_app.models.lease import Lease
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import EarlyStkCallback, Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.services import leases, ledger, payments, receipts, reminders, reports
-from pms_app.services.errors import NotFound, ServiceError, Throttled, ValidationError
-from pms_app.services.reports import Filters
-from pms_app.services.validation import clean_phone
+from pms_app.leases import service as leases
+from pms_app.leases.models import Lease
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments import receipts, reminders, reports
+from pms_app.payments import service as payments
+from pms_app.payments.models import EarlyStkCallback, Payment, PaymentStatus
+from pms_app.payments.reports import Filters
+from pms_app.properties.models import Property
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
