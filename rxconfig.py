@@ -1,4 +1,4 @@
-"""Reflex configuration. Everything deployment-specific comes from the environment (see pms_app/settings.py)."""
+"""Reflex configuration. Everything deployment-specific comes from the environment (see pms_app/core/settings.py)."""
 
 import os
 from pathlib import Path

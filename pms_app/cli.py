@@ -113,6 +113,8 @@ def cmd_register_c2b(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import pms_app.worker  # noqa: F401  (every domain's tasks, which services enqueue by name)
+
     parser = argparse.ArgumentParser(prog="python -m pms_app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="migrate the database and serve the app (production build)")

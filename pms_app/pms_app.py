@@ -2,9 +2,11 @@
 
 import reflex as rx
 
+import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process runner)
 from pms_app.api.middleware import hardening
 from pms_app.api.routes import build_api
-from pms_app.background import embedded_scheduler, register_simulator_c2b
+from pms_app.background import register_simulator_c2b
+from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, auth
 from pms_app.ui.bookings import bookings

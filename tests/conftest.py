@@ -28,7 +28,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-import pms_app.models  # noqa: F401
+import pms_app.models
+import pms_app.worker  # noqa: F401  (every domain's tasks: services enqueue them by name)
 from pms_app.core import clock, db
 from pms_app.core.settings import get_settings
 

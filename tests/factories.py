@@ -373,30 +373,26 @@ def capture_tasks(
     monkeypatch: pytest.MonkeyPatch,
     on_enqueue: Callable[[str, tuple[object, ...]], None] | None = None,
 ) -> TaskLog:
-    """Replace pms_app.worker.enqueue/enqueue_later with recorders: nothing runs in the
+    """Replace pms_app.core.jobs.enqueue/enqueue_later with recorders: nothing runs in the
     background (no STK push, no email), and a test can run a task body itself.
     `on_enqueue(task_name, args)` is called at the moment of enqueueing."""
-    from pms_app import worker
+    from pms_app.core import jobs
 
     log = TaskLog([], [])
     lock = threading.Lock()
 
-    def enqueue(task: object, *args: object) -> None:
+    def enqueue(name: str, *args: object) -> None:
         if on_enqueue is not None:
-            on_enqueue(task.name, args)  # type: ignore[attr-defined]
+            on_enqueue(name, args)
         with lock:
-            log.calls.append((task.name, args))  # type: ignore[attr-defined]
+            log.calls.append((name, args))
 
-    def enqueue_later(task: object, delay_s: float, *args: object) -> None:
+    def enqueue_later(name: str, delay_s: float, *args: object) -> None:
         with lock:
-            log.later.append((task.name, delay_s, args))  # type: ignore[attr-defined]
+            log.later.append((name, delay_s, args))
 
-    def enqueue_send_email(email_id: int) -> None:
-        enqueue(worker.send_email, email_id)
-
-    monkeypatch.setattr(worker, "enqueue", enqueue)
-    monkeypatch.setattr(worker, "enqueue_later", enqueue_later)
-    monkeypatch.setattr(worker, "enqueue_send_email", enqueue_send_email)
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    monkeypatch.setattr(jobs, "enqueue_later", enqueue_later)
     return log
 
 

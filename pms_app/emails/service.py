@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from pms_app.core.db import on_commit
+from pms_app.core import jobs
 from pms_app.core.sequences import insert_if_absent
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
@@ -49,12 +49,7 @@ def queue_email(
             select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)
         ).one()  # type: ignore[return-value]
 
-    def _enqueue() -> None:
-        from pms_app.worker import enqueue_send_email
-
-        enqueue_send_email(email_id)
-
-    on_commit(session, _enqueue)
+    jobs.enqueue_after_commit(session, "pms.send_email", int(email_id))
     return int(email_id)
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import Role, User
-from pms_app.core.db import on_commit
+from pms_app.core import jobs
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.realtime import notify_after_commit
 from pms_app.core.sequences import insert_ignore, next_number
@@ -254,14 +254,7 @@ def start_booking_payment(
     session.flush()
     booking.payment_id = payment.id
     session.add(booking)
-    payment_id = payment.id or 0
-
-    def _enqueue() -> None:
-        from pms_app.worker import enqueue, send_stk_push
-
-        enqueue(send_stk_push, payment_id)
-
-    on_commit(session, _enqueue)
+    jobs.enqueue_after_commit(session, "pms.send_stk_push", payment.id or 0)
     _notify(session, payment)
     session.commit()
     return payment
@@ -336,14 +329,7 @@ def start_stk_payment(
     )
     session.add(payment)
     session.flush()
-    payment_id = payment.id or 0
-
-    def _enqueue() -> None:
-        from pms_app.worker import enqueue, send_stk_push
-
-        enqueue(send_stk_push, payment_id)
-
-    on_commit(session, _enqueue)
+    jobs.enqueue_after_commit(session, "pms.send_stk_push", payment.id or 0)
     _notify(session, payment)
     session.commit()
     return payment
