@@ -11,6 +11,7 @@ from pms_app.accounts.models import User
 from pms_app.accounts.service import SignupForm
 from pms_app.core.db import session_scope
 from pms_app.leases import service as leases
+from pms_app.payments import service as payments
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.properties.models import Unit
@@ -39,7 +40,7 @@ def _demo_lease(session: Session, landlord: User, tenant: User, unit: Unit, prop
     lease = leases.create_lease(
         session, landlord, unit.id or 0, tenant.id or 0, rent, rent, 5, start, today=today
     )
-    leases.record_manual_payment(
+    payments.record_manual_payment(
         session, landlord, lease.id or 0, rent * 2, "cash", start + timedelta(days=3), "DEMO-1"
     )
 
@@ -76,7 +77,7 @@ def load_demo(session: Session | None = None) -> list[str]:
             unit = session.exec(
                 select(Unit).where(Unit.property_id == props[prop_i].id, Unit.label == label)
             ).one()
-            tenant, _ = accounts.signup_tenant(
+            tenant, _ = memberships.signup_tenant(
                 session,
                 SignupForm(name, email, phone, TENANT_PASSWORD),
                 props[prop_i].id,

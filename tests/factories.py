@@ -114,7 +114,7 @@ def tenant(
     email: str | None = None,
 ) -> User:
     """A tenant of `prop`; approved onto `unit` (default: the first vacant) unless approved=False."""
-    user, _ = accounts.signup_tenant(
+    user, _ = memberships.signup_tenant(
         session,
         SignupForm("Tom Tenant", email or _email("tenant"), _phone(), PASSWORD),
         prop.id,

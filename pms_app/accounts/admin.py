@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from pms_app.accounts.access import require_user
 from pms_app.accounts.models import Role, User
 from pms_app.accounts.passwords import check_password_policy, hash_password
 from pms_app.accounts.service import revoke_all_sessions
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.validation import clean_email, clean_name
-from pms_app.properties.access import require_user
-from pms_app.properties.models import Property
 
 PAGE_SIZE = 25
 
 
-def _require_admin(actor: User | None) -> User:
+def require_admin(actor: User | None) -> User:
     user = require_user(actor)
     if user.role != Role.ADMIN:
         raise NotFound("page")
@@ -38,7 +37,7 @@ def list_users(
     session: Session, actor: User | None, search: str = "", page: int = 1
 ) -> tuple[list[UserRow], int]:
     """(rows of this page, total matching)."""
-    _require_admin(actor)
+    require_admin(actor)
     query = select(User)
     count = select(func.count(User.id))
     term = (search or "").strip().lower()[:100]
@@ -54,24 +53,8 @@ def list_users(
     ], session.exec(count).one()
 
 
-@dataclass(frozen=True)
-class PropertyRow:
-    id: int
-    name: str
-    address: str
-    owner_name: str
-
-
-def list_all_properties(session: Session, actor: User | None) -> list[PropertyRow]:
-    _require_admin(actor)
-    rows = session.exec(
-        select(Property, User).join(User, col(User.id) == Property.owner_id).order_by(Property.name)
-    ).all()
-    return [PropertyRow(p.id or 0, p.name, p.address, u.full_name) for p, u in rows]
-
-
 def set_user_active(session: Session, actor: User | None, user_id: int, active: bool) -> None:
-    admin = _require_admin(actor)
+    admin = require_admin(actor)
     target = session.get(User, user_id) if isinstance(user_id, int) else None
     if target is None:
         raise NotFound("user")

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pms_app.accounts import throttle
+from pms_app.accounts.access import require_approved
 from pms_app.accounts.models import AuthSession, Role, User
 from pms_app.accounts.passwords import check_password_policy, hash_password, verify_password
 from pms_app.accounts.tokens import (
@@ -24,8 +25,6 @@ from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email, clean_name, clean_phone
 from pms_app.emails.service import queue_email
-from pms_app.properties.access import require_approved
-from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
 
 LOGIN_FAILED = "Email or password is incorrect."
 DUPLICATE_EMAIL = "An account with this email already exists. Log in, or reset your password."
@@ -39,7 +38,7 @@ class SignupForm:
     password: str
 
 
-def _clean_signup(session: Session, form: SignupForm) -> tuple[str, str, str]:
+def clean_signup(session: Session, form: SignupForm) -> tuple[str, str, str]:
     name = clean_name(form.full_name)
     email = clean_email(form.email)
     phone = clean_phone(form.phone)
@@ -49,7 +48,7 @@ def _clean_signup(session: Session, form: SignupForm) -> tuple[str, str, str]:
     return name, email, phone
 
 
-def _create_user(
+def create_user(
     session: Session, name: str, email: str, phone: str, password: str, role: Role
 ) -> User:
     user = User(
@@ -68,7 +67,7 @@ def _create_user(
     return user
 
 
-def _open_session(session: Session, user: User, user_agent: str = "") -> str:
+def open_session(session: Session, user: User, user_agent: str = "") -> str:
     token = new_token()
     session.add(
         AuthSession(
@@ -87,9 +86,9 @@ def signup_landlord(session: Session, form: SignupForm, ip: str = "") -> tuple[U
     """Create a landlord account and log it in. Returns (user, session token)."""
     throttle.hit(session, f"signup:{ip}", limit=20, window_s=3600)
     session.commit()
-    name, email, phone = _clean_signup(session, form)
-    user = _create_user(session, name, email, phone, form.password, Role.LANDLORD)
-    token = _open_session(session, user)
+    name, email, phone = clean_signup(session, form)
+    user = create_user(session, name, email, phone, form.password, Role.LANDLORD)
+    token = open_session(session, user)
     queue_email(
         session,
         email,
@@ -98,57 +97,6 @@ def signup_landlord(session: Session, form: SignupForm, ip: str = "") -> tuple[U
         f"dashboard: {get_settings().base_url}/dashboard",
         kind="welcome",
     )
-    session.commit()
-    return user, token
-
-
-def signup_tenant(
-    session: Session,
-    form: SignupForm,
-    property_id: int | None,
-    unit_id: int | None,
-    ip: str = "",
-) -> tuple[User, str]:
-    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page."""
-    throttle.hit(session, f"signup:{ip}", limit=20, window_s=3600)
-    session.commit()
-    prop = session.get(Property, property_id) if isinstance(property_id, int) else None
-    if prop is None:
-        raise ValidationError("Choose the property you live in.", "property")
-    unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit_id is not None and (unit is None or unit.property_id != prop.id):
-        raise ValidationError("Choose a unit of that property, or leave it empty.", "unit")
-    name, email, phone = _clean_signup(session, form)
-    user = _create_user(session, name, email, phone, form.password, Role.TENANT)
-    session.add(
-        Membership(
-            user_id=user.id,
-            property_id=prop.id,
-            role=Role.TENANT,
-            status=MembershipStatus.PENDING,
-            requested_unit_id=unit.id if unit else None,
-        )
-    )
-    token = _open_session(session, user)
-    unit_text = f", unit {unit.label}" if unit else ""
-    queue_email(
-        session,
-        email,
-        "Signup received — waiting for your landlord's approval",
-        f"Hello {name},\n\nWe received your signup for {prop.name}{unit_text}. Your landlord "
-        "will review it; we'll email you as soon as you are approved.",
-        kind="signup_received",
-    )
-    owner = session.get(User, prop.owner_id)
-    if owner:
-        queue_email(
-            session,
-            owner.email,
-            f"New tenant signup for {prop.name}",
-            f"{name} ({email}) signed up as a tenant of {prop.name}{unit_text}.\n"
-            f"Approve or reject: {get_settings().base_url}/approvals",
-            kind="signup_pending",
-        )
     session.commit()
     return user, token
 
@@ -191,7 +139,7 @@ def login(
         raise ServiceError(LOGIN_FAILED)
     if new_hash:  # parameters were raised since this hash was made
         user.password_hash = new_hash
-    token = _open_session(session, user, user_agent)
+    token = open_session(session, user, user_agent)
     session.commit()
     return token
 
@@ -258,7 +206,7 @@ def change_password(session: Session, actor: User | None, current: str, new: str
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_all_sessions(session, user.id or 0)
-    token = _open_session(session, user)
+    token = open_session(session, user)
     _password_changed_email(session, user)
     session.commit()
     return token

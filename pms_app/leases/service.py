@@ -1,8 +1,8 @@
-"""Leases: create (one active per unit), end, read; adjustments and cash/bank payments."""
+"""Leases: create (one active per unit), end, read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -11,14 +11,22 @@ from sqlmodel import Session, col, select
 from pms_app.accounts.models import Role, User
 from pms_app.core import clock
 from pms_app.core.errors import NotFound, ValidationError
-from pms_app.core.validation import check_date_range, clean_amount, clean_int, clean_text
+from pms_app.core.validation import check_date_range, clean_amount, clean_int
 from pms_app.leases.models import Lease, LeaseStatus
-from pms_app.ledger import service as ledger
-from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.properties.access import get_managed_property, require_approved
 from pms_app.properties.account_numbers import lease_ref
 from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
+
+# Higher domains act on a new lease inside its transaction (the ledger charges the deposit and
+# the rent due so far): leases know nothing of them, they register here.
+LeaseHook = Callable[[Session, Lease, date], None]
+LEASE_STARTED: list[LeaseHook] = []
+
+
+def on_lease_started(hook: LeaseHook) -> LeaseHook:
+    if hook not in LEASE_STARTED:
+        LEASE_STARTED.append(hook)
+    return hook
 
 
 def parse_date(
@@ -126,8 +134,10 @@ def create_lease(
     ).one()
     m.unit_id = unit.id
     session.add(m)
-    ledger.charge_deposit(session, lease)
-    ledger.raise_rent_charges(session, lease, today or today_local())
+    if not LEASE_STARTED:  # never a lease without its deposit and rent charges
+        raise RuntimeError("no lease-start hook registered: import pms_app.worker")
+    for hook in LEASE_STARTED:
+        hook(session, lease, today or today_local())
     session.commit()
     return lease
 
@@ -174,111 +184,3 @@ def tenant_lease(session: Session, actor: User | None) -> Lease | None:
         .where(Lease.tenant_id == user.id, Lease.status == LeaseStatus.ACTIVE)
         .order_by(col(Lease.id).desc())
     ).first()
-
-
-@dataclass(frozen=True)
-class LeaseRow:
-    id: int
-    unit_label: str
-    tenant_name: str
-    rent: int
-    status: str
-    start_date: date
-    account_ref: str
-    balance: int
-
-
-def list_leases(session: Session, actor: User | None, property_id: int) -> list[LeaseRow]:
-    prop = get_managed_property(session, actor, property_id)
-    rows = session.exec(
-        select(Lease, Unit, User)
-        .join(Unit, col(Unit.id) == Lease.unit_id)
-        .join(User, col(User.id) == Lease.tenant_id)
-        .where(Lease.property_id == prop.id)
-        .order_by(col(Lease.status), col(Unit.label))
-    ).all()
-    return [
-        LeaseRow(
-            lease.id or 0,
-            unit.label,
-            tenant.full_name,
-            lease.rent,
-            lease.status,
-            lease.start_date,
-            lease.account_ref,
-            ledger.balance(session, lease.id or 0),
-        )
-        for lease, unit, tenant in rows
-    ]
-
-
-def post_adjustment(
-    session: Session,
-    actor: User | None,
-    lease_id: int,
-    amount: str | int,
-    direction: str,
-    reason: str,
-    on: str | date | None = None,
-) -> LedgerEntry:
-    """A manager's debit (extra charge) or credit (waiver), with a reason kept in the ledger."""
-    user = require_approved(session, actor)
-    lease = get_managed_lease(session, user, lease_id)
-    value = clean_amount(amount, "amount", "the amount", required=True) or 0
-    if value < 1:
-        raise ValidationError("The amount must be at least 1 shilling.", "amount")
-    if direction not in ("debit", "credit"):
-        raise ValidationError("Choose charge or credit.", "direction")
-    why = clean_text(reason, "reason", "the reason", 200)
-    day = parse_date(on, "date", "the date", required=False) or today_local()
-    entry = LedgerEntry(
-        lease_id=lease.id or 0,
-        kind=EntryKind.ADJUSTMENT,
-        amount=value if direction == "debit" else -value,
-        due_date=day,
-        description=f"{'Charge' if direction == 'debit' else 'Credit'}: {why}",
-        created_by_id=user.id,
-    )
-    session.add(entry)
-    session.commit()
-    return entry
-
-
-def record_manual_payment(
-    session: Session,
-    actor: User | None,
-    lease_id: int,
-    amount: str | int,
-    method: str,
-    paid_on: str | date,
-    reference: str = "",
-) -> Payment:
-    """Cash or bank payment recorded by a manager, back-dated if needed."""
-    from pms_app.payments.service import credit_payment
-
-    user = require_approved(session, actor)
-    lease = get_managed_lease(session, user, lease_id)
-    value = clean_amount(amount, "amount", "the amount", required=True) or 0
-    if value < 1:
-        raise ValidationError("The amount must be at least 1 shilling.", "amount")
-    if method not in (PaymentMethod.CASH, PaymentMethod.BANK):
-        raise ValidationError("Choose cash or bank.", "method")
-    day = parse_date(paid_on, "paid_on", "the payment date")
-    assert day is not None
-    if day > today_local():
-        raise ValidationError("The payment date can't be in the future.", "paid_on")
-    ref = clean_text(reference, "reference", "the reference", 100, required=False)
-    payment = Payment(
-        lease_id=lease.id,
-        property_id=lease.property_id,
-        method=method,
-        status=PaymentStatus.PENDING,
-        amount=value,
-        reference=ref,
-        initiated_by_id=user.id,
-    )
-    session.add(payment)
-    session.flush()
-    credit_payment(session, payment, paid_on=day)
-    session.commit()
-    return payment

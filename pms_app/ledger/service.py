@@ -9,10 +9,15 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from pms_app.accounts.models import User
+from pms_app.core.errors import ValidationError
 from pms_app.core.sequences import insert_ignore
+from pms_app.core.validation import clean_amount, clean_text
 from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.leases.service import get_managed_lease, on_lease_started, parse_date, today_local
 from pms_app.ledger.models import EntryKind, LateFeeRule, LedgerEntry
-from pms_app.properties.models import Property
+from pms_app.properties.access import get_managed_property, require_approved
+from pms_app.properties.models import Property, Unit
 
 # --- scheduled charges -----------------------------------------------------------------------
 
@@ -214,3 +219,78 @@ def statement(session: Session, lease_id: int, today: date) -> Statement:
 
 def balance(session: Session, lease_id: int) -> int:
     return sum(e.amount for e in _entries(session, lease_id))
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    id: int
+    unit_label: str
+    tenant_name: str
+    rent: int
+    status: str
+    start_date: date
+    account_ref: str
+    balance: int
+
+
+def list_leases(session: Session, actor: User | None, property_id: int) -> list[LeaseRow]:
+    prop = get_managed_property(session, actor, property_id)
+    rows = session.exec(
+        select(Lease, Unit, User)
+        .join(Unit, col(Unit.id) == Lease.unit_id)
+        .join(User, col(User.id) == Lease.tenant_id)
+        .where(Lease.property_id == prop.id)
+        .order_by(col(Lease.status), col(Unit.label))
+    ).all()
+    return [
+        LeaseRow(
+            lease.id or 0,
+            unit.label,
+            tenant.full_name,
+            lease.rent,
+            lease.status,
+            lease.start_date,
+            lease.account_ref,
+            balance(session, lease.id or 0),
+        )
+        for lease, unit, tenant in rows
+    ]
+
+
+def post_adjustment(
+    session: Session,
+    actor: User | None,
+    lease_id: int,
+    amount: str | int,
+    direction: str,
+    reason: str,
+    on: str | date | None = None,
+) -> LedgerEntry:
+    """A manager's debit (extra charge) or credit (waiver), with a reason kept in the ledger."""
+    user = require_approved(session, actor)
+    lease = get_managed_lease(session, user, lease_id)
+    value = clean_amount(amount, "amount", "the amount", required=True) or 0
+    if value < 1:
+        raise ValidationError("The amount must be at least 1 shilling.", "amount")
+    if direction not in ("debit", "credit"):
+        raise ValidationError("Choose charge or credit.", "direction")
+    why = clean_text(reason, "reason", "the reason", 200)
+    day = parse_date(on, "date", "the date", required=False) or today_local()
+    entry = LedgerEntry(
+        lease_id=lease.id or 0,
+        kind=EntryKind.ADJUSTMENT,
+        amount=value if direction == "debit" else -value,
+        due_date=day,
+        description=f"{'Charge' if direction == 'debit' else 'Credit'}: {why}",
+        created_by_id=user.id,
+    )
+    session.add(entry)
+    session.commit()
+    return entry
+
+
+@on_lease_started
+def _charge_new_lease(session: Session, lease: Lease, today: date) -> None:
+    """A new lease owes its deposit and the rent due from its start until today."""
+    charge_deposit(session, lease)
+    raise_rent_charges(session, lease, today)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -25,9 +26,10 @@ from pms_app.core.realtime import notify_after_commit
 from pms_app.core.sequences import insert_ignore, next_number
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
-from pms_app.core.validation import clean_amount, clean_phone
+from pms_app.core.validation import clean_amount, clean_phone, clean_text
 from pms_app.emails.service import queue_email
 from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.leases.service import get_managed_lease, parse_date, today_local
 from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments.models import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.properties.access import managed_property_ids, require_approved
@@ -170,6 +172,22 @@ def credit_payment(
     return True
 
 
+@dataclasses.dataclass(frozen=True)
+class BookingHooks:
+    """How a booking fee is settled, registered by the bookings domain (payments knows no
+    bookings): is the booking still waiting for its payment, and confirm it once paid."""
+
+    awaiting_payment: Callable[[Session, int], bool]
+    confirm_paid: Callable[[Session, int, datetime], None]
+
+
+_booking_hooks: list[BookingHooks] = []
+
+
+def register_booking_hooks(hooks: BookingHooks) -> None:
+    _booking_hooks[:] = [hooks]
+
+
 def _credit_booking_payment(
     session: Session,
     payment: Payment,
@@ -178,11 +196,11 @@ def _credit_booking_payment(
     **result: object,
 ) -> bool:
     """A booking fee: confirm the held booking; if the hold is gone, keep the money for review."""
-    from pms_app.bookings.models import Booking, BookingStatus
-    from pms_app.bookings.service import mark_paid
-
-    booking = session.get(Booking, payment.booking_id)
-    if booking is None or booking.status != BookingStatus.AWAITING_PAYMENT:
+    if not _booking_hooks:
+        raise RuntimeError("no booking hooks registered: import pms_app.worker")
+    hooks = _booking_hooks[0]
+    booking_id = payment.booking_id or 0
+    if not hooks.awaiting_payment(session, booking_id):
         moved = _set_status(
             session,
             payment,
@@ -201,24 +219,23 @@ def _credit_booking_payment(
     if receipt and not payment.mpesa_receipt:
         payment.mpesa_receipt = receipt
     session.add(payment)
-    mark_paid(session, booking, now)
+    hooks.confirm_paid(session, booking_id, now)
     _notify(session, payment)
     return True
 
 
-def start_booking_payment(
-    session: Session, actor: User | None, booking_id: int, phone: str
+def start_booking_stk(
+    session: Session,
+    user: User,
+    booking_id: int,
+    property_id: int,
+    amount: int,
+    account_ref: str,
+    phone: str,
 ) -> Payment:
-    """The booker pays a held booking's fee and deposit by STK push (same flow as rent)."""
-    from pms_app.bookings.models import BookingStatus
-    from pms_app.bookings.service import get_own_or_managed_booking
-
-    user = require_approved(session, actor)
-    booking, facility, _ = get_own_or_managed_booking(session, user, booking_id)
-    if booking.user_id != user.id:
-        raise NotFound("booking")
-    if booking.status != BookingStatus.AWAITING_PAYMENT:
-        raise ServiceError("This booking is not waiting for payment.")
+    """The STK push for a booking's fee and deposit (same flow as rent); the bookings domain
+    has checked the booking is the payer's and waiting for payment. The caller commits (with
+    its booking pointing at the payment, in the same transaction)."""
     _require_mpesa(MPESA_OFF_BOOKING)
     msisdn = clean_phone(phone)
     just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."
@@ -232,7 +249,7 @@ def start_booking_payment(
         raise ServiceError(just_sent) from None
     recent = session.exec(
         select(Payment.id).where(
-            Payment.booking_id == booking.id,
+            Payment.booking_id == booking_id,
             Payment.status == PaymentStatus.PENDING,
             Payment.created_at > utcnow() - timedelta(seconds=60),
         )
@@ -241,22 +258,19 @@ def start_booking_payment(
         session.rollback()  # the refusal leaves nothing behind (the row only serialised us)
         raise ServiceError(just_sent)
     payment = Payment(
-        booking_id=booking.id,
-        property_id=facility.property_id,
+        booking_id=booking_id,
+        property_id=property_id,
         method=PaymentMethod.STK,
         status=PaymentStatus.PENDING,
-        amount=booking.fee + booking.deposit,
+        amount=amount,
         phone=msisdn,
-        account_ref=booking.number.replace("-", "")[:12],
+        account_ref=account_ref,
         initiated_by_id=user.id,
     )
     session.add(payment)
     session.flush()
-    booking.payment_id = payment.id
-    session.add(booking)
     jobs.enqueue_after_commit(session, "pms.send_stk_push", payment.id or 0)
     _notify(session, payment)
-    session.commit()
     return payment
 
 
@@ -726,3 +740,41 @@ def get_visible_payment(session: Session, actor: User | None, payment_id: int) -
     ):
         return payment
     raise NotFound("payment")
+
+
+def record_manual_payment(
+    session: Session,
+    actor: User | None,
+    lease_id: int,
+    amount: str | int,
+    method: str,
+    paid_on: str | date,
+    reference: str = "",
+) -> Payment:
+    """Cash or bank payment recorded by a manager, back-dated if needed."""
+    user = require_approved(session, actor)
+    lease = get_managed_lease(session, user, lease_id)
+    value = clean_amount(amount, "amount", "the amount", required=True) or 0
+    if value < 1:
+        raise ValidationError("The amount must be at least 1 shilling.", "amount")
+    if method not in (PaymentMethod.CASH, PaymentMethod.BANK):
+        raise ValidationError("Choose cash or bank.", "method")
+    day = parse_date(paid_on, "paid_on", "the payment date")
+    assert day is not None
+    if day > today_local():
+        raise ValidationError("The payment date can't be in the future.", "paid_on")
+    ref = clean_text(reference, "reference", "the reference", 100, required=False)
+    payment = Payment(
+        lease_id=lease.id,
+        property_id=lease.property_id,
+        method=method,
+        status=PaymentStatus.PENDING,
+        amount=value,
+        reference=ref,
+        initiated_by_id=user.id,
+    )
+    session.add(payment)
+    session.flush()
+    credit_payment(session, payment, paid_on=day)
+    session.commit()
+    return payment

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from pms_app.accounts.access import register_approval_check, require_user
 from pms_app.accounts.models import Role, User
-from pms_app.core.errors import NotAuthenticated, NotFound
+from pms_app.core.errors import NotFound
 from pms_app.properties.models import Membership, MembershipStatus, Property
 
 MANAGING_ROLES = (Role.ADMIN, Role.LANDLORD, Role.MANAGER)
-
-
-def require_user(actor: User | None) -> User:
-    if actor is None or not actor.is_active:
-        raise NotAuthenticated()
-    return actor
 
 
 def tenant_membership(session: Session, user: User) -> Membership | None:
@@ -25,6 +20,7 @@ def tenant_membership(session: Session, user: User) -> Membership | None:
     ).first()
 
 
+@register_approval_check
 def is_approved(session: Session, user: User) -> bool:
     """Tenants count as approved only with an approved membership; other roles always are."""
     if user.role != Role.TENANT:

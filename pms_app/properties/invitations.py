@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import Role, User
-from pms_app.accounts.service import SignupForm, _clean_signup, _create_user, _open_session
+from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
 from pms_app.accounts.tokens import hash_token, new_token
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.settings import get_settings
@@ -150,12 +150,12 @@ def accept_with_new_account(
     session: Session, token: str, full_name: str, phone: str, password: str
 ) -> tuple[User, str]:
     inv = _open_invitation(session, token)
-    name, email, clean_phone_ = _clean_signup(
+    name, email, clean_phone_ = clean_signup(
         session, SignupForm(full_name, inv.email, phone, password)
     )
-    user = _create_user(session, name, email, clean_phone_, password, Role(inv.role))
+    user = create_user(session, name, email, clean_phone_, password, Role(inv.role))
     _join(session, inv, user)
-    session_token = _open_session(session, user)
+    session_token = open_session(session, user)
     session.commit()
     return user, session_token
 

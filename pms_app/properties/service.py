@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from pms_app.accounts.admin import require_admin
 from pms_app.accounts.models import Role, User
 from pms_app.core.errors import NotFound, ValidationError
 from pms_app.core.validation import clean_amount, clean_int, clean_text, clean_unit_label
@@ -310,3 +311,19 @@ def update_rules(
     session.add(prop)
     session.commit()
     return prop
+
+
+@dataclass(frozen=True)
+class PropertyRow:
+    id: int
+    name: str
+    address: str
+    owner_name: str
+
+
+def list_all_properties(session: Session, actor: User | None) -> list[PropertyRow]:
+    require_admin(actor)
+    rows = session.exec(
+        select(Property, User).join(User, col(User.id) == Property.owner_id).order_by(Property.name)
+    ).all()
+    return [PropertyRow(p.id or 0, p.name, p.address, u.full_name) for p, u in rows]

@@ -36,7 +36,7 @@ def test_tenant_signup_waits_for_approval_and_tells_both_sides(session: Session)
     prop = f.property_(session, owner, units=3, name="Sunrise Apartments")
     f.property_(session, other, name="Zebra Towers")
     a2 = f.units_of(session, prop)[1]
-    user, token = accounts.signup_tenant(
+    user, token = memberships.signup_tenant(
         session,
         SignupForm("Tina Tenant", "Tina@Example.test", "0711000111", f.PASSWORD),
         prop.id,
@@ -85,7 +85,7 @@ def test_signup_needs_a_real_property_and_one_of_its_units(session: Session, whi
     }[which]
     before = {u.id for u in session.exec(select(User))}
     with pytest.raises(ValidationError) as err:
-        accounts.signup_tenant(
+        memberships.signup_tenant(
             session,
             SignupForm("Tina Tenant", "tina@example.test", "0711000111", f.PASSWORD),
             property_id,

@@ -313,7 +313,7 @@ ACTIONS: dict[str, Action] = {
     "invite_manager": Action(_run_invite("manager"), _check_invite("manager")),
     "list_users": Action(lambda s, w, a: admin.list_users(s, a), _check_list_users),
     "list_all_properties": Action(
-        lambda s, w, a: admin.list_all_properties(s, a), _check_all_properties
+        lambda s, w, a: properties.list_all_properties(s, a), _check_all_properties
     ),
     "set_user_active": Action(
         lambda s, w, a: admin.set_user_active(s, a, w.tenant.id, False), _check_set_user_active

@@ -321,7 +321,7 @@ ACTIONS: dict[str, Action] = {
         _check_statement,
     ),
     "list_leases": Action(
-        lambda s, pw, a: leases.list_leases(s, a, pw.w.prop.id or 0), _check_list_leases
+        lambda s, pw, a: ledger.list_leases(s, a, pw.w.prop.id or 0), _check_list_leases
     ),
     "read_payment": Action(
         lambda s, pw, a: payments.get_visible_payment(s, a, pw.paid.id or 0), _check_read_payment
@@ -369,13 +369,13 @@ ACTIONS: dict[str, Action] = {
         lambda s, pw, a: leases.end_lease(s, a, pw.lease.id or 0, f.iso("01-31")), _check_end_lease
     ),
     "post_adjustment": Action(
-        lambda s, pw, a: leases.post_adjustment(
+        lambda s, pw, a: ledger.post_adjustment(
             s, a, pw.lease.id or 0, 500, "credit", "Goodwill", f.iso("01-15")
         ),
         _check_adjustment,
     ),
     "record_payment": Action(
-        lambda s, pw, a: leases.record_manual_payment(
+        lambda s, pw, a: payments.record_manual_payment(
             s, a, pw.lease.id or 0, "1,000", "cash", f.iso("01-10"), "slip 7"
         ),
         _check_record_payment,
@@ -541,8 +541,10 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
     [
         lambda s, a, pw, ids: leases.get_readable_lease(s, a, ids[0]),
         lambda s, a, pw, ids: leases.end_lease(s, a, ids[0], f.iso("01-31")),
-        lambda s, a, pw, ids: leases.post_adjustment(s, a, ids[0], 5, "debit", "x"),
-        lambda s, a, pw, ids: leases.record_manual_payment(s, a, ids[0], 5, "cash", f.iso("01-02")),
+        lambda s, a, pw, ids: ledger.post_adjustment(s, a, ids[0], 5, "debit", "x"),
+        lambda s, a, pw, ids: payments.record_manual_payment(
+            s, a, ids[0], 5, "cash", f.iso("01-02")
+        ),
         lambda s, a, pw, ids: payments.get_visible_payment(s, a, ids[1]),
         lambda s, a, pw, ids: receipts.receipt_pdf(s, a, ids[1]),
         lambda s, a, pw, ids: payments.resolve_review(s, a, ids[2], True),

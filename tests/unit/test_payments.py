@@ -513,12 +513,12 @@ def books(session: Session) -> Books:
     tenant_a.full_name = '=HYPERLINK("http://evil.example","Tom")'
     session.add(tenant_a)
     session.commit()
-    leases.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
-    leases.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
-    leases.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
+    payments.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
+    payments.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
+    payments.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
     # A waiver is a credit but not money collected.
-    leases.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
-    leases.record_manual_payment(
+    ledger.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
+    payments.record_manual_payment(
         session, f.owner_of(session, c), c.id, 1_000, "cash", f.iso("01-02"), "-2+3"
     )
     return Books(a, b, c, owner, tenant_a)
@@ -652,7 +652,7 @@ def test_automatic_reminders_before_and_after_the_due_day(session: Session) -> N
     payer = f.lease(session, prop=prop, rent=8_000, due_day=5, start=f.iso("01-05"))
     elsewhere = f.lease(session, rent=5_000, due_day=5, start=f.iso("01-05"))  # reminders off
     ledger.run_billing(session, D("03-05"))
-    leases.record_manual_payment(
+    payments.record_manual_payment(
         session, f.owner_of(session, payer), payer.id, 24_000, "cash", f.iso("03-05")
     )
 

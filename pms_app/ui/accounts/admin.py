@@ -8,6 +8,7 @@ import reflex as rx
 
 from pms_app.accounts import admin
 from pms_app.core.errors import ServiceError
+from pms_app.properties import service as properties
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.forms import int_or_none, text
@@ -52,7 +53,7 @@ class AdminState(SessionState):
                     "address": p.address,
                     "owner": p.owner_name,
                 }
-                for p in admin.list_all_properties(session, actor)
+                for p in properties.list_all_properties(session, actor)
             ]
 
         try:

@@ -216,7 +216,7 @@ class TenantSignupState(SessionState):
         )
         try:
             with session_scope() as session:
-                _user, token = accounts.signup_tenant(
+                _user, token = memberships.signup_tenant(
                     session,
                     data,
                     int_or_none(self.property_id),

@@ -846,7 +846,7 @@ class MyBookingsState(FormActions, SessionState):
     def pay(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
         self._act(
-            lambda s, a: payments.start_booking_payment(s, a, bid, text(form, "phone", 40)),
+            lambda s, a: bookings.start_booking_payment(s, a, bid, text(form, "phone", 40)),
             "Check your phone and enter your M-Pesa PIN.",
         )
 

@@ -13,6 +13,7 @@ from pms_app.documents import service as documents
 from pms_app.leases import service as leases
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import service as ledger
+from pms_app.payments import service as payments
 from pms_app.payments.models import Payment
 from pms_app.properties import service as properties
 from pms_app.properties.access import get_managed_property
@@ -74,7 +75,7 @@ class LeasesState(SessionState):
                     "ref": r.account_ref,
                     "balance": f"{r.balance:,}",
                 }
-                for r in leases.list_leases(session, actor, prop.id or 0)
+                for r in ledger.list_leases(session, actor, prop.id or 0)
             ]
             busy_units = set(
                 session.exec(
@@ -326,7 +327,7 @@ class LeaseState(FormActions, SessionState):
     @rx.event
     def record_payment(self, form: dict[str, Any]) -> None:
         self._act(
-            lambda s, a: leases.record_manual_payment(
+            lambda s, a: payments.record_manual_payment(
                 s,
                 a,
                 self.lease_id,
@@ -341,7 +342,7 @@ class LeaseState(FormActions, SessionState):
     @rx.event
     def adjust(self, form: dict[str, Any]) -> None:
         self._act(
-            lambda s, a: leases.post_adjustment(
+            lambda s, a: ledger.post_adjustment(
                 s,
                 a,
                 self.lease_id,
