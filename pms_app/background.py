@@ -6,6 +6,8 @@ import asyncio
 import logging
 
 from pms_app.core.settings import get_settings
+from pms_app.integrations.daraja import DarajaError, client_from_settings
+from pms_app.payments.service import callback_url
 
 log = logging.getLogger(__name__)
 
@@ -16,8 +18,6 @@ async def register_simulator_c2b() -> None:
     settings = get_settings()
     if not settings.uses_simulator:
         return
-    from pms_app.integrations.daraja import DarajaError, client_from_settings
-    from pms_app.payments.service import callback_url
 
     def _register() -> None:
         client_from_settings().register_c2b_urls(

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pms_app.core.settings import get_settings
+
 OFFSET_ENV = "PMS_CLOCK_OFFSET_DAYS"
 
 _offset: timedelta | None = None  # cached: now() runs on hot paths (every row's created_at)
@@ -62,8 +64,6 @@ def now() -> datetime:
 def today(tz_name: str | None = None) -> date:
     """Today's date in `tz_name` (default: the install's TIMEZONE)."""
     if tz_name is None:
-        from pms_app.core.settings import get_settings
-
         tz_name = get_settings().timezone
     return now().astimezone(ZoneInfo(tz_name)).date()
 

@@ -28,8 +28,9 @@ from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_amount, clean_phone, clean_text
 from pms_app.emails.service import queue_email
+from pms_app.integrations.daraja import DarajaError, StkCallback, result_message
 from pms_app.leases.models import Lease, LeaseStatus
-from pms_app.leases.service import get_managed_lease, parse_date, today_local
+from pms_app.leases.service import get_managed_lease, parse_date, tenant_lease, today_local
 from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments.models import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.properties.access import managed_property_ids, require_approved
@@ -298,7 +299,6 @@ def start_stk_payment(
     session: Session, actor: User | None, amount: str | int, phone: str
 ) -> Payment:
     """The tenant asks for an STK prompt. The pending row exists before anything is sent."""
-    from pms_app.leases.service import tenant_lease
 
     user = require_approved(session, actor)
     lease = tenant_lease(session, user)
@@ -351,7 +351,6 @@ def start_stk_payment(
 
 def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> str:
     """Task body: send the push for a pending payment once. Returns what happened."""
-    from pms_app.integrations.daraja import DarajaError
 
     payment = session.get(Payment, payment_id)
     if payment is None or payment.status != PaymentStatus.PENDING or payment.checkout_request_id:
@@ -462,7 +461,6 @@ def _park_early_callback(session: Session, cb: StkCallback) -> str:
 def apply_early_callback(session: Session, checkout_request_id: str) -> str | None:
     """Apply the callback kept for this CheckoutRequestID, once, if its payment is known now.
     Returns the outcome, or None if there is nothing (yet) to apply."""
-    from pms_app.integrations.daraja import StkCallback
 
     # The kept row first: one primary-key read after every push, which almost never finds one.
     early = session.get(EarlyStkCallback, checkout_request_id)
@@ -487,7 +485,6 @@ def drop_stale_early_callbacks(session: Session, older_than: timedelta = timedel
 
 
 def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> str:
-    from pms_app.integrations.daraja import result_message
 
     if cb.result_code != "0":
         moved = _set_status(
@@ -566,7 +563,6 @@ def reconcile_pending(
 ) -> dict[str, int]:
     """Lost callbacks: ask M-Pesa about payments pending too long (unless the callback did come,
     early, and is waiting to be applied)."""
-    from pms_app.integrations.daraja import DarajaError, result_message
 
     drop_stale_early_callbacks(session)
     now = utcnow()
@@ -675,7 +671,6 @@ def assign_unallocated(
 ) -> Payment:
     """Credit queued paybill money to a lease: a property's managers only to that property's
     leases (the account prefix decided whose money it is); admins to any lease."""
-    from pms_app.leases.service import get_managed_lease
 
     user = require_approved(session, actor)
     payment = session.get(Payment, payment_id) if isinstance(payment_id, int) else None

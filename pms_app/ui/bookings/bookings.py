@@ -10,7 +10,7 @@ import reflex as rx
 from sqlmodel import select
 
 from pms_app.bookings import service as bookings
-from pms_app.bookings.models import Facility
+from pms_app.bookings.models import BookingStatus, Facility
 from pms_app.bookings.service import WEEKDAYS, FacilityForm
 from pms_app.core import clock
 from pms_app.core.errors import ServiceError, ValidationError
@@ -785,7 +785,6 @@ class MyBookingsState(FormActions, SessionState):
 
     def _reload(self) -> None:
         def _load(session: Any, actor: Any) -> None:
-            from pms_app.bookings.models import BookingStatus
 
             self.phone = actor.phone if actor else ""
             self.mpesa = get_settings().mpesa_enabled

@@ -8,7 +8,9 @@ import reflex as rx
 from sqlmodel import col, select
 
 from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.settings import get_settings
 from pms_app.documents import service as documents
+from pms_app.integrations.daraja import result_message
 from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
 from pms_app.payments import service as payments
@@ -64,7 +66,6 @@ class PayState(SessionState):
         self._reload()
 
     def _reload(self) -> None:
-        from pms_app.core.settings import get_settings
 
         def _load(session: Any, actor: Any) -> None:
             self.mpesa = get_settings().mpesa_enabled
@@ -132,7 +133,6 @@ class PayState(SessionState):
 
 
 def _payment_view(p: Payment) -> dict[str, Any]:
-    from pms_app.integrations.daraja import result_message
 
     if p.status == PaymentStatus.PENDING:
         message = "Check your phone and enter your M-Pesa PIN to complete the payment."

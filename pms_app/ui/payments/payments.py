@@ -9,12 +9,16 @@ from typing import Any
 
 import reflex as rx
 
+from pms_app.accounts.models import User
+from pms_app.accounts.service import user_for_token
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
+from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.leases.service import parse_date, today_local
 from pms_app.payments import reminders, reports
 from pms_app.payments import service as payments
 from pms_app.properties.access import managed_property_ids
+from pms_app.properties.models import Property, Unit
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
@@ -72,10 +76,6 @@ class PaymentsState(SessionState):
 
     def _reload(self) -> None:
         from sqlmodel import col, select
-
-        from pms_app.accounts.models import User
-        from pms_app.leases.models import Lease, LeaseStatus
-        from pms_app.properties.models import Property, Unit
 
         def _load(session: Any, actor: Any) -> None:
             board = reports.dashboard(session, actor, self._filters(), today_local(), self.page)
@@ -234,7 +234,6 @@ class PaymentsState(SessionState):
             token, selected = self.session_token, list(self.selected)
 
         def _targets() -> list[int]:
-            from pms_app.accounts.service import user_for_token
 
             with session_scope() as session:
                 actor = user_for_token(session, token)
@@ -333,9 +332,6 @@ def _chart() -> rx.Component:
 
 
 def _review_row(session: Any, p: Any) -> dict[str, Any]:
-    from pms_app.accounts.models import User
-    from pms_app.leases.models import Lease
-    from pms_app.properties.models import Unit
 
     lease = session.get(Lease, p.lease_id) if p.lease_id else None
     tenant = session.get(User, lease.tenant_id) if lease else None

@@ -18,6 +18,7 @@ from typing import Any
 import reflex as rx
 
 from pms_app.core.db import session_scope
+from pms_app.core.realtime import CHANNEL, local_queue
 from pms_app.core.settings import get_settings
 from pms_app.ui.shell.session import SessionState
 
@@ -98,7 +99,6 @@ async def _refresh_tab(root: Any) -> None:
 async def live_bridge(app: Any) -> None:
     """Lifespan task: forward signals (in-process queue or Redis pub/sub) to browser tabs.
     Reflex passes the running `app` (importing pms_app.pms_app here could load a second copy)."""
-    from pms_app.core.realtime import CHANNEL, local_queue
 
     settings = get_settings()
     if settings.redis_url:
