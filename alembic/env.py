@@ -6,8 +6,8 @@ from sqlmodel import SQLModel
 
 import pms_app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from alembic import context
-from pms_app.db import make_engine
-from pms_app.settings import get_settings
+from pms_app.core.db import make_engine
+from pms_app.core.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

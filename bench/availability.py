@@ -39,11 +39,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 import pms_app.models  # noqa: F401
-from pms_app import db, worker
-from pms_app.models.accounts import Role, User
-from pms_app.models.booking import Booking, BookingStatus, Facility
-from pms_app.models.property import Membership, MembershipStatus, Property
-from pms_app.services import bookings
+from pms_app.accounts.models import Role, User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import Booking, BookingStatus, Facility
+from pms_app.core import db, jobs
+from pms_app.properties.models import Membership, MembershipStatus, Property
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -259,7 +259,7 @@ def main() -> int:
 
     # Email rows are written in the booking transaction; their delivery would start after
     # commit in a background thread. Leave it out of the measurement.
-    worker.enqueue = lambda task, *a: None  # type: ignore[assignment]
+    jobs.enqueue = lambda name, *a: None  # type: ignore[assignment]
 
     with tempfile.TemporaryDirectory(prefix="pms-bench-db-") as tmp:
         engine = db.make_engine(f"sqlite:///{tmp}/bench.db")

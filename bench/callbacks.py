@@ -50,11 +50,11 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
 from bench.seed import PendingStk, b36, seed_pending_stk, seed_portfolio, table
-from pms_app.models.accounts import EmailMessage
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Counter as SeqCounter
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.settings import _derived
+from pms_app.core.models import Counter as SeqCounter
+from pms_app.core.settings import _derived
+from pms_app.emails.models import EmailMessage
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments.models import Payment, PaymentStatus
 from tests.e2e.server import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -360,7 +360,7 @@ def target_server(args: argparse.Namespace) -> Iterator[tuple[Target, Path | Non
 
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
-        from pms_app import db
+        from pms_app.core import db
 
         return db.make_engine(url)  # the app's SQLite settings (WAL, busy timeout)
     return create_engine(url)

@@ -42,10 +42,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from bench.seed import Portfolio, create_schema, seed_portfolio
-from pms_app import db
-from pms_app.models.accounts import User
-from pms_app.services import reports
-from pms_app.settings import get_settings
+from pms_app.accounts.models import User
+from pms_app.core import db
+from pms_app.core.settings import get_settings
+from pms_app.payments import reports
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_MS, TARGET_RATIO, TARGET_GROWTH = 150.0, 2.0, 3.0

@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from pms_app.models.accounts import Role, User
-from pms_app.models.lease import Lease, LeaseStatus
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Counter, Payment, PaymentMethod, PaymentStatus
-from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.services.ledger import rent_due_dates
+from pms_app.accounts.models import Role, User
+from pms_app.core.models import Counter
+from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.ledger.service import rent_due_dates
+from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
 
 BATCH = 5_000
 PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaGJlbmNo$bm90LWEtcmVhbC1oYXNoLWJlbmNo"
@@ -48,7 +49,7 @@ def table(model: type) -> Any:
 def create_schema(engine: Engine) -> None:
     """The production schema: Alembic `upgrade head` on this engine's connection."""
     from alembic import command
-    from pms_app.migrations import alembic_config
+    from pms_app.core.migrations import alembic_config
 
     with engine.begin() as conn:
         cfg = alembic_config()

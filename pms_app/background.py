@@ -1,41 +1,15 @@
-"""Periodic work inside the web process for the embedded default (no Redis, no Celery beat)."""
+"""Start-up work of the web process (the periodic schedule itself is pms_app.core.jobs)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
+from pms_app.integrations.daraja import DarajaError, client_from_settings
+from pms_app.payments.service import callback_url
 
 log = logging.getLogger(__name__)
-
-SWEEP_EVERY_S = 60
-
-
-async def embedded_scheduler() -> None:
-    """Celery beat's schedule, run in the web process when there is no Redis/Celery:
-    resend lost emails, reconcile pending M-Pesa payments, raise due rent charges."""
-    if get_settings().redis_url:
-        return
-    from pms_app.worker import (
-        automatic_reminders,
-        booking_housekeeping,
-        reconcile_payments,
-        run_billing,
-        sweep_unsent_emails,
-    )
-
-    tick = 0
-    while True:
-        for task in (sweep_unsent_emails, reconcile_payments, booking_housekeeping) + (
-            (run_billing, automatic_reminders) if tick % 60 == 0 else ()
-        ):
-            try:
-                await asyncio.to_thread(task.run)
-            except Exception:
-                log.exception("scheduled %s failed", task.name)
-        tick += 1
-        await asyncio.sleep(SWEEP_EVERY_S)
 
 
 async def register_simulator_c2b() -> None:
@@ -44,8 +18,6 @@ async def register_simulator_c2b() -> None:
     settings = get_settings()
     if not settings.uses_simulator:
         return
-    from pms_app.integrations.daraja import DarajaError, client_from_settings
-    from pms_app.services.payments import callback_url
 
     def _register() -> None:
         client_from_settings().register_c2b_urls(

@@ -7,11 +7,20 @@ import getpass
 import os
 import sys
 
-from pms_app.settings import PROJECT_ROOT, ConfigError, check_config, get_settings
+from pms_app.accounts.admin import create_admin
+from pms_app.core.db import session_scope
+from pms_app.core.errors import ServiceError
+from pms_app.core.file_modes import lock_down
+from pms_app.core.migrations import upgrade
+from pms_app.core.settings import PROJECT_ROOT, ConfigError, check_config, get_settings
+from pms_app.demo import load_demo
+from pms_app.integrations.daraja import DarajaError, client_from_settings
+from pms_app.payments.service import callback_url
+from pms_app.simulator.access import phone_page_url
+from pms_app.worker import wait_for_local_tasks
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from pms_app.migrations import upgrade
 
     upgrade()
     print(f"Database is up to date ({_safe_url()}).")
@@ -32,8 +41,6 @@ def _mpesa_line() -> str:
     if settings.daraja_configured:
         return f"M-Pesa: Daraja at {settings.daraja_base_url}"
     if settings.uses_simulator:
-        from pms_app.simulator.access import phone_page_url
-
         return f"M-Pesa: built-in simulator; its phone page (keep the link private): {phone_page_url()}"
     return "M-Pesa: off (no DARAJA_* credentials; MPESA_SIMULATOR=1 turns on the local simulator)"
 
@@ -64,9 +71,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from pms_app.db import session_scope
-    from pms_app.services.admin import create_admin
-    from pms_app.services.errors import ServiceError
 
     cmd_migrate(args)
     password = args.password if args.password is not None else None
@@ -85,8 +89,6 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pms_app.demo import load_demo
-    from pms_app.worker import wait_for_local_tasks
 
     check_config(get_settings())
     cmd_migrate(args)
@@ -98,8 +100,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_register_c2b(_args: argparse.Namespace) -> int:
     """Tell Daraja where to send paybill payments (once per shortcode, with real credentials)."""
-    from pms_app.integrations.daraja import DarajaError, client_from_settings
-    from pms_app.services.payments import callback_url
 
     try:
         client_from_settings().register_c2b_urls(
@@ -113,6 +113,8 @@ def cmd_register_c2b(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import pms_app.worker  # noqa: F401  (every domain's tasks, which services enqueue by name)
+
     parser = argparse.ArgumentParser(prog="python -m pms_app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="migrate the database and serve the app (production build)")
@@ -136,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
         "register-c2b", help="register the paybill (C2B) confirmation URL with Daraja"
     ).set_defaults(func=cmd_register_c2b)
     args = parser.parse_args(argv)
-    from pms_app.file_modes import lock_down
 
     lock_down(get_settings())  # before the database, outbox or session files are touched
     try:

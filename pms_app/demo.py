@@ -6,11 +6,15 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from pms_app.db import session_scope
-from pms_app.models.accounts import User
-from pms_app.models.property import Unit
-from pms_app.services import accounts, leases, memberships, properties
-from pms_app.services.accounts import SignupForm
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import User
+from pms_app.accounts.service import SignupForm
+from pms_app.core.db import session_scope
+from pms_app.leases import service as leases
+from pms_app.payments import service as payments
+from pms_app.properties import memberships
+from pms_app.properties import service as properties
+from pms_app.properties.models import Unit
 
 LANDLORD = (
     "Grace Wanjiku",
@@ -36,7 +40,7 @@ def _demo_lease(session: Session, landlord: User, tenant: User, unit: Unit, prop
     lease = leases.create_lease(
         session, landlord, unit.id or 0, tenant.id or 0, rent, rent, 5, start, today=today
     )
-    leases.record_manual_payment(
+    payments.record_manual_payment(
         session, landlord, lease.id or 0, rent * 2, "cash", start + timedelta(days=3), "DEMO-1"
     )
 
@@ -73,7 +77,7 @@ def load_demo(session: Session | None = None) -> list[str]:
             unit = session.exec(
                 select(Unit).where(Unit.property_id == props[prop_i].id, Unit.label == label)
             ).one()
-            tenant, _ = accounts.signup_tenant(
+            tenant, _ = memberships.signup_tenant(
                 session,
                 SignupForm(name, email, phone, TENANT_PASSWORD),
                 props[prop_i].id,

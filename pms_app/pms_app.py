@@ -2,27 +2,22 @@
 
 import reflex as rx
 
+import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process runner)
 from pms_app.api.middleware import hardening
 from pms_app.api.routes import build_api
-from pms_app.background import embedded_scheduler, register_simulator_c2b
-from pms_app.pages import (
-    account,
-    admin,
-    approvals,
-    auth,
-    bookings,
-    dashboard,
-    invitation,
-    leases,
-    pay,
-    payments,
-    properties,
-    public,
-)
-from pms_app.settings import check_config, get_settings
-from pms_app.simulator.phone_page import register_phone_page
-from pms_app.state.live import LiveState, live_bridge
-from pms_app.state.session import SessionState
+from pms_app.background import register_simulator_c2b
+from pms_app.core.jobs import embedded_scheduler
+from pms_app.core.settings import check_config, get_settings
+from pms_app.ui.accounts import account, admin, auth
+from pms_app.ui.bookings import bookings
+from pms_app.ui.dashboard import dashboard
+from pms_app.ui.leases import leases
+from pms_app.ui.payments import pay, payments
+from pms_app.ui.properties import approvals, invitation, properties
+from pms_app.ui.public import public
+from pms_app.ui.shell.live import LiveState, live_bridge
+from pms_app.ui.shell.session import SessionState
+from pms_app.ui.simulator.phone import register_phone_page
 
 check_config(get_settings())  # e.g. the M-Pesa simulator on a public BASE_URL: refuse to start
 # Our routes first, then the hardening middleware around everything (pages, events, uploads).

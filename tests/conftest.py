@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-# Before anything imports pms_app.settings: tests never touch ./data.
+# Before anything imports pms_app.core.settings: tests never touch ./data.
 os.environ["PMS_DATA_DIR"] = tempfile.mkdtemp(prefix="pms-tests-")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
@@ -28,9 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-import pms_app.models  # noqa: F401
-from pms_app import clock, db
-from pms_app.settings import get_settings
+import pms_app.models
+import pms_app.worker  # noqa: F401  (every domain's tasks: services enqueue them by name)
+from pms_app.core import clock, db
+from pms_app.core.settings import get_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from pms_app.settings import PROJECT_ROOT
+from pms_app.core.settings import PROJECT_ROOT
 
 T = TypeVar("T")
 

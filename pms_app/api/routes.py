@@ -17,8 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from pms_app.db import get_engine, session_scope
-from pms_app.settings import get_settings
+from pms_app.accounts.service import user_for_token
+from pms_app.bookings import service as bookings
+from pms_app.core.db import get_engine, session_scope
+from pms_app.core.errors import ServiceError
+from pms_app.core.settings import get_settings
+from pms_app.documents.service import open_document
+from pms_app.integrations.daraja import parse_c2b, parse_stk_callback
+from pms_app.payments.receipts import receipt_pdf
+from pms_app.payments.service import process_c2b_confirmation, process_stk_callback
+from pms_app.simulator.routes import simulator_routes
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +86,6 @@ async def _json_body(request: Request) -> Any:
 async def stk_callback(request: Request) -> Response:
     if not _allowed(request):
         return _not_found()
-    from pms_app.integrations.daraja import parse_stk_callback
-    from pms_app.services.payments import process_stk_callback
 
     try:
         callback = parse_stk_callback(await _json_body(request))
@@ -105,8 +111,6 @@ async def c2b_validation(request: Request) -> Response:
 async def c2b_confirmation(request: Request) -> Response:
     if not _allowed(request):
         return _not_found()
-    from pms_app.integrations.daraja import parse_c2b
-    from pms_app.services.payments import process_c2b_confirmation
 
     try:
         payment = parse_c2b(await _json_body(request))
@@ -125,7 +129,6 @@ async def c2b_confirmation(request: Request) -> Response:
 
 
 def _actor(session: Any, request: Request) -> Any:
-    from pms_app.services.accounts import user_for_token
 
     return user_for_token(session, request.cookies.get(SESSION_COOKIE, ""))
 
@@ -137,7 +140,6 @@ Builder = Callable[[Any, Any, int], tuple[str, str, bytes | str]]
 async def _download(request: Request, param: str, build: Builder) -> Response:
     """An authorised download: the session cookie's user, checked by the service; anything
     missing or not theirs is the same 404; always an attachment, never rendered in our origin."""
-    from pms_app.services.errors import ServiceError
 
     raw = str(request.path_params.get(param, ""))
     if not raw.isdigit() or len(raw) > 12:
@@ -167,22 +169,19 @@ async def _download(request: Request, param: str, build: Builder) -> Response:
 
 
 def _receipt(session: Any, actor: Any, payment_id: int) -> tuple[str, str, bytes]:
-    from pms_app.services.receipts import receipt_pdf
 
     name, body = receipt_pdf(session, actor, payment_id)
     return name, "application/pdf", body
 
 
 def _document(session: Any, actor: Any, document_id: int) -> tuple[str, str, bytes]:
-    from pms_app.services.documents import open_document
 
     return open_document(session, actor, document_id)
 
 
 def _booking_ics(session: Any, actor: Any, booking_id: int) -> tuple[str, str, str]:
-    from pms_app.services.bookings import booking_ics
 
-    name, body = booking_ics(session, actor, booking_id)
+    name, body = bookings.booking_ics(session, actor, booking_id)
     return name, "text/calendar", body
 
 
@@ -213,7 +212,5 @@ def api_routes() -> list[BaseRoute]:
 def build_api() -> Starlette:
     routes = api_routes()
     if get_settings().uses_simulator:
-        from pms_app.simulator.routes import simulator_routes
-
         routes += simulator_routes()
     return Starlette(routes=routes)

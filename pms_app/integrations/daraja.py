@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from pms_app import clock
-from pms_app.settings import Settings, get_settings
+from pms_app.core import clock
+from pms_app.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 import smtplib
-from datetime import UTC
+from datetime import UTC, datetime
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Protocol
 
-from pms_app.models.accounts import EmailMessage
-from pms_app.settings import Settings, get_settings
+from pms_app.core.settings import Settings, get_settings
+
+
+class EmailMessage(Protocol):
+    """What delivery needs of a message (the emails domain's row has these): the adapter
+    knows no domain."""
+
+    id: int | None
+    to_email: str
+    subject: str
+    body: str
+    kind: str
+    created_at: datetime
 
 
 def build_mime(msg: EmailMessage, settings: Settings) -> MimeMessage:

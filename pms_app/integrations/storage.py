@@ -7,7 +7,7 @@ import re
 import secrets
 from pathlib import Path
 
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(pdf|jpg|png)$")
 

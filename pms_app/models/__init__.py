@@ -1,7 +1,7 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
-from pms_app.models.accounts import AuthSession, EmailMessage, Invitation, LoginThrottle, Role, User
-from pms_app.models.booking import (
+from pms_app.accounts.models import AuthSession, LoginThrottle, Role, User
+from pms_app.bookings.models import (
     Booking,
     BookingStatus,
     Facility,
@@ -9,11 +9,14 @@ from pms_app.models.booking import (
     WaitlistEntry,
     WaitStatus,
 )
-from pms_app.models.lease import Lease, LeaseDocument, LeaseStatus
-from pms_app.models.ledger import EntryKind, LateFeeRule, LedgerEntry
-from pms_app.models.payment import Counter, Payment, PaymentMethod, PaymentStatus
-from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.models.simulator import SimC2BRegistration, SimC2BTransaction, SimStkRequest, SimToken
+from pms_app.core.models import Counter
+from pms_app.documents.models import LeaseDocument
+from pms_app.emails.models import EmailMessage
+from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.ledger.models import EntryKind, LateFeeRule, LedgerEntry
+from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property, Unit
+from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest, SimToken
 
 __all__ = [
     "Booking",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hmac
 
-from pms_app.db import session_scope
-from pms_app.models.accounts import Role
-from pms_app.services import accounts
-from pms_app.settings import Settings, get_settings
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import Role
+from pms_app.core.db import session_scope
+from pms_app.core.settings import Settings, get_settings
 
 LOCKED_MESSAGE = "This page needs the simulator key or an admin login."
 

@@ -22,8 +22,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from pms_app.models.base import utcnow
-from pms_app.models.simulator import SimC2BTransaction, SimStkRequest
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.simulator.models import SimC2BTransaction, SimStkRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,6 @@ def is_own_callback_url(url: object, base: str | None = None) -> bool:
     """True only for `{callback_base_url}/api/pay/…`: same scheme, host and port, a path under
     /api/pay/ with no dot segments, escapes, backslashes or control characters."""
     if base is None:
-        from pms_app.settings import get_settings
-
         base = get_settings().callback_base_url
     if not isinstance(url, str) or any(c in url for c in "\\%") or not url.isprintable():
         return False

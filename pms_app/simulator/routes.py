@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from pms_app.db import session_scope
-from pms_app.settings import Settings, get_settings
+from pms_app.core.db import session_scope
+from pms_app.core.settings import Settings, get_settings
 from pms_app.simulator import service
 from pms_app.simulator.service import BadCredentials, WireError
 

@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from pms_app.db import on_commit
+from pms_app.core.db import on_commit
+from pms_app.core.settings import Settings, get_settings
+from pms_app.core.timestamps import utcnow
 from pms_app.integrations.daraja import (
     GENERIC_500,
     INVALID_FIELD,
@@ -29,10 +31,8 @@ from pms_app.integrations.daraja import (
     nairobi_timestamp,
     stk_password,
 )
-from pms_app.models.base import utcnow
-from pms_app.models.simulator import SimC2BRegistration, SimC2BTransaction, SimStkRequest, SimToken
-from pms_app.settings import Settings, get_settings
 from pms_app.simulator import delivery
+from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest, SimToken
 
 CORRECT_PIN = "1234"
 TOKEN_TTL_S = 3599

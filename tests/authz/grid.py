@@ -24,9 +24,9 @@ from typing import Generic, TypeVar
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import User
-from pms_app.models.property import Property
-from pms_app.services.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotAuthenticated, NotFound, ServiceError, ValidationError
+from pms_app.properties.models import Property
 from tests.factories.snapshots import db_snapshot
 
 # Columns of every grid: short name → World field.

@@ -19,8 +19,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, SQLModel, col, select
 
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.booking import (
+from pms_app.accounts.models import User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import (
     Booking,
     BookingStatus,
     Facility,
@@ -28,9 +29,9 @@ from pms_app.models.booking import (
     WaitlistEntry,
     WaitStatus,
 )
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.services import bookings, payments
-from pms_app.services.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.emails.models import EmailMessage
+from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 from tests.authz import grid
 from tests.authz.grid import ACTORS, Action, committed
@@ -353,7 +354,7 @@ ACTIONS: dict[str, Action[f.BookWorld]] = {
         _check_cancel,
     ),
     "pay_booking": Action(
-        lambda s, bw, a: payments.start_booking_payment(s, a, bw.held.id or 0, "0712345678"),
+        lambda s, bw, a: bookings.start_booking_payment(s, a, bw.held.id or 0, "0712345678"),
         _check_pay,
     ),
     "leave_waitlist": Action(
@@ -496,7 +497,7 @@ PROBES: list[tuple[str, Callable[[Session, User, tuple[int, int, int], f.BookWor
     ("ics", lambda s, a, ids, bw: bookings.booking_ics(s, a, ids[1])),
     ("decide", lambda s, a, ids, bw: bookings.decide_request(s, a, ids[1], True, now=NOW)),
     ("mark_paid", lambda s, a, ids, bw: bookings.manager_mark_paid(s, a, ids[1])),
-    ("pay", lambda s, a, ids, bw: payments.start_booking_payment(s, a, ids[1], "0712345678")),
+    ("pay", lambda s, a, ids, bw: bookings.start_booking_payment(s, a, ids[1], "0712345678")),
     ("leave_waitlist", lambda s, a, ids, bw: bookings.leave_waitlist(s, a, ids[2], now=NOW)),
     ("accept_offer", lambda s, a, ids, bw: bookings.accept_offer(s, a, ids[2], now=NOW)),
 ]

@@ -12,11 +12,13 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import Invitation, User
-from pms_app.models.property import Membership, MembershipStatus, Property, Unit
-from pms_app.services import admin, invitations, memberships, properties
-from pms_app.services.access import get_visible_property
-from pms_app.services.errors import NotFound
+from pms_app.accounts import admin
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotFound
+from pms_app.properties import invitations, memberships
+from pms_app.properties import service as properties
+from pms_app.properties.access import get_visible_property
+from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property, Unit
 from tests import factories as f
 from tests.authz import grid
 from tests.authz.grid import ACTORS, Action, committed
@@ -289,7 +291,7 @@ ACTIONS: dict[str, Action[f.World]] = {
     "invite_manager": Action(_run_invite("manager"), _check_invite("manager")),
     "list_users": Action(lambda s, w, a: admin.list_users(s, a), _check_list_users),
     "list_all_properties": Action(
-        lambda s, w, a: admin.list_all_properties(s, a), _check_all_properties
+        lambda s, w, a: properties.list_all_properties(s, a), _check_all_properties
     ),
     "set_user_active": Action(
         lambda s, w, a: admin.set_user_active(s, a, w.tenant.id, False), _check_set_user_active

@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import Role, User
-from pms_app.models.lease import Lease
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.realtime import property_audience
-from pms_app.services import payments
-from pms_app.services.account_numbers import prefix_of
-from pms_app.services.errors import NotAuthenticated, NotFound
+from pms_app.accounts.models import Role, User
+from pms_app.core.errors import NotAuthenticated, NotFound
+from pms_app.leases.models import Lease
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.properties.account_numbers import prefix_of
+from pms_app.properties.audience import property_audience
+from pms_app.properties.models import Property
 from tests import factories as f
 from tests.authz.grid import assert_denied_quietly
 

@@ -19,12 +19,15 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
 from pms_app.api.routes import SESSION_COOKIE, api_routes
-from pms_app.models.lease import Lease, LeaseStatus
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.services import leases, ledger, payments, receipts, reminders, reports
-from pms_app.services.errors import NotFound, ServiceError
-from pms_app.services.reports import Filters
+from pms_app.core.errors import NotFound, ServiceError
+from pms_app.leases import service as leases
+from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments import receipts, reminders, reports
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.payments.reports import Filters
 from tests import factories as f
 from tests.authz import grid
 from tests.authz.grid import ACTORS, Action, committed
@@ -288,7 +291,7 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         _check_statement,
     ),
     "list_leases": Action(
-        lambda s, pw, a: leases.list_leases(s, a, pw.w.prop.id or 0), _check_list_leases
+        lambda s, pw, a: ledger.list_leases(s, a, pw.w.prop.id or 0), _check_list_leases
     ),
     "read_payment": Action(
         lambda s, pw, a: payments.get_visible_payment(s, a, pw.paid.id or 0), _check_read_payment
@@ -336,13 +339,13 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: leases.end_lease(s, a, pw.lease.id or 0, f.iso("01-31")), _check_end_lease
     ),
     "post_adjustment": Action(
-        lambda s, pw, a: leases.post_adjustment(
+        lambda s, pw, a: ledger.post_adjustment(
             s, a, pw.lease.id or 0, 500, "credit", "Goodwill", f.iso("01-15")
         ),
         _check_adjustment,
     ),
     "record_payment": Action(
-        lambda s, pw, a: leases.record_manual_payment(
+        lambda s, pw, a: payments.record_manual_payment(
             s, a, pw.lease.id or 0, "1,000", "cash", f.iso("01-10"), "slip 7"
         ),
         _check_record_payment,
@@ -476,8 +479,10 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
     [
         lambda s, a, pw, ids: leases.get_readable_lease(s, a, ids[0]),
         lambda s, a, pw, ids: leases.end_lease(s, a, ids[0], f.iso("01-31")),
-        lambda s, a, pw, ids: leases.post_adjustment(s, a, ids[0], 5, "debit", "x"),
-        lambda s, a, pw, ids: leases.record_manual_payment(s, a, ids[0], 5, "cash", f.iso("01-02")),
+        lambda s, a, pw, ids: ledger.post_adjustment(s, a, ids[0], 5, "debit", "x"),
+        lambda s, a, pw, ids: payments.record_manual_payment(
+            s, a, ids[0], 5, "cash", f.iso("01-02")
+        ),
         lambda s, a, pw, ids: payments.get_visible_payment(s, a, ids[1]),
         lambda s, a, pw, ids: receipts.receipt_pdf(s, a, ids[1]),
         lambda s, a, pw, ids: payments.resolve_review(s, a, ids[2], True),
@@ -582,7 +587,7 @@ def test_receipt_download_needs_the_right_session_cookie(session: Session) -> No
 def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
     session: Session, args: tuple[str, object, object]
 ) -> None:
-    from pms_app.pages.payments import PaymentsState
+    from pms_app.ui.payments.payments import PaymentsState
 
     who, target, accept = args
     pw = f.pay_world(session)
@@ -607,7 +612,7 @@ def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
 
 
 def test_review_handler_credits_for_the_owner(session: Session) -> None:
-    from pms_app.pages.payments import PaymentsState
+    from pms_app.ui.payments.payments import PaymentsState
 
     pw = f.pay_world(session)
     st = f.state_for(PaymentsState, f.login_token(session, pw.w.owner))
@@ -626,7 +631,7 @@ def test_review_handler_credits_for_the_owner(session: Session) -> None:
 def test_money_for_no_property_is_only_the_admins(session: Session) -> None:
     """Paybill money whose account number names no property is nobody's to claim: not even the
     install's only landlord sees it (another may sign up tomorrow); the admins sort it out."""
-    from pms_app.realtime import property_audience
+    from pms_app.properties.audience import property_audience
 
     lease = f.lease(session, rent=10_000, due_day=1)
     owner = f.owner_of(session, lease)

@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 from sqlmodel import Session
 
-from pms_app import clock
+from pms_app.core import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -84,7 +84,7 @@ class Server:
     @contextmanager
     def seed(self) -> Iterator[Session]:
         """A session on the server's own database, to set up data a test is not about."""
-        from pms_app import db
+        from pms_app.core import db
         from pms_app.worker import wait_for_local_tasks
 
         engine = db.make_engine(self.database_url)

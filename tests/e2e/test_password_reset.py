@@ -6,9 +6,9 @@ import os
 
 from playwright.sync_api import Page, expect
 
-from pms_app.models.base import utcnow
-from pms_app.services.tokens import make_reset_token
-from pms_app.settings import get_settings
+from pms_app.accounts.tokens import make_reset_token
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
 from tests import factories as f
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server
@@ -68,7 +68,7 @@ def test_expired_reset_link_is_refused(new_page, server: Server) -> None:
     with server.seed() as session:
         from sqlmodel import select
 
-        from pms_app.models.accounts import User
+        from pms_app.accounts.models import User
 
         user = session.exec(select(User).where(User.email == email)).one()
     # Sign a token with the server's key, dated two hours ago.

@@ -163,7 +163,7 @@ def test_landlord_checks_payments_that_did_not_match_and_credits_what_was_paid(
 ) -> None:
     """M-Pesa confirmed KES 4,000 for a KES 5,000 request (and a payment from another phone): the
     landlord credits the first for what was paid and rejects the second, confirming each."""
-    from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
+    from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 
     with server.seed() as session:
         owner = f.landlord(session, email=unique_email("reviewer"), name="Rita Reviewer")

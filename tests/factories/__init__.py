@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 # Models some tests reach through the factories (`f.User`, `f.Property`).
-from pms_app.models.accounts import User
-from pms_app.models.property import Property
+from pms_app.accounts.models import User
+from pms_app.properties.models import Property
 from tests.factories.accounts import (
     PASSWORD,
     admin_user,

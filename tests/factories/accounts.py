@@ -7,9 +7,11 @@ import re
 
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.services import accounts, admin
-from pms_app.services.accounts import SignupForm
+from pms_app.accounts import admin
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import User
+from pms_app.accounts.service import SignupForm
+from pms_app.emails.models import EmailMessage
 
 PASSWORD = "correct horse battery"
 # One sequence for every factory module: emails, phones, receipts and ids never repeat in a run.

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from pms_app.models.accounts import Role, User
-from pms_app.models.booking import Booking, Facility, WaitlistEntry
-from pms_app.models.property import Membership, MembershipStatus, Property
-from pms_app.services.bookings import FacilityForm
+from pms_app.accounts.models import Role, User
+from pms_app.bookings.models import Booking, Facility, WaitlistEntry
+from pms_app.bookings.service import FacilityForm
+from pms_app.properties.models import Membership, MembershipStatus, Property
 from tests.factories.accounts import _email
 from tests.factories.properties import World, world, world_from_ids
 from tests.factories.snapshots import Rows, db_snapshot, restore
@@ -50,7 +50,7 @@ def facility(
     session: Session, prop: Property, actor: User | None = None, **changes: object
 ) -> Facility:
     """A facility of `prop` created through the service by `actor` (default: the owner)."""
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     actor = actor or session.get(User, prop.owner_id)
     return bookings.create_facility(session, actor, prop.id or 0, facility_form(**changes))
@@ -93,7 +93,7 @@ def booking(
     now: datetime = BOOK_NOW,
 ) -> Booking:
     """`user` books `fac` for [start, start + minutes) through the service, at `now`."""
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     return bookings.book(
         session, user, fac.id or 0, start, start + timedelta(minutes=minutes), guests, now=now
@@ -149,7 +149,7 @@ def book_world(session: Session) -> BookWorld:
         restore(session, rows)
         w = world_from_ids(session, ids)
         return BookWorld(w, **{k: session.get(m, ids[k]) for k, m in _BOOK_MODELS.items()})  # type: ignore[arg-type]
-    from pms_app.services import bookings
+    from pms_app.bookings import service as bookings
 
     w = world(session)
     day = BookWorld.DAY

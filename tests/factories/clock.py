@@ -1,11 +1,11 @@
-"""The tests' calendar: every date comes from the app's clock (pms_app.clock)."""
+"""The tests' calendar: every date comes from the app's clock (pms_app.core.clock)."""
 
 from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
 
-from pms_app import clock
+from pms_app.core import clock
 
 
 def today() -> date:

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import Session
 
-from pms_app.models.accounts import User
-from pms_app.models.lease import Lease
-from pms_app.models.property import Property
+from pms_app.accounts.models import User
+from pms_app.leases.models import Lease
+from pms_app.properties.models import Property
 from tests.factories.accounts import landlord
 from tests.factories.clock import month_start
 from tests.factories.properties import membership_of, property_, tenant
@@ -27,7 +27,7 @@ def lease(
 ):
     """An active lease (and, if not given, a landlord, property and approved tenant), created
     on `today` (default: its start, which defaults to the first of the clock's month)."""
-    from pms_app.services import leases
+    from pms_app.leases import service as leases
 
     start = start or month_start()
     as_of = today or start

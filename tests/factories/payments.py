@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from pms_app.integrations.daraja import nairobi_timestamp
-from pms_app.models.lease import Lease
-from pms_app.models.payment import Payment, PaymentMethod, PaymentStatus
+from pms_app.leases.models import Lease
+from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from tests.factories.accounts import _seq
 from tests.factories.clock import day
 from tests.factories.properties import World, membership_of, world
@@ -35,30 +35,26 @@ def capture_tasks(
     monkeypatch: pytest.MonkeyPatch,
     on_enqueue: Callable[[str, tuple[object, ...]], None] | None = None,
 ) -> TaskLog:
-    """Replace pms_app.worker.enqueue/enqueue_later with recorders: nothing runs in the
+    """Replace pms_app.core.jobs.enqueue/enqueue_later with recorders: nothing runs in the
     background (no STK push, no email), and a test can run a task body itself.
     `on_enqueue(task_name, args)` is called at the moment of enqueueing."""
-    from pms_app import worker
+    from pms_app.core import jobs
 
     log = TaskLog([], [])
     lock = threading.Lock()
 
-    def enqueue(task: object, *args: object) -> None:
+    def enqueue(name: str, *args: object) -> None:
         if on_enqueue is not None:
-            on_enqueue(task.name, args)  # type: ignore[attr-defined]
+            on_enqueue(name, args)
         with lock:
-            log.calls.append((task.name, args))  # type: ignore[attr-defined]
+            log.calls.append((name, args))
 
-    def enqueue_later(task: object, delay_s: float, *args: object) -> None:
+    def enqueue_later(name: str, delay_s: float, *args: object) -> None:
         with lock:
-            log.later.append((task.name, delay_s, args))  # type: ignore[attr-defined]
+            log.later.append((name, delay_s, args))
 
-    def enqueue_send_email(email_id: int) -> None:
-        enqueue(worker.send_email, email_id)
-
-    monkeypatch.setattr(worker, "enqueue", enqueue)
-    monkeypatch.setattr(worker, "enqueue_later", enqueue_later)
-    monkeypatch.setattr(worker, "enqueue_send_email", enqueue_send_email)
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    monkeypatch.setattr(jobs, "enqueue_later", enqueue_later)
     return log
 
 
@@ -84,8 +80,8 @@ def stk_payment(
     """An STK payment of `lease_row` as start_stk_payment + send_stk_push leave it: pending with
     a CheckoutRequestID (pushed=False: not sent yet). paid=True credits it like a callback
     would (M-Pesa receipt `receipt`). age_s back-dates created_at (reconciliation, 60 s guard)."""
-    from pms_app.models.base import utcnow
-    from pms_app.services import payments
+    from pms_app.core.timestamps import utcnow
+    from pms_app.payments import service as payments
 
     p = Payment(
         lease_id=lease_row.id,
@@ -172,7 +168,7 @@ def c2b_payment(
 ) -> Payment:
     """A paybill payment as the confirmation callback records it (credited, or unallocated)."""
     from pms_app.integrations.daraja import parse_c2b
-    from pms_app.services import payments
+    from pms_app.payments import service as payments
 
     return payments.process_c2b_confirmation(
         session, parse_c2b(c2b_body(bill_ref, amount, trans_id))
@@ -184,8 +180,8 @@ def assert_ledger_exact(session: Session, lease_id: int) -> None:
     (of the payment's amount) per paid payment of the lease, none for any other payment."""
     from sqlmodel import col
 
-    from pms_app.models.ledger import EntryKind, LedgerEntry
-    from pms_app.services import ledger
+    from pms_app.ledger import service as ledger
+    from pms_app.ledger.models import EntryKind, LedgerEntry
 
     with Session(session.get_bind()) as fresh:
         entries = fresh.exec(select(LedgerEntry).where(LedgerEntry.lease_id == lease_id)).all()
@@ -233,7 +229,7 @@ class PayWorld:
 
 
 def pay_world(session: Session) -> PayWorld:
-    from pms_app.services import leases
+    from pms_app.leases import service as leases
 
     w = world(session)
     start = day("01-01")

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import Role, User
-from pms_app.models.property import Membership, Property, Unit
-from pms_app.services import accounts, invitations, memberships, properties
-from pms_app.services.accounts import SignupForm
+from pms_app.accounts.models import Role, User
+from pms_app.accounts.service import SignupForm
+from pms_app.properties import invitations, memberships
+from pms_app.properties import service as properties
+from pms_app.properties.models import Membership, Property, Unit
 from tests.factories.accounts import (
     PASSWORD,
     _email,
@@ -46,7 +47,7 @@ def tenant(
     email: str | None = None,
 ) -> User:
     """A tenant of `prop`; approved onto `unit` (default: the first vacant) unless approved=False."""
-    user, _ = accounts.signup_tenant(
+    user, _ = memberships.signup_tenant(
         session,
         SignupForm("Tom Tenant", email or _email("tenant"), _phone(), PASSWORD),
         prop.id,

@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.booking import Booking, BookingStatus, Facility, WaitlistEntry
-from pms_app.models.payment import Counter
-from pms_app.services import bookings
-from pms_app.services.bookings import SLOT_TAKEN
-from pms_app.services.errors import ServiceError, ValidationError
+from pms_app.accounts.models import User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import Booking, BookingStatus, Facility, WaitlistEntry
+from pms_app.bookings.service import SLOT_TAKEN
+from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.models import Counter
+from pms_app.emails.models import EmailMessage
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)

@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 
 from pms_app.api.middleware import Hardening
 from pms_app.api.routes import api_routes
-from pms_app.models.payment import Payment
-from pms_app.settings import get_settings
+from pms_app.core.settings import get_settings
+from pms_app.payments.models import Payment
 from tests import factories as f
 from tests.http_server import serve
 

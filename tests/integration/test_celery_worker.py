@@ -22,12 +22,13 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pms_app import db, worker
-from pms_app.migrations import upgrade
-from pms_app.models.accounts import EmailMessage
-from pms_app.models.base import utcnow
-from pms_app.services.emails import queue_email
-from pms_app.settings import get_settings
+from pms_app import worker
+from pms_app.core import db
+from pms_app.core.migrations import upgrade
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.emails.models import EmailMessage
+from pms_app.emails.service import queue_email
 from tests import factories as f
 from tests.conftest import REDIS_URL, service_unavailable
 from tests.smtp_server import SmtpServer

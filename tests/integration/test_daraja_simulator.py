@@ -26,7 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-import pms_app.models.simulator  # noqa: F401  (sim_* tables on SQLModel.metadata before create_all)
+import pms_app.simulator.models  # noqa: F401  (sim_* tables on SQLModel.metadata before create_all)
+from pms_app.core.settings import SANDBOX_PASSKEY, get_settings
+from pms_app.core.timestamps import utcnow
 from pms_app.integrations.daraja import (
     DarajaClient,
     DarajaError,
@@ -35,10 +37,8 @@ from pms_app.integrations.daraja import (
     parse_stk_callback,
     stk_password,
 )
-from pms_app.models.base import utcnow
-from pms_app.models.simulator import SimC2BTransaction, SimStkRequest
-from pms_app.settings import SANDBOX_PASSKEY, get_settings
 from pms_app.simulator import delivery, service
+from pms_app.simulator.models import SimC2BTransaction, SimStkRequest
 from pms_app.simulator.routes import simulator_routes
 from tests.http_server import free_port, start_server, until
 
@@ -562,7 +562,7 @@ def _phone_state() -> Any:
     from reflex.state import State
 
     from pms_app.simulator.access import phone_page_url
-    from pms_app.simulator.phone_page import PhoneState
+    from pms_app.ui.simulator.phone import PhoneState
 
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
     st = root.get_substate(PhoneState.get_full_name().split(".")[1:])

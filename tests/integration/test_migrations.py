@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 
 import pms_app.models  # noqa: F401  (every table on SQLModel.metadata)
 from alembic import command
-from pms_app import db
-from pms_app.migrations import alembic_config, upgrade
+from pms_app.core import db
+from pms_app.core.migrations import alembic_config, upgrade
 from tests.conftest import POSTGRES_URL, postgres_engine
 
 # Like tests.conftest: a schema of our own, so parallel test runs on one server don't collide.

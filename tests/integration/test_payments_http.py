@@ -21,20 +21,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
-import pms_app.models.simulator  # noqa: F401  (sim_* tables on SQLModel.metadata before create_all)
-from pms_app import db, worker
+import pms_app.simulator.models  # noqa: F401  (sim_* tables on SQLModel.metadata before create_all)
+from pms_app import worker
+from pms_app.accounts.models import Role, User
 from pms_app.api.routes import api_routes
+from pms_app.core import db
+from pms_app.core.errors import ServiceError
+from pms_app.core.settings import get_settings
+from pms_app.emails.models import EmailMessage
 from pms_app.integrations.daraja import client_from_settings, result_message
-from pms_app.models.accounts import EmailMessage, Role, User
-from pms_app.models.lease import Lease
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.models.simulator import SimStkRequest
-from pms_app.services import ledger, payments
-from pms_app.services.errors import ServiceError
-from pms_app.settings import get_settings
+from pms_app.leases.models import Lease
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.properties.models import Property
 from pms_app.simulator import delivery, service
+from pms_app.simulator.models import SimStkRequest
 from pms_app.simulator.routes import simulator_routes
 from tests import factories as f
 from tests.http_server import free_port, start_server, until

@@ -25,15 +25,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import Role, User
 from pms_app.api.routes import build_api
+from pms_app.core.settings import PROJECT_ROOT, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError
-from pms_app.models.accounts import Role, User
-from pms_app.models.property import Property
-from pms_app.models.simulator import SimC2BRegistration, SimC2BTransaction, SimStkRequest
-from pms_app.services import accounts
-from pms_app.settings import PROJECT_ROOT, check_config, get_settings
+from pms_app.properties.models import Property
 from pms_app.simulator import delivery, service
-from pms_app.simulator.phone_page import PhoneState, _snapshot_if_allowed
+from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest
+from pms_app.ui.simulator.phone import PhoneState, _snapshot_if_allowed
 from tests import factories as f
 from tests.http_server import free_port, start_server, until
 from tests.integration.test_daraja_simulator import SHORTCODE, Sim, _push

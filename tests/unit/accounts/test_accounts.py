@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import AuthSession, EmailMessage, User
-from pms_app.models.base import utcnow
-from pms_app.services import accounts, passwords
-from pms_app.services.accounts import SignupForm
-from pms_app.services.errors import ServiceError, Throttled, ValidationError
-from pms_app.services.tokens import make_reset_token
+from pms_app.accounts import passwords
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import AuthSession, User
+from pms_app.accounts.service import SignupForm
+from pms_app.accounts.tokens import make_reset_token
+from pms_app.core.errors import ServiceError, Throttled, ValidationError
+from pms_app.core.timestamps import utcnow
+from pms_app.emails.models import EmailMessage
 from tests import factories as f
 
 
@@ -81,7 +83,7 @@ def test_duplicate_email_is_refused_and_keeps_the_first_account(session: Session
 
 
 def test_phone_numbers_are_normalised() -> None:
-    from pms_app.services.validation import clean_phone
+    from pms_app.core.validation import clean_phone
 
     for raw in ("0712 345 678", "+254712345678", "254712345678", "712345678"):
         assert clean_phone(raw) == "254712345678"
@@ -186,7 +188,7 @@ def test_reset_for_unknown_email_sends_nothing_and_says_nothing(session: Session
 
 
 def test_deactivated_user_cannot_log_in_or_use_sessions(session: Session) -> None:
-    from pms_app.services import admin
+    from pms_app.accounts import admin
 
     boss = f.admin_user(session)
     user = f.landlord(session)
@@ -232,6 +234,6 @@ def test_reset_emails_are_rate_limited_per_account(session: Session) -> None:
     ],
 )
 def test_login_next_parameter_only_allows_local_paths(raw: str, safe: str) -> None:
-    from pms_app.pages.auth import _safe_next
+    from pms_app.ui.accounts.auth import _safe_next
 
     assert _safe_next(raw) == safe

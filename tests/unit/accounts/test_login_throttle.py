@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pms_app.models.accounts import LoginThrottle
-from pms_app.models.base import utcnow
-from pms_app.services import accounts, throttle
-from pms_app.services.accounts import SignupForm
-from pms_app.services.errors import ServiceError, Throttled
+from pms_app.accounts import service as accounts
+from pms_app.accounts import throttle
+from pms_app.accounts.models import LoginThrottle
+from pms_app.accounts.service import SignupForm
+from pms_app.core.errors import ServiceError, Throttled
+from pms_app.core.timestamps import utcnow
 from tests import factories as f
 
 OWNER_IP = "41.90.1.1"

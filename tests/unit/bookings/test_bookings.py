@@ -17,20 +17,22 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from pms_app.integrations.daraja import StkCallback
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.booking import (
+from pms_app.accounts.models import User
+from pms_app.bookings import service as bookings
+from pms_app.bookings.models import (
     Booking,
     BookingStatus,
     Facility,
     FacilityBlackout,
     WaitlistEntry,
 )
-from pms_app.models.ledger import LedgerEntry
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.services import bookings, payments
-from pms_app.services.bookings import cancellation_fee
-from pms_app.services.errors import ServiceError, ValidationError
+from pms_app.bookings.service import cancellation_fee
+from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.emails.models import EmailMessage
+from pms_app.integrations.daraja import StkCallback
+from pms_app.ledger.models import LedgerEntry
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
@@ -794,7 +796,7 @@ def test_a_cancelled_booking_with_nobody_waiting_for_a_later_time_offers_nothing
 def _pay(session: Session, estate: Estate, tasks: f.TaskLog) -> tuple[Booking, Payment]:
     gym = f.facility(session, estate.w.prop, name="Gym", fee=700, deposit=300, hold_minutes=30)
     held = book(session, gym, estate.ann, "10:00")
-    pay = payments.start_booking_payment(session, estate.ann, held.id or 0, "0712 345 678")
+    pay = bookings.start_booking_payment(session, estate.ann, held.id or 0, "0712 345 678")
     assert (pay.booking_id, pay.lease_id, pay.amount, pay.status, pay.phone) == (
         held.id,
         None,
@@ -862,14 +864,14 @@ def test_only_a_held_booking_of_ones_own_can_be_paid(
     free = book(session, estate.hall, estate.ann, "10:00")
     err = refused(
         session,
-        lambda: payments.start_booking_payment(session, estate.ann, free.id or 0, "0712345678"),
+        lambda: bookings.start_booking_payment(session, estate.ann, free.id or 0, "0712345678"),
         ServiceError,
     )
     assert err.message == "This booking is not waiting for payment."
     held, _pay_row = _pay(session, estate, tasks)
     err = refused(
         session,
-        lambda: payments.start_booking_payment(session, estate.ann, held.id or 0, "0712345678"),
+        lambda: bookings.start_booking_payment(session, estate.ann, held.id or 0, "0712345678"),
         ServiceError,
     )
     assert "just sent to your phone" in err.message

@@ -1,4 +1,4 @@
-"""The one clock (pms_app.clock): the offset setting moves every "now" and "today" of the app
+"""The one clock (pms_app.core.clock): the offset setting moves every "now" and "today" of the app
 together, and nothing in pms_app or the tests reads the computer's calendar behind its back."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from pms_app import clock, worker
-from pms_app.models.base import utcnow
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.services import leases
+from pms_app import worker
+from pms_app.core import clock
+from pms_app.core.timestamps import utcnow
+from pms_app.leases import service as leases
+from pms_app.ledger.models import EntryKind, LedgerEntry
 from tests import factories as f
 
 pytestmark = pytest.mark.dates
@@ -81,7 +82,7 @@ def _months(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-# Reading the computer's calendar directly bypasses the offset: only pms_app/clock.py may.
+# Reading the computer's calendar directly bypasses the offset: only pms_app/core/clock.py may.
 CALENDAR_READS = re.compile(r"\b(datetime\.(now|utcnow|today)|date\.today)\(")
 
 
@@ -100,7 +101,7 @@ def _calendar_reads(folder: str, allowed: set[str]) -> list[str]:
 
 
 def test_only_the_clock_reads_the_calendar_in_the_app() -> None:
-    assert _calendar_reads("pms_app", {"pms_app/clock.py"}) == []
+    assert _calendar_reads("pms_app", {"pms_app/core/clock.py"}) == []
 
 
 def test_tests_take_today_from_the_clock_too() -> None:

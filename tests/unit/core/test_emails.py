@@ -16,16 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from pms_app import worker
+from pms_app.core import jobs
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.emails.models import EmailMessage
+from pms_app.emails.service import queue_email, send_email_now, send_emails_now, unsent_email_ids
+from pms_app.emails.tasks import EMAIL_BATCH
 from pms_app.integrations import mail
-from pms_app.models.accounts import EmailMessage
-from pms_app.models.base import utcnow
-from pms_app.services.emails import (
-    queue_email,
-    send_email_now,
-    send_emails_now,
-    unsent_email_ids,
-)
-from pms_app.settings import get_settings
 from tests.smtp_server import SmtpServer
 
 
@@ -40,13 +37,13 @@ def _queue(session: Session, to: str = "tina@example.test", **kw: str) -> EmailM
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Ids handed to the worker. The real enqueue still runs (in-process pool)."""
     calls: list[int] = []
-    real = worker.enqueue_send_email
+    real = jobs.LOCAL_RUNNERS["pms.send_email"]
 
     def spy(email_id: int) -> None:
         calls.append(email_id)
         real(email_id)
 
-    monkeypatch.setattr(worker, "enqueue_send_email", spy)
+    monkeypatch.setitem(jobs.LOCAL_RUNNERS, "pms.send_email", spy)
     return calls
 
 
@@ -54,7 +51,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def held(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Ids handed to the worker, which keeps them (a broker holding the message): nothing runs."""
     calls: list[int] = []
-    monkeypatch.setattr(worker, "enqueue_send_email", calls.append)
+    monkeypatch.setitem(jobs.LOCAL_RUNNERS, "pms.send_email", calls.append)
     return calls
 
 
@@ -425,7 +422,7 @@ def test_unreachable_smtp_server_releases_the_rest_of_the_batch_untried(
 def test_the_in_process_sender_sends_a_burst_in_batches_exactly_once(
     engine: Engine, outbox: Path, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pms_app.services import emails
+    from pms_app.emails import service as emails
 
     batches: list[int] = []
     real = emails.send_emails_now
@@ -457,7 +454,7 @@ def test_the_in_process_sender_sends_a_burst_in_batches_exactly_once(
     assert len(queued) == 240
     assert sorted(deliveries) == sorted(queued)  # each once
     assert len(_eml_files(outbox)) == 240
-    assert all(n <= worker.EMAIL_BATCH for n in batches)
+    assert all(n <= EMAIL_BATCH for n in batches)
     assert sum(batches) == 240
     with Session(engine) as s:
         unsent = s.exec(select(EmailMessage).where(EmailMessage.sent_at.is_(None))).all()  # type: ignore[union-attr]

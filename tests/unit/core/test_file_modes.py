@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pms_app.file_modes import lock_down, tighten
-from pms_app.settings import PROJECT_ROOT, get_settings
+from pms_app.core.file_modes import lock_down, tighten
+from pms_app.core.settings import PROJECT_ROOT, get_settings
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from pms_app import db
-from pms_app.sqlite_writes import GatedConnection
+from pms_app.core import db
+from pms_app.core.sqlite_writes import GatedConnection
 
 
 @pytest.fixture

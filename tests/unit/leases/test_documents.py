@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from pms_app.core.errors import NotAuthenticated, NotFound, ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.documents import service as documents
+from pms_app.documents.models import LeaseDocument
 from pms_app.integrations import storage
-from pms_app.models.lease import LeaseDocument
-from pms_app.services import documents
-from pms_app.services.errors import NotAuthenticated, NotFound, ValidationError
-from pms_app.settings import get_settings
 from tests import factories as f
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

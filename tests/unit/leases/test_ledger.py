@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.ledger import LedgerEntry
-from pms_app.models.payment import Payment
-from pms_app.services import leases, ledger
-from pms_app.services.errors import ValidationError
+from pms_app.core.errors import ValidationError
+from pms_app.leases import service as leases
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import LedgerEntry
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
@@ -71,12 +73,14 @@ def test_payments_settle_oldest_charges_first_and_overpayment_is_credit(session:
     lease = f.lease(session, rent=10_000, due_day=1, start=f.iso("01-01"))
     ledger.run_billing(session, D("03-01"))  # Jan, Feb, Mar = 30,000
     owner = f.owner_of(session, lease)
-    leases.record_manual_payment(session, owner, lease.id, 15_000, "cash", f.iso("03-02"))
+    payments.record_manual_payment(session, owner, lease.id, 15_000, "cash", f.iso("03-02"))
     st = ledger.statement(session, lease.id, D("03-02"))
     rent_lines = [line for line in st.lines if line.kind == "rent"]
     assert [line.outstanding for line in rent_lines] == [0, 5_000, 10_000]
     assert st.balance == 15_000 and st.arrears == 15_000 and st.credit == 0
-    leases.record_manual_payment(session, owner, lease.id, 20_000, "bank", f.iso("03-03"), "SLIP-9")
+    payments.record_manual_payment(
+        session, owner, lease.id, 20_000, "bank", f.iso("03-03"), "SLIP-9"
+    )
     st = ledger.statement(session, lease.id, D("03-03"))
     assert st.balance == -5_000 and st.arrears == 0 and st.credit == 5_000
     # The credit is used by the next month's rent.
@@ -117,12 +121,12 @@ def test_percent_late_fee_is_on_the_unpaid_part_and_paid_on_time_has_none(sessio
         late_fee_grace_days=3,
     )
     owner = f.owner_of(session, lease)
-    leases.record_manual_payment(session, owner, lease.id, 6_000, "cash", f.iso("01-02"))
+    payments.record_manual_payment(session, owner, lease.id, 6_000, "cash", f.iso("01-02"))
     ledger.run_billing(session, D("01-10"))
     assert ("late_fee", 400, f.iso("01-05")) in entries(session, lease.id)  # 10% of 4,000
     # February paid in full within grace (back-dated record): no fee.
     ledger.run_billing(session, D("02-01"))
-    leases.record_manual_payment(session, owner, lease.id, 14_400, "cash", f.iso("02-03"))
+    payments.record_manual_payment(session, owner, lease.id, 14_400, "cash", f.iso("02-03"))
     ledger.run_billing(session, D("02-20"))
     assert [e for e in entries(session, lease.id) if e[0] == "late_fee"] == [
         ("late_fee", 400, f.iso("01-05"))
@@ -132,10 +136,10 @@ def test_percent_late_fee_is_on_the_unpaid_part_and_paid_on_time_has_none(sessio
 def test_adjustments_keep_a_reason_and_change_the_balance(session: Session) -> None:
     lease = f.lease(session, rent=10_000, due_day=1, start=f.iso("01-01"))
     owner = f.owner_of(session, lease)
-    leases.post_adjustment(
+    ledger.post_adjustment(
         session, owner, lease.id, 1_500, "debit", "Broken window", f.iso("01-03")
     )
-    leases.post_adjustment(
+    ledger.post_adjustment(
         session, owner, lease.id, 2_000, "credit", "Plumbing paid by tenant", f.iso("01-04")
     )
     assert ledger.balance(session, lease.id) == 9_500
@@ -145,10 +149,10 @@ def test_adjustments_keep_a_reason_and_change_the_balance(session: Session) -> N
         and "Credit: Plumbing paid by tenant" in descriptions
     )
     with pytest.raises(ValidationError) as err:
-        leases.post_adjustment(session, owner, lease.id, 100, "credit", "  ")
+        ledger.post_adjustment(session, owner, lease.id, 100, "credit", "  ")
     assert err.value.field == "reason"
     with pytest.raises(ValidationError):
-        leases.post_adjustment(session, owner, lease.id, "-5", "debit", "x")
+        ledger.post_adjustment(session, owner, lease.id, "-5", "debit", "x")
     assert ledger.balance(session, lease.id) == 9_500
 
 
@@ -200,10 +204,10 @@ def test_manual_payment_cannot_be_in_the_future(session: Session) -> None:
     lease = f.lease(session, start=f.iso("01-01"))
     owner = f.owner_of(session, lease)
     with pytest.raises(ValidationError) as err:
-        leases.record_manual_payment(
+        payments.record_manual_payment(
             session, owner, lease.id, 100, "cash", (f.today() + timedelta(days=1)).isoformat()
         )
     assert err.value.field == "paid_on"
     with pytest.raises(ValidationError):
-        leases.record_manual_payment(session, owner, lease.id, 100, "cheque", f.iso("01-02"))
+        payments.record_manual_payment(session, owner, lease.id, 100, "cheque", f.iso("01-02"))
     assert session.exec(select(Payment)).all() == []

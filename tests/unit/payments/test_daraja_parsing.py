@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pms_app.core.settings import SANDBOX_PASSKEY
 from pms_app.integrations.daraja import (
     RESULT_MESSAGES,
     C2BPayment,
@@ -23,7 +24,6 @@ from pms_app.integrations.daraja import (
     result_message,
     stk_password,
 )
-from pms_app.settings import SANDBOX_PASSKEY
 
 SUCCESS_CALLBACK = """
 {"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"ws_CO_191220191020363925",

@@ -12,17 +12,18 @@ import pytest
 from sqlmodel import Session, func, select
 
 from pms_app import worker
+from pms_app.accounts.models import User
 from pms_app.background import register_simulator_c2b
+from pms_app.bookings import service as bookings
+from pms_app.core.errors import ServiceError
+from pms_app.core.settings import ConfigError, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError, client_from_settings
-from pms_app.models.accounts import User
-from pms_app.models.payment import Payment, PaymentStatus
-from pms_app.pages.bookings import MyBookingsState
-from pms_app.pages.pay import PayState
-from pms_app.services import payments
-from pms_app.services.errors import ServiceError
-from pms_app.settings import ConfigError, check_config, get_settings
-from pms_app.simulator.phone_page import register_phone_page
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.simulator.routes import simulator_routes
+from pms_app.ui.bookings.bookings import MyBookingsState
+from pms_app.ui.payments.pay import PayState
+from pms_app.ui.simulator.phone import register_phone_page
 from tests import factories as f
 from tests.factories import state_for
 
@@ -153,7 +154,7 @@ def test_rent_cannot_be_started_and_the_rent_page_says_so(
 def test_booking_fee_cannot_be_paid_by_mpesa_and_the_page_says_so(session: Session) -> None:
     bw = f.book_world(session)
     with pytest.raises(ServiceError) as err:
-        payments.start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
+        bookings.start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
     assert err.value.message == payments.MPESA_OFF_BOOKING
     st = state_for(MyBookingsState, f.login_token(session, bw.w.tenant))
     st.load()

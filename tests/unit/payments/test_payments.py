@@ -18,6 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from pms_app import worker
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotFound, ServiceError, Throttled, ValidationError
+from pms_app.core.timestamps import utcnow
+from pms_app.core.validation import clean_phone
+from pms_app.emails.models import EmailMessage
 from pms_app.integrations import daraja
 from pms_app.integrations.daraja import (
     DarajaError,
@@ -25,16 +30,15 @@ from pms_app.integrations.daraja import (
     StkQueryResult,
     parse_stk_callback,
 )
-from pms_app.models.accounts import EmailMessage, User
-from pms_app.models.base import utcnow
-from pms_app.models.lease import Lease
-from pms_app.models.ledger import EntryKind, LedgerEntry
-from pms_app.models.payment import EarlyStkCallback, Payment, PaymentStatus
-from pms_app.models.property import Property
-from pms_app.services import leases, ledger, payments, receipts, reminders, reports
-from pms_app.services.errors import NotFound, ServiceError, Throttled, ValidationError
-from pms_app.services.reports import Filters
-from pms_app.services.validation import clean_phone
+from pms_app.leases import service as leases
+from pms_app.leases.models import Lease
+from pms_app.ledger import service as ledger
+from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.payments import receipts, reminders, reports
+from pms_app.payments import service as payments
+from pms_app.payments.models import EarlyStkCallback, Payment, PaymentStatus
+from pms_app.payments.reports import Filters
+from pms_app.properties.models import Property
 from tests import factories as f
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
@@ -509,12 +513,12 @@ def books(session: Session) -> Books:
     tenant_a.full_name = '=HYPERLINK("http://evil.example","Tom")'
     session.add(tenant_a)
     session.commit()
-    leases.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
-    leases.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
-    leases.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
+    payments.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
+    payments.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
+    payments.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
     # A waiver is a credit but not money collected.
-    leases.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
-    leases.record_manual_payment(
+    ledger.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
+    payments.record_manual_payment(
         session, f.owner_of(session, c), c.id, 1_000, "cash", f.iso("01-02"), "-2+3"
     )
     return Books(a, b, c, owner, tenant_a)
@@ -648,7 +652,7 @@ def test_automatic_reminders_before_and_after_the_due_day(session: Session) -> N
     payer = f.lease(session, prop=prop, rent=8_000, due_day=5, start=f.iso("01-05"))
     elsewhere = f.lease(session, rent=5_000, due_day=5, start=f.iso("01-05"))  # reminders off
     ledger.run_billing(session, D("03-05"))
-    leases.record_manual_payment(
+    payments.record_manual_payment(
         session, f.owner_of(session, payer), payer.id, 24_000, "cash", f.iso("03-05")
     )
 

@@ -8,13 +8,17 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from pms_app.models.accounts import EmailMessage, Invitation, Role, User
-from pms_app.models.base import utcnow
-from pms_app.models.property import Membership, MembershipStatus
-from pms_app.services import accounts, invitations, memberships, properties, throttle
-from pms_app.services.access import get_visible_property
-from pms_app.services.errors import NotFound, ServiceError, Throttled, ValidationError
-from pms_app.services.tokens import hash_token
+from pms_app.accounts import service as accounts
+from pms_app.accounts import throttle
+from pms_app.accounts.models import Role, User
+from pms_app.accounts.tokens import hash_token
+from pms_app.core.errors import NotFound, ServiceError, Throttled, ValidationError
+from pms_app.core.timestamps import utcnow
+from pms_app.emails.models import EmailMessage
+from pms_app.properties import invitations, memberships
+from pms_app.properties import service as properties
+from pms_app.properties.access import get_visible_property
+from pms_app.properties.models import Invitation, Membership, MembershipStatus
 from tests import factories as f
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.models.property import Property, Unit
-from pms_app.services import memberships, properties
-from pms_app.services.errors import ValidationError
-from pms_app.services.validation import clean_unit_label
+from pms_app.core.errors import ValidationError
+from pms_app.core.validation import clean_unit_label
+from pms_app.properties import memberships
+from pms_app.properties import service as properties
+from pms_app.properties.models import Property, Unit
 from tests import factories as f
 
 

@@ -18,9 +18,9 @@ from reflex.state import BaseState, State
 from sqlmodel import Session
 
 import pms_app.pms_app  # noqa: F401  (registers every page state)
-from pms_app.models.accounts import Role
-from pms_app.models.property import Property
-from pms_app.state.session import SessionState
+from pms_app.accounts.models import Role
+from pms_app.properties.models import Property
+from pms_app.ui.shell.session import SessionState
 from tests import factories as f
 from tests.factories import state_for
 

@@ -13,15 +13,16 @@ from reflex.state import State
 from sqlmodel import Session, func, select
 
 import pms_app.pms_app  # noqa: F401  (registers every page state)
-from pms_app.models.accounts import AuthSession, EmailMessage, Invitation, Role, User
-from pms_app.models.property import Membership, Property, Unit
-from pms_app.pages import auth
-from pms_app.pages.approvals import ApprovalsState
-from pms_app.pages.auth import LoginState
-from pms_app.pages.dashboard import DashboardState
-from pms_app.pages.properties import NewPropertyState, PropertyState
-from pms_app.services import accounts
-from pms_app.services.errors import ServiceError
+from pms_app.accounts import service as accounts
+from pms_app.accounts.models import AuthSession, Role, User
+from pms_app.core.errors import ServiceError
+from pms_app.emails.models import EmailMessage
+from pms_app.properties.models import Invitation, Membership, Property, Unit
+from pms_app.ui.accounts import auth
+from pms_app.ui.accounts.auth import LoginState
+from pms_app.ui.dashboard.dashboard import DashboardState
+from pms_app.ui.properties.approvals import ApprovalsState
+from pms_app.ui.properties.properties import NewPropertyState, PropertyState
 from tests import factories as f
 from tests.factories import state_for
 

@@ -1,0 +1,19 @@
+"""Booking housekeeping: unpaid holds, lapsed waiting-list offers, reminders."""
+
+from __future__ import annotations
+
+from pms_app.bookings import service as bookings
+from pms_app.core import jobs
+from pms_app.core.db import session_scope
+
+
+@jobs.periodic("booking-housekeeping", 60.0)
+@jobs.task("pms.booking_housekeeping")
+def booking_housekeeping() -> dict[str, int]:
+    """Expire unpaid holds and lapsed waiting-list offers; send booking reminders."""
+    with session_scope() as session:
+        return {
+            "holds_expired": bookings.expire_holds(session),
+            "offers_expired": bookings.expire_offers(session),
+            "reminders": bookings.send_reminders(session),
+        }

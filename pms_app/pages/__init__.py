@@ -1,1 +1,0 @@
-"""One module per page group; each page's state sits beside it."""

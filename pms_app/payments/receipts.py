@@ -1,0 +1,56 @@
+"""Receipt documents for paid payments."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from pms_app.accounts.models import User
+from pms_app.core.errors import NotFound
+from pms_app.core.settings import get_settings
+from pms_app.integrations.pdf import text_pdf
+from pms_app.leases.models import Lease
+from pms_app.ledger import service as ledger
+from pms_app.payments.models import PaymentStatus
+from pms_app.payments.service import _payment_label, get_visible_payment
+from pms_app.properties.models import Property, Unit
+
+
+def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[str, bytes]:
+    """(file name, PDF bytes) for a paid payment the actor may see."""
+    payment = get_visible_payment(session, actor, payment_id)
+    if payment.status != PaymentStatus.PAID or payment.lease_id is None:
+        raise NotFound("receipt")
+    lease = session.get(Lease, payment.lease_id)
+    assert lease is not None
+    tenant = session.get(User, lease.tenant_id)
+    prop = session.get(Property, lease.property_id)
+    unit = session.get(Unit, lease.unit_id)
+    settings = get_settings()
+    paid_at = (payment.paid_at or payment.created_at).astimezone(ZoneInfo(settings.timezone))
+    bal = ledger.balance(session, lease.id or 0)
+    lines = [
+        ("Payment receipt", 20, True),
+        (f"Receipt no. {payment.receipt_no}", 12, True),
+        ("", 10, False),
+        (f"Received from: {tenant.full_name if tenant else ''}", 11, False),
+        (f"Property: {prop.name if prop else ''}, unit {unit.label if unit else ''}", 11, False),
+        (f"Account: {lease.account_ref}", 11, False),
+        (f"Amount: {settings.currency} {payment.amount:,}", 14, True),
+        (f"Paid: {paid_at:%d %b %Y %H:%M} ({settings.timezone})", 11, False),
+        (f"Method: {_payment_label(payment)}", 11, False),
+        ("", 10, False),
+        (
+            f"Balance on the account today: {settings.currency} {bal:,}"
+            if bal >= 0
+            else f"Credit on the account today: {settings.currency} {-bal:,}",
+            11,
+            False,
+        ),
+        ("", 10, False),
+        ("Issued by pms on behalf of the property's management.", 9, False),
+    ]
+    return f"receipt-{payment.receipt_no}.pdf", text_pdf(
+        lines, title=f"Receipt {payment.receipt_no}"
+    )

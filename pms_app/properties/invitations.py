@@ -1,0 +1,170 @@
+"""Invite managers and staff to a property by email; accept by link (set a password)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from pms_app.accounts import throttle
+from pms_app.accounts.models import Role, User
+from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
+from pms_app.accounts.tokens import hash_token, new_token
+from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.core.validation import clean_email
+from pms_app.emails.service import queue_email
+from pms_app.properties.access import can_own, get_managed_property, require_approved
+from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property
+
+INVALID_INVITATION = "This invitation link is invalid, was already used, or has expired."
+TOO_MANY_INVITATIONS = "You have sent too many invitations. Try again later."
+INVITES_PER_HOUR = 20  # per inviter
+INVITES_PER_HOUR_PER_IP = 50
+
+
+def _invitable(session: Session, prop: Property, address: str, role: str) -> bool:
+    """A new person, or an account of that role that is not a member of `prop` yet."""
+    existing = session.exec(select(User).where(User.email == address)).first()
+    if existing is None:
+        return True
+    if existing.role != role:  # a tenant's or a landlord's account: it can't join as staff
+        return False
+    member = session.exec(
+        select(Membership.id).where(
+            Membership.user_id == existing.id,
+            Membership.property_id == prop.id,
+            Membership.status == MembershipStatus.APPROVED,
+        )
+    ).first()
+    return member is None
+
+
+def invite(
+    session: Session,
+    actor: User | None,
+    property_id: int,
+    email: str,
+    role: str,
+    ip: str = "",
+) -> str:
+    """Owners invite managers or staff; managers invite staff. Returns the answer to show.
+
+    The answer is the same whoever the address belongs to (a new person, a tenant's or a
+    landlord's account, a member already), so the form can't be used to find out; only people
+    who can accept get the email. Rate-limited per inviter and per IP. The email names
+    the property as stored and the inviter by name and email, nothing typed into the request."""
+    user = require_approved(session, actor)
+    prop = get_managed_property(session, user, property_id)
+    if role not in (Role.MANAGER, Role.STAFF):
+        raise ValidationError("Choose manager or staff.", "role")
+    if role == Role.MANAGER and not can_own(user, prop):
+        raise ValidationError("Only the property's owner can invite managers.", "role")
+    address = clean_email(email)
+    answer = f"Invitation sent to {address} if they can be invited."
+    hour = 3600
+    throttle.hit(session, f"invite:{user.id}", INVITES_PER_HOUR, hour, message=TOO_MANY_INVITATIONS)
+    if ip:
+        throttle.hit(
+            session, f"invite-ip:{ip}", INVITES_PER_HOUR_PER_IP, hour, message=TOO_MANY_INVITATIONS
+        )
+    if not _invitable(session, prop, address, role):
+        session.commit()  # the attempt still counts against the limits
+        return answer
+    token = new_token()
+    session.add(
+        Invitation(
+            property_id=prop.id or 0,
+            email=address,
+            role=role,
+            token_hash=hash_token(token),
+            invited_by_id=user.id or 0,
+            expires_at=utcnow() + timedelta(seconds=get_settings().invitation_max_age_s),
+        )
+    )
+    link = f"{get_settings().base_url}/invitation?token={token}"
+    # Names are single-line and at most 120 characters (validation.clean_name / clean_text).
+    queue_email(
+        session,
+        address,
+        f"You're invited to help manage {prop.name}",
+        f"Hello,\n\n{user.full_name} ({user.email}) invited you to help manage {prop.name} as "
+        f"{role}.\n\nAccept the invitation here (the link works once and expires in "
+        f"{get_settings().invitation_max_age_s // 86400} days):\n\n{link}\n\n"
+        "If you don't know who sent this, ignore it: nothing happens unless you accept.",
+        kind="invitation",
+    )
+    session.commit()
+    return answer
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    property_name: str
+    email: str
+    role: str
+    has_account: bool
+
+
+def _open_invitation(session: Session, token: str) -> Invitation:
+    if not token or len(token) > 100:
+        raise ServiceError(INVALID_INVITATION)
+    inv = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+    if inv is None or inv.accepted_at or inv.revoked_at or inv.expires_at < utcnow():
+        raise ServiceError(INVALID_INVITATION)
+    return inv
+
+
+def view_invitation(session: Session, token: str) -> InvitationView:
+    inv = _open_invitation(session, token)
+    prop = session.get(Property, inv.property_id)
+    has_account = session.exec(select(User.id).where(User.email == inv.email)).first() is not None
+    return InvitationView(prop.name if prop else "", inv.email, inv.role, has_account)
+
+
+def _join(session: Session, inv: Invitation, user: User) -> None:
+    done = session.exec(  # type: ignore[call-overload]
+        update(Invitation)
+        .where(Invitation.id == inv.id, Invitation.accepted_at.is_(None))  # type: ignore[union-attr]
+        .values(accepted_at=utcnow())
+    )
+    if done.rowcount != 1:
+        session.rollback()
+        raise ServiceError(INVALID_INVITATION)
+    m = session.exec(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.property_id == inv.property_id
+        )
+    ).first() or Membership(user_id=user.id or 0, property_id=inv.property_id, role=inv.role)
+    m.role = inv.role
+    m.status = MembershipStatus.APPROVED
+    m.decided_at = utcnow()
+    m.decided_by_id = inv.invited_by_id
+    session.add(m)
+
+
+def accept_with_new_account(
+    session: Session, token: str, full_name: str, phone: str, password: str
+) -> tuple[User, str]:
+    inv = _open_invitation(session, token)
+    name, email, clean_phone_ = clean_signup(
+        session, SignupForm(full_name, inv.email, phone, password)
+    )
+    user = create_user(session, name, email, clean_phone_, password, Role(inv.role))
+    _join(session, inv, user)
+    session_token = open_session(session, user)
+    session.commit()
+    return user, session_token
+
+
+def accept_as_user(session: Session, actor: User | None, token: str) -> None:
+    """A logged-in user with the invited email joins the property."""
+    user = require_approved(session, actor)
+    inv = _open_invitation(session, token)
+    if user.email != inv.email or user.role != inv.role:
+        raise NotFound("invitation")
+    _join(session, inv, user)
+    session.commit()

@@ -1,0 +1,277 @@
+"""Tenant approval, the tenant's home, and the people of a property."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from pms_app.accounts import throttle
+from pms_app.accounts.models import Role, User
+from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
+from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.core.validation import clean_text
+from pms_app.emails.service import queue_email
+from pms_app.properties.access import (
+    get_managed_property,
+    managed_property_ids,
+    require_approved,
+    require_user,
+    tenant_membership,
+)
+from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
+
+
+@dataclass(frozen=True)
+class PendingTenant:
+    membership_id: int
+    property_id: int
+    property_name: str
+    full_name: str
+    email: str
+    phone: str
+    requested_unit_id: int | None
+    requested_unit_label: str
+    created_at: datetime
+
+
+def pending_approvals(session: Session, actor: User | None) -> list[PendingTenant]:
+    user = require_approved(session, actor)
+    ids = managed_property_ids(session, user)
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Membership, User, Property)
+        .join(User, col(User.id) == Membership.user_id)
+        .join(Property, col(Property.id) == Membership.property_id)
+        .where(
+            col(Membership.property_id).in_(ids),
+            Membership.role == Role.TENANT,
+            Membership.status == MembershipStatus.PENDING,
+        )
+        .order_by(Membership.created_at)
+    ).all()
+    unit_labels = {
+        u.id: u.label
+        for u in session.exec(
+            select(Unit).where(
+                col(Unit.id).in_([m.requested_unit_id for m, _, _ in rows if m.requested_unit_id])
+            )
+        ).all()
+    }
+    return [
+        PendingTenant(
+            membership_id=m.id or 0,
+            property_id=p.id or 0,
+            property_name=p.name,
+            full_name=u.full_name,
+            email=u.email,
+            phone=u.phone,
+            requested_unit_id=m.requested_unit_id,
+            requested_unit_label=unit_labels.get(m.requested_unit_id, ""),
+            created_at=m.created_at,
+        )
+        for m, u, p in rows
+    ]
+
+
+def pending_count(session: Session, actor: User | None) -> int:
+    user = require_approved(session, actor)
+    ids = managed_property_ids(session, user)
+    if not ids:
+        return 0
+    return session.exec(
+        select(func.count(Membership.id)).where(
+            col(Membership.property_id).in_(ids),
+            Membership.role == Role.TENANT,
+            Membership.status == MembershipStatus.PENDING,
+        )
+    ).one()
+
+
+def _pending_membership(session: Session, actor: User | None, membership_id: int) -> Membership:
+    m = session.get(Membership, membership_id) if isinstance(membership_id, int) else None
+    if m is None or m.role != Role.TENANT:
+        raise NotFound("signup")
+    try:
+        get_managed_property(session, actor, m.property_id)
+    except NotFound:
+        raise NotFound("signup") from None
+    return m
+
+
+def _decide(session: Session, m: Membership, actor: User, status: str, **values: object) -> None:
+    """Pending → approved/rejected exactly once, even if two managers click at the same time."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Membership)
+        .where(Membership.id == m.id, Membership.status == MembershipStatus.PENDING)
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, **values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise ServiceError("This signup was already decided by someone else.")
+
+
+def approve_tenant(
+    session: Session, actor: User | None, membership_id: int, unit_id: int | None
+) -> None:
+    user = require_user(actor)
+    m = _pending_membership(session, user, membership_id)
+    unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    if unit is None or unit.property_id != m.property_id:
+        raise ValidationError("Choose the tenant's unit.", "unit")
+    _decide(session, m, user, MembershipStatus.APPROVED, unit_id=unit.id)
+    tenant = session.get(User, m.user_id)
+    prop = session.get(Property, m.property_id)
+    assert tenant is not None and prop is not None
+    queue_email(
+        session,
+        tenant.email,
+        f"You're approved at {prop.name}",
+        f"Hello {tenant.full_name},\n\nYour landlord approved you as the tenant of unit "
+        f"{unit.label} at {prop.name}. Log in to see your home: {get_settings().base_url}/login",
+        kind="tenant_approved",
+    )
+    session.commit()
+
+
+def reject_tenant(
+    session: Session, actor: User | None, membership_id: int, reason: str = ""
+) -> None:
+    user = require_user(actor)
+    m = _pending_membership(session, user, membership_id)
+    why = clean_text(reason, "reason", "the reason", 500, required=False)
+    _decide(session, m, user, MembershipStatus.REJECTED, decision_reason=why)
+    tenant = session.get(User, m.user_id)
+    prop = session.get(Property, m.property_id)
+    assert tenant is not None and prop is not None
+    reason_text = f"\n\nReason given: {why}" if why else ""
+    queue_email(
+        session,
+        tenant.email,
+        f"Your signup for {prop.name} was not approved",
+        f"Hello {tenant.full_name},\n\nYour landlord did not approve your signup for "
+        f"{prop.name}.{reason_text}\n\nIf you think this is a mistake, contact your landlord.",
+        kind="tenant_rejected",
+    )
+    session.commit()
+
+
+@dataclass(frozen=True)
+class TenantStatus:
+    status: str  # pending / approved / rejected / none
+    property_name: str
+    property_address: str
+    unit_label: str
+    reason: str
+
+
+def tenant_status(session: Session, actor: User | None) -> TenantStatus:
+    """What a tenant sees about himself: allowed in every approval state (the waiting page)."""
+    user = require_user(actor)
+    m = tenant_membership(session, user)
+    if m is None:
+        return TenantStatus("none", "", "", "", "")
+    prop = session.get(Property, m.property_id)
+    unit = session.get(Unit, m.unit_id) if m.unit_id else None
+    return TenantStatus(
+        status=m.status,
+        property_name=prop.name if prop else "",
+        property_address=prop.address if prop else "",
+        unit_label=unit.label if unit else "",
+        reason=m.decision_reason if m.status == MembershipStatus.REJECTED else "",
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    membership_id: int
+    user_id: int
+    full_name: str
+    email: str
+    phone: str
+    role: str
+    unit_label: str
+
+
+def property_people(session: Session, actor: User | None, property_id: int) -> list[Person]:
+    prop = get_managed_property(session, actor, property_id)
+    rows = session.exec(
+        select(Membership, User)
+        .join(User, col(User.id) == Membership.user_id)
+        .where(
+            Membership.property_id == prop.id,
+            Membership.status == MembershipStatus.APPROVED,
+        )
+        .order_by(Membership.role, User.full_name)
+    ).all()
+    labels = dict(
+        session.exec(select(Unit.id, Unit.label).where(Unit.property_id == prop.id)).all()  # type: ignore[arg-type]
+    )
+    return [
+        Person(
+            membership_id=m.id or 0,
+            user_id=u.id or 0,
+            full_name=u.full_name,
+            email=u.email,
+            phone=u.phone,
+            role=m.role,
+            unit_label=labels.get(m.unit_id, "") if m.unit_id else "",
+        )
+        for m, u in rows
+    ]
+
+
+def signup_tenant(
+    session: Session,
+    form: SignupForm,
+    property_id: int | None,
+    unit_id: int | None,
+    ip: str = "",
+) -> tuple[User, str]:
+    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page."""
+    throttle.hit(session, f"signup:{ip}", limit=20, window_s=3600)
+    session.commit()
+    prop = session.get(Property, property_id) if isinstance(property_id, int) else None
+    if prop is None:
+        raise ValidationError("Choose the property you live in.", "property")
+    unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    if unit_id is not None and (unit is None or unit.property_id != prop.id):
+        raise ValidationError("Choose a unit of that property, or leave it empty.", "unit")
+    name, email, phone = clean_signup(session, form)
+    user = create_user(session, name, email, phone, form.password, Role.TENANT)
+    session.add(
+        Membership(
+            user_id=user.id,
+            property_id=prop.id,
+            role=Role.TENANT,
+            status=MembershipStatus.PENDING,
+            requested_unit_id=unit.id if unit else None,
+        )
+    )
+    token = open_session(session, user)
+    unit_text = f", unit {unit.label}" if unit else ""
+    queue_email(
+        session,
+        email,
+        "Signup received — waiting for your landlord's approval",
+        f"Hello {name},\n\nWe received your signup for {prop.name}{unit_text}. Your landlord "
+        "will review it; we'll email you as soon as you are approved.",
+        kind="signup_received",
+    )
+    owner = session.get(User, prop.owner_id)
+    if owner:
+        queue_email(
+            session,
+            owner.email,
+            f"New tenant signup for {prop.name}",
+            f"{name} ({email}) signed up as a tenant of {prop.name}{unit_text}.\n"
+            f"Approve or reject: {get_settings().base_url}/approvals",
+            kind="signup_pending",
+        )
+    session.commit()
+    return user, token

@@ -1,1 +1,0 @@
-"""The domain: plain functions taking (session, actor, ...). No Reflex imports here."""

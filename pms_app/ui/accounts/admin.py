@@ -1,0 +1,174 @@
+"""/admin: every user (search, pages, deactivate) and every property."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pms_app.accounts import admin
+from pms_app.core.errors import ServiceError
+from pms_app.properties import service as properties
+from pms_app.ui.components.forms import confirm_button, form_error, form_notice
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.session import SessionState
+
+
+class AdminState(SessionState):
+    users: list[dict[str, Any]] = []
+    total: int = 0
+    page: int = 1
+    search: str = ""
+    props: list[dict[str, Any]] = []
+    error: str = ""
+    notice: str = ""
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, (self.total + admin.PAGE_SIZE - 1) // admin.PAGE_SIZE)
+
+    @rx.event
+    def load(self) -> None:
+        self.error, self.notice = "", ""
+        self._reload()
+
+    def _reload(self) -> None:
+        def _load(session: Any, actor: Any) -> None:
+            rows, self.total = admin.list_users(session, actor, self.search, self.page)
+            self.users = [
+                {
+                    "id": r.id,
+                    "name": r.full_name,
+                    "email": r.email,
+                    "role": r.role,
+                    "active": r.is_active,
+                }
+                for r in rows
+            ]
+            self.props = [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "address": p.address,
+                    "owner": p.owner_name,
+                }
+                for p in properties.list_all_properties(session, actor)
+            ]
+
+        try:
+            self._with_actor(_load)
+        except ServiceError as exc:
+            self.users, self.props, self.error = [], [], exc.message
+
+    @rx.event
+    def do_search(self, form: dict[str, Any]) -> None:
+        self.search, self.page = text(form, "q", 100), 1
+        self._reload()
+
+    @rx.event
+    def go(self, delta: int) -> None:
+        step = int_or_none(delta) if not isinstance(delta, int) else delta
+        self.page = min(max(1, self.page + (step or 0)), self.pages)
+        self._reload()
+
+    @rx.event
+    def set_active(self, user_id: int, active: bool) -> None:
+        self.error, self.notice = "", ""
+        uid = int_or_none(user_id) or 0
+        try:
+            self._with_actor(lambda s, a: admin.set_user_active(s, a, uid, bool(active)))
+            self.notice = "User updated."
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload()
+
+
+def _user_row(u: Any) -> rx.Component:
+    S = AdminState
+    return rx.table.row(
+        rx.table.cell(u["name"]),
+        rx.table.cell(u["email"]),
+        rx.table.cell(rx.badge(u["role"])),
+        rx.table.cell(
+            rx.cond(
+                u["active"],
+                rx.badge("active", color_scheme="green"),
+                rx.badge("deactivated", color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                u["active"],
+                confirm_button(
+                    "Deactivate",
+                    "Deactivate " + u["email"].to(str) + "?",
+                    "They are logged out everywhere and can't log in.",
+                    S.set_active(u["id"], False),
+                ),
+                rx.button(
+                    "Reactivate",
+                    size="1",
+                    variant="soft",
+                    on_click=S.set_active(u["id"], True),
+                ),
+            )
+        ),
+    )
+
+
+def admin_page() -> rx.Component:
+    S = AdminState
+    return app_shell(
+        form_error(S.error),
+        form_notice(S.notice),
+        rx.form(
+            rx.hstack(
+                rx.input(name="q", placeholder="Search name or email"),
+                rx.button("Search", type="submit"),
+            ),
+            method="post",
+            on_submit=S.do_search,
+            reset_on_submit=False,
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in ("Name", "Email", "Role", "Status", "")
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(S.users, _user_row)),
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),
+            rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " users"),
+            rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
+            align="center",
+        ),
+        rx.heading("Properties", size="5"),
+        rx.cond(
+            S.props.length() == 0,
+            empty_state("No properties yet."),
+            rx.vstack(
+                rx.foreach(
+                    S.props,
+                    lambda p: rx.hstack(
+                        rx.link(p["name"], href="/property?id=" + p["id"].to_string()),
+                        rx.text(p["address"], size="2", color_scheme="gray"),
+                        rx.text("owner: ", p["owner"], size="2"),
+                        wrap="wrap",
+                    ),
+                ),
+                spacing="2",
+            ),
+        ),
+        title="Administration",
+    )

@@ -1,0 +1,207 @@
+"""/dashboard: landlord/manager/staff see their properties; tenants see their home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pms_app.core.errors import ServiceError
+from pms_app.properties import memberships
+from pms_app.properties import service as properties
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.session import SessionState
+
+
+@live_page("/dashboard")
+class DashboardState(SessionState):
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
+    home: dict[str, str] = {}
+    error: str = ""
+    view: str = "cards"  # or "table"
+
+    @rx.event
+    def set_view(self, value: str | list[str]) -> None:
+        self.view = value if isinstance(value, str) and value in ("cards", "table") else "cards"
+
+    @rx.event
+    def load(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
+        self.error = ""
+        try:
+            self._with_actor(self._load)
+        except ServiceError as exc:
+            self.rows, self.home, self.error = [], {}, exc.message
+
+    def _load(self, session: Any, actor: Any) -> None:
+        if actor is not None and actor.role == "tenant":
+            st = memberships.tenant_status(session, actor)
+            if st.status != "approved":
+                self.home = {}
+                return
+            self.home = {
+                "property_name": st.property_name,
+                "property_address": st.property_address,
+                "unit_label": st.unit_label,
+            }
+            self.rows = []
+            return
+        summaries = properties.list_properties(session, actor)
+        self.rows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "address": s.address,
+                "units": s.units,
+                "occupied": s.occupied,
+                "vacant": s.vacant,
+                "rate": f"{round(100 * s.occupied / s.units) if s.units else 0}%",
+            }
+            for s in summaries
+        ]
+        self.totals = {
+            "properties": len(summaries),
+            "units": sum(s.units for s in summaries),
+            "occupied": sum(s.occupied for s in summaries),
+            "vacant": sum(s.vacant for s in summaries),
+        }
+
+
+def _stat(label: str, value: Any, id_: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(label, size="2", color_scheme="gray"),
+            rx.heading(value, size="7", id=id_),
+        ),
+        min_width="140px",
+    )
+
+
+def _property_card(row: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(rx.heading(row["name"], size="4"), href=f"/property?id={row['id']}"),
+            rx.text(row["address"], size="2", color_scheme="gray"),
+            rx.hstack(
+                rx.badge(row["units"].to_string() + " units"),
+                rx.badge(row["occupied"].to_string() + " occupied", color_scheme="green"),
+                rx.badge(row["vacant"].to_string() + " vacant", color_scheme="orange"),
+                rx.text("Occupancy " + row["rate"].to(str), size="2"),
+                wrap="wrap",
+                spacing="2",
+            ),
+            spacing="2",
+        ),
+        width="100%",
+        class_name="property-card",
+    )
+
+
+def _property_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Property", "Units", "Occupied", "Vacant", "Occupancy")
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    DashboardState.rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(rx.link(r["name"], href=f"/property?id={r['id']}")),
+                        rx.table.cell(r["units"]),
+                        rx.table.cell(r["occupied"]),
+                        rx.table.cell(r["vacant"]),
+                        rx.table.cell(r["rate"]),
+                    ),
+                )
+            ),
+            width="100%",
+            id="properties-table",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _manager_view() -> rx.Component:
+    S = DashboardState
+    return rx.vstack(
+        rx.flex(
+            _stat("Properties", S.totals["properties"], "stat-properties"),
+            _stat("Units", S.totals["units"], "stat-units"),
+            _stat("Occupied", S.totals["occupied"], "stat-occupied"),
+            _stat("Vacant", S.totals["vacant"], "stat-vacant"),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.hstack(
+            rx.heading("Properties", size="5"),
+            rx.spacer(),
+            rx.segmented_control.root(
+                rx.segmented_control.item("Cards", value="cards", id="view-cards"),
+                rx.segmented_control.item("Table", value="table", id="view-table"),
+                value=S.view,
+                on_change=S.set_view,
+                size="1",
+            ),
+            rx.cond(
+                SessionState.user_role == "landlord",
+                rx.link(rx.button("Add property", id="add-property"), href="/properties/new"),
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            S.rows.length() == 0,
+            rx.cond(
+                SessionState.user_role == "landlord",
+                empty_state(
+                    "You have no properties yet.",
+                    "Add your first property",
+                    "/properties/new",
+                ),
+                empty_state("You haven't been added to a property yet."),
+            ),
+            rx.cond(
+                S.view == "table",
+                _property_table(),
+                rx.vstack(rx.foreach(S.rows, _property_card), width="100%", spacing="3"),
+            ),
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+def _tenant_view() -> rx.Component:
+    S = DashboardState
+    return rx.card(
+        rx.vstack(
+            rx.text("Your home", size="2", color_scheme="gray"),
+            rx.heading(S.home["property_name"], size="6", id="tenant-property"),
+            rx.text(S.home["property_address"]),
+            rx.text("Unit ", rx.text.strong(S.home["unit_label"], id="tenant-unit")),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return app_shell(
+        rx.cond(
+            DashboardState.error != "",
+            rx.callout(DashboardState.error, color_scheme="red"),
+        ),
+        rx.cond(SessionState.user_role == "tenant", _tenant_view(), _manager_view()),
+        title="Dashboard",
+    )

@@ -1,0 +1,357 @@
+"""/pay: the tenant's balance, statement, M-Pesa payment (live status) and receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from sqlmodel import col, select
+
+from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.documents import service as documents
+from pms_app.integrations.daraja import result_message
+from pms_app.leases import service as leases
+from pms_app.ledger import service as ledger
+from pms_app.payments import service as payments
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.properties.models import Property, Unit
+from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.session import SessionState
+
+
+def money(value: int) -> str:
+    return f"KES {value:,}"
+
+
+@live_page("/pay")
+class PayState(SessionState):
+    has_lease: bool = False
+    balance: int = 0
+    arrears: int = 0
+    credit: int = 0
+    property_name: str = ""
+    unit_label: str = ""
+    account_ref: str = ""
+    paybill: str = ""
+    default_phone: str = ""
+    simulator: bool = False
+    mpesa: bool = False  # real Daraja or the simulator; off → no Pay button, a plain notice
+    documents: list[dict[str, str]] = []
+    lines: list[dict[str, str]] = []
+    history: list[dict[str, Any]] = []
+    current: dict[str, str] = {}  # the payment just started: id, status, message, receipt
+    errors: dict[str, str] = {}
+    error: str = ""
+    _current_id: int = 0
+
+    @rx.var
+    def balance_text(self) -> str:
+        return money(self.balance) if self.balance >= 0 else f"{money(-self.balance)} in credit"
+
+    @rx.var
+    def default_amount(self) -> str:
+        return str(self.balance) if self.balance > 0 else ""
+
+    @rx.event
+    def load(self) -> None:
+        self.errors, self.error = {}, ""
+        self._reload()
+
+    @rx.event
+    def refresh(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
+
+        def _load(session: Any, actor: Any) -> None:
+            self.mpesa = get_settings().mpesa_enabled
+            lease = leases.tenant_lease(session, actor)
+            self.has_lease = lease is not None
+            if lease is None:
+                return
+            st = ledger.statement(session, lease.id or 0, leases.today_local())
+            self.balance, self.arrears, self.credit = st.balance, st.arrears, st.credit
+            prop = session.get(Property, lease.property_id)
+            unit = session.get(Unit, lease.unit_id)
+            self.property_name = prop.name if prop else ""
+            self.unit_label = unit.label if unit else ""
+            self.account_ref = lease.account_ref
+            self.paybill = get_settings().daraja_shortcode
+            self.simulator = get_settings().uses_simulator
+            self.default_phone = actor.phone
+            self.lines = [
+                {
+                    "date": line.due_date.strftime("%d %b %Y"),
+                    "description": line.description,
+                    "charge": f"{line.charge:,}" if line.charge else "",
+                    "credit": f"{line.credit:,}" if line.credit else "",
+                    "balance": f"{line.balance:,}",
+                }
+                for line in reversed(st.lines[-24:])
+            ]
+            rows = session.exec(
+                select(Payment)
+                .where(Payment.lease_id == lease.id)
+                .order_by(col(Payment.created_at).desc())
+                .limit(20)
+            ).all()
+            self.history = [_payment_view(p) for p in rows]
+            self.documents = [
+                {"id": str(d.id), "name": d.name}
+                for d in documents.list_documents(session, actor, lease.id or 0)
+            ]
+            if self._current_id:
+                p = session.get(Payment, self._current_id)
+                self.current = _payment_view(p) if p else {}
+
+        try:
+            self._with_actor(_load)
+        except ServiceError as exc:
+            self.has_lease, self.error = False, exc.message
+
+    @rx.event
+    def pay(self, form: dict[str, Any]) -> None:
+        self.errors, self.error = {}, ""
+        try:
+            payment = self._with_actor(
+                lambda s, a: payments.start_stk_payment(
+                    s, a, text(form, "amount", 20), text(form, "phone", 40)
+                )
+            )
+        except ValidationError as exc:
+            self.errors = {exc.field or "amount": exc.message}
+            return
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._current_id = payment.id or 0
+        self._reload()
+
+
+def _payment_view(p: Payment) -> dict[str, Any]:
+
+    if p.status == PaymentStatus.PENDING:
+        message = "Check your phone and enter your M-Pesa PIN to complete the payment."
+    elif p.status == PaymentStatus.PAID:
+        message = f"Paid. Receipt {p.receipt_no}" + (
+            f" (M-Pesa {p.mpesa_receipt})" if p.mpesa_receipt else ""
+        )
+    elif p.status == PaymentStatus.FAILED:
+        message = p.result_desc or result_message(p.result_code)
+    else:
+        message = "Received; your landlord is checking it."
+    return {
+        "id": p.id or 0,
+        "status": p.status,
+        "amount": money(p.amount),
+        "date": p.created_at.strftime("%d %b %Y %H:%M"),
+        "message": message,
+        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status == PaymentStatus.PAID else "",
+    }
+
+
+def _current_payment() -> rx.Component:
+    c = PayState.current
+    return rx.cond(
+        PayState.current.contains("status"),
+        rx.callout(
+            rx.vstack(
+                rx.text(c["amount"], " · ", c["status"], weight="bold", id="payment-status"),
+                rx.text(c["message"], id="payment-message"),
+                rx.cond(
+                    c["receipt_url"] != "",
+                    rx.link(
+                        "Download the receipt (PDF)",
+                        href=c["receipt_url"],
+                        id="receipt-link",
+                        is_external=True,
+                    ),
+                ),
+            ),
+            icon=rx.match(c["status"], ("paid", "check"), ("failed", "triangle_alert"), "loader"),
+            color_scheme=rx.match(c["status"], ("paid", "green"), ("failed", "red"), "blue"),
+            width="100%",
+            id="current-payment",
+        ),
+    )
+
+
+def _pay_form() -> rx.Component:
+    S = PayState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Pay with M-Pesa", size="4"),
+                field(
+                    "Amount (KES)",
+                    "amount",
+                    S.errors,
+                    "number",
+                    default_value=S.default_amount,
+                ),
+                field(
+                    "M-Pesa phone number",
+                    "phone",
+                    S.errors,
+                    "tel",
+                    default_value=S.default_phone,
+                    hint="07…, 01… or +254…",
+                ),
+                rx.button("Pay now", type="submit", size="3", id="pay-submit"),
+                spacing="3",
+            ),
+            method="post",
+            on_submit=S.pay,
+            reset_on_submit=False,
+            key=S.default_amount + S.default_phone,
+        ),
+        width="100%",
+        max_width="420px",
+    )
+
+
+def _mpesa_off() -> rx.Component:
+    return rx.callout(
+        payments.MPESA_OFF,
+        icon="info",
+        color_scheme="gray",
+        width="100%",
+        max_width="520px",
+        id="mpesa-off",
+    )
+
+
+def pay_page() -> rx.Component:
+    S = PayState
+    return app_shell(
+        form_error(S.error),
+        rx.cond(
+            ~S.has_lease,
+            empty_state(
+                "You have no active lease yet. Your landlord sets it up; then you can pay here."
+            ),
+            rx.vstack(
+                rx.flex(
+                    rx.card(
+                        rx.vstack(
+                            rx.text("Balance", size="2", color_scheme="gray"),
+                            rx.heading(S.balance_text, size="7", id="balance"),
+                            rx.text("Overdue: ", money_var(S.arrears), size="2", id="arrears"),
+                        ),
+                        min_width="240px",
+                    ),
+                    rx.card(
+                        rx.vstack(
+                            rx.text(S.property_name, " · unit ", S.unit_label, weight="bold"),
+                            rx.cond(
+                                S.mpesa,
+                                rx.text(
+                                    "Pay by paybill: business number ",
+                                    rx.text.strong(S.paybill),
+                                    ", account ",
+                                    rx.text.strong(S.account_ref, id="account-ref"),
+                                    size="2",
+                                ),
+                                rx.text(
+                                    "Account number ",
+                                    rx.text.strong(S.account_ref, id="account-ref"),
+                                    size="2",
+                                ),
+                            ),
+                        ),
+                    ),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.cond(S.mpesa, _pay_form(), _mpesa_off()),
+                _current_payment(),
+                rx.cond(
+                    S.simulator,
+                    rx.text(
+                        "This installation uses the built-in M-Pesa simulator: answer the prompt "
+                        "on ",
+                        rx.link("the simulated phone", href="/simulator/phone", is_external=True),
+                        " (it needs the key printed when the app started, or an admin login).",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                rx.heading("Payments", size="5"),
+                rx.cond(
+                    S.history.length() == 0,
+                    empty_state("No payments yet."),
+                    rx.vstack(
+                        rx.foreach(
+                            S.history,
+                            lambda p: rx.hstack(
+                                rx.text(p["date"], size="2"),
+                                rx.text(p["amount"], weight="bold"),
+                                rx.badge(p["status"]),
+                                rx.cond(
+                                    p["receipt_url"] != "",
+                                    rx.link("Receipt", href=p["receipt_url"], is_external=True),
+                                ),
+                                wrap="wrap",
+                                class_name="payment-row",
+                            ),
+                        ),
+                        spacing="2",
+                    ),
+                ),
+                rx.cond(
+                    S.documents.length() > 0,
+                    rx.vstack(
+                        rx.heading("Lease documents", size="5"),
+                        rx.foreach(
+                            S.documents,
+                            lambda d: rx.link(
+                                d["name"],
+                                href="/api/documents/" + d["id"],
+                                is_external=True,
+                                class_name="document-link",
+                            ),
+                        ),
+                    ),
+                ),
+                rx.heading("Statement", size="5"),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(h)
+                                    for h in ("Date", "Description", "Charge", "Paid", "Balance")
+                                ]
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                S.lines,
+                                lambda line: rx.table.row(
+                                    rx.table.cell(line["date"]),
+                                    rx.table.cell(line["description"]),
+                                    rx.table.cell(line["charge"]),
+                                    rx.table.cell(line["credit"]),
+                                    rx.table.cell(line["balance"]),
+                                ),
+                            )
+                        ),
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        title="Rent",
+    )
+
+
+def money_var(value: Any) -> Any:
+    return "KES " + value.to_string()

@@ -1,0 +1,52 @@
+"""Home, about and contact."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pms_app.ui.components.layout import public_shell
+from pms_app.ui.shell.session import SessionState
+
+
+def index_page() -> rx.Component:
+    return public_shell(
+        rx.heading("Property management without the spreadsheet", size="8"),
+        rx.text(
+            "Landlords and managers keep properties, units and tenants in one place; tenants see "
+            "their home and, soon, pay rent by M-Pesa.",
+            size="4",
+        ),
+        rx.cond(
+            SessionState.logged_in,
+            rx.link(rx.button("Go to your dashboard", size="3"), href="/dashboard"),
+            rx.hstack(
+                rx.link(rx.button("I'm a landlord", size="3"), href="/signup"),
+                rx.link(
+                    rx.button("I'm a tenant", size="3", variant="outline"),
+                    href="/signup/tenant",
+                ),
+                rx.link("Log in", href="/login"),
+                align="center",
+                spacing="4",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
+def about_page() -> rx.Component:
+    return public_shell(
+        rx.heading("About pms", size="7"),
+        rx.text(
+            "pms is a self-hosted property-management app for landlords, managers, estate committees, "
+            "caretakers and tenants. It runs on your own server; your data stays with you."
+        ),
+    )
+
+
+def contact_page() -> rx.Component:
+    return public_shell(
+        rx.heading("Contact", size="7"),
+        rx.text("Tenants: contact your landlord or property manager first."),
+        rx.text("Landlords: write to the administrator of this pms installation."),
+    )
