@@ -25,6 +25,7 @@ from pms_app.ui.bookings.bookings import MyBookingsState
 from pms_app.ui.payments.pay import PayState
 from pms_app.ui.simulator.phone import register_phone_page
 from tests import factories as f
+from tests.asyncio_helpers import run as run_async
 from tests.factories import state_for
 
 
@@ -175,4 +176,4 @@ def test_reconciler_and_paybill_registration_do_nothing_when_off(
     session.expire_all()
     assert session.get(Payment, payment.id).status == PaymentStatus.PENDING
     # Returns at once instead of trying to register the paybill URLs for a minute.
-    asyncio.run(asyncio.wait_for(register_simulator_c2b(), timeout=2))
+    run_async(asyncio.wait_for(register_simulator_c2b(), timeout=2))

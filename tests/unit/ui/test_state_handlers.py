@@ -24,6 +24,7 @@ from pms_app.ui.dashboard.dashboard import DashboardState
 from pms_app.ui.properties.approvals import ApprovalsState
 from pms_app.ui.properties.properties import NewPropertyState, PropertyState
 from tests import factories as f
+from tests.asyncio_helpers import run as run_async
 from tests.factories import state_for
 
 
@@ -175,7 +176,7 @@ TOO_MANY = "Too many attempts. Try again later."
 
 def _run(result: Any) -> Any:
     """A handler's result; async handlers hand back a coroutine."""
-    return asyncio.run(result) if inspect.iscoroutine(result) else result
+    return run_async(result) if inspect.iscoroutine(result) else result
 
 
 def test_the_login_page_never_shows_when_to_come_back(
@@ -226,7 +227,7 @@ def test_the_login_page_slows_an_attacked_account_without_blocking_the_server(
         await task
         return st, ticks
 
-    st, ticks = asyncio.run(scenario())
+    st, ticks = run_async(scenario())
     assert st.error == ""
     assert accounts.user_for_token(session, st.session_token).id == owner.id
     assert len(waited) == 1 and 0 < waited[0] <= 3

@@ -1,0 +1,19 @@
+"""Run a coroutine to completion from a synchronous test.
+
+The browser tests' session-scoped Playwright (sync API) keeps an event loop running in the main
+thread for the rest of the run, and `asyncio.run` refuses to start inside a running loop: so the
+coroutine runs on a fresh loop in a worker thread, whatever ran before."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
