@@ -2,6 +2,7 @@
 
     python bench/availability.py [--bookings 5000] [--runs 30] [--clients 8] [--per-client 40]
                                  [--no-postgres]
+    python bench/availability.py --quick   # tiny data (CI): same paths and checks
 
 For SQLite (a fresh file) and PostgreSQL (schema bench_<pid> on TEST_POSTGRES_URL, dropped
 afterwards; skipped with a note when the server is unreachable):
@@ -12,12 +13,16 @@ afterwards; skipped with a note when the server is unreachable):
   * booking throughput: C threads, each with its own session and resident, released together
     at a barrier, book distinct free slots through bookings.book() (the locked transaction:
     facility row lock, overlap check, per-resident count, number, email row, commit).
-    Email delivery is not started (it runs after commit, in the background, in the app).
+    Email delivery is not timed: the booking's email row is written in the transaction, but
+    the hand-over to the sender after commit (`jobs.enqueue("pms.send_email")`) only notes the id.
+Then checks: no booking failed, one new booking and one unsent email row per booking made, each
+handed over once, and nothing logged an error. Exit status 1 if any check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import statistics
@@ -27,6 +32,7 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,15 +40,17 @@ os.environ["PMS_DATA_DIR"] = tempfile.mkdtemp(prefix="pms-bench-")  # before pms
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-import pms_app.models  # noqa: F401
+import pms_app.models
+import pms_app.worker  # noqa: F401  (every domain's tasks, as the app has them)
 from pms_app.accounts.models import Role, User
 from pms_app.bookings import service as bookings
 from pms_app.bookings.models import Booking, BookingStatus, Facility
 from pms_app.core import db, jobs
+from pms_app.emails.models import EmailMessage
 from pms_app.properties.models import Membership, MembershipStatus, Property
 
 POSTGRES_URL = os.environ.get(
@@ -52,6 +60,23 @@ TZ = ZoneInfo("Africa/Nairobi")
 START_DAY = date(2027, 1, 1)  # the seeded year; "now" is its first morning
 NOW = datetime(2027, 1, 1, 5, 0, tzinfo=TZ).astimezone(UTC)
 HOURS = range(6, 22)  # slot starts, local
+QUICK = {"bookings": 300, "runs": 5, "clients": 4, "per_client": 10}
+
+
+class Problems(logging.Handler):
+    """Everything that went wrong: failed checks, and any error the app logged meanwhile
+    (a background task failing is only logged, never raised)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.found.append(f"logged by {record.name}: {record.getMessage()[:200]}")
+
+
+PROBLEMS = Problems()
+HANDED_OVER: list[int] = []  # email ids given to the sender after commit (list.append: atomic)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -235,6 +260,9 @@ def run(name: str, engine: Engine, args: argparse.Namespace) -> None:
         f"median {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms, "
         f"max {max(times):.1f} ms   [target median <= 50 ms]"
     )
+    with Session(engine) as s:
+        emails_before = s.exec(select(func.max(EmailMessage.id))).one() or 0
+        seeded_rows = s.exec(select(func.count()).select_from(Booking)).one()
     made, wall, lat, errors = throughput(
         engine, fac_id, residents, free, args.clients, args.per_client
     )
@@ -243,7 +271,35 @@ def run(name: str, engine: Engine, args: argparse.Namespace) -> None:
         f"{made / wall:.0f}/s; latency p50 {statistics.median(lat):.1f} ms, "
         f"p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms; errors {errors}"
     )
+    check(engine, name, made, errors, emails_before, seeded_rows)
     db.use_engine(None)
+
+
+def check(
+    engine: Engine, name: str, made: int, errors: int, emails_before: int, seeded: int
+) -> None:
+    """Each booking made is one row and one email row, unsent and handed over once."""
+    with Session(engine) as s:
+        bookings_now = s.exec(select(func.count()).select_from(Booking)).one()
+        emails = s.exec(select(EmailMessage).where(col(EmailMessage.id) > emails_before)).all()
+    got = sorted(e.id or 0 for e in emails)
+    wrong = []
+    if errors:
+        wrong.append(f"{errors} bookings failed")
+    if bookings_now - seeded != made:
+        wrong.append(f"{bookings_now - seeded} booking rows written for {made} bookings made")
+    if len(emails) != made:
+        wrong.append(f"{len(emails)} email rows for {made} bookings")
+    if any(e.sent_at or e.attempts for e in emails):
+        wrong.append("emails were sent during the run: delivery is being timed (see the stub)")
+    if sorted(HANDED_OVER) != got:
+        wrong.append(
+            f"{len(HANDED_OVER)} emails handed to the sender (pms.send_email) for {len(got)} rows:"
+            " if email delivery moved, stub its new entry point in main()"
+        )
+    PROBLEMS.found += [f"{name}: {w}" for w in wrong]
+    HANDED_OVER.clear()
+    print(f"{name:10} checks: {'passed' if not wrong else 'FAILED: ' + '; '.join(wrong)}")
 
 
 def main() -> int:
@@ -253,14 +309,35 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=40)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="tiny data (CI)")
     args = parser.parse_args()
+    if args.quick:
+        vars(args).update(QUICK)
     if args.bookings > 365 * len(HOURS) - args.clients * args.per_client:
         parser.error("not enough free slots left for the throughput run")
 
     # Email rows are written in the booking transaction; their delivery would start after
-    # commit in a background thread. Leave it out of the measurement.
-    jobs.enqueue = lambda name, *a: None  # type: ignore[assignment]
+    # commit in a background thread. Leave it out of the measurement: note the hand-over only
+    # (check() fails if rows stop arriving here), and run no other background task either.
+    def no_task(name: str, *args: Any) -> None:
+        if name == "pms.send_email":
+            HANDED_OVER.append(args[0])  # type: ignore[arg-type]
+            return
+        PROBLEMS.found.append(f"unexpected background task {name}")
 
+    jobs.enqueue = no_task  # type: ignore[assignment]
+    logging.getLogger().addHandler(PROBLEMS)
+    try:
+        run_all(args)
+    finally:
+        logging.getLogger().removeHandler(PROBLEMS)
+    if PROBLEMS.found:
+        print("FAILED:\n  " + "\n  ".join(PROBLEMS.found))
+        return 1
+    return 0
+
+
+def run_all(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="pms-bench-db-") as tmp:
         engine = db.make_engine(f"sqlite:///{tmp}/bench.db")
         try:
@@ -269,7 +346,7 @@ def main() -> int:
             engine.dispose()
 
     if args.no_postgres:
-        return 0
+        return
     schema = f"bench_{os.getpid()}"
     engine = create_engine(
         POSTGRES_URL,
@@ -282,14 +359,13 @@ def main() -> int:
     except Exception as exc:  # no server: the SQLite figures stand alone
         print(f"postgresql skipped: {POSTGRES_URL} unreachable ({type(exc).__name__})")
         engine.dispose()
-        return 0
+        return
     try:
         run("postgresql", engine, args)
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
-    return 0
 
 
 if __name__ == "__main__":
