@@ -2,11 +2,13 @@
 
 The browser tests' session-scoped Playwright (sync API) keeps an event loop running in the main
 thread for the rest of the run, and `asyncio.run` refuses to start inside a running loop: so the
-coroutine runs on a fresh loop in a worker thread, whatever ran before."""
+coroutine runs on a fresh loop in a worker thread, whatever ran before, with the caller's context
+variables (Reflex keeps its registration context in one)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -16,4 +18,4 @@ T = TypeVar("T")
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(contextvars.copy_context().run, asyncio.run, coro).result()
