@@ -1,5 +1,7 @@
 """The Reflex app: creation and page registration only."""
 
+from typing import Any
+
 import reflex as rx
 
 import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process runner)
@@ -16,6 +18,7 @@ from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, properties
 from pms_app.ui.public import public
 from pms_app.ui.shell.live import LiveState, live_bridge
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 from pms_app.ui.simulator.phone import register_phone_page
 
@@ -65,27 +68,28 @@ app.add_page(
     title="Invitation · pms",
     on_load=invitation.InvitationState.load,
 )
-# Pages for logged-in (and approved) people: (page, route, title, the page state's loader or None).
+# Pages for logged-in (and approved) people: (page, route, title, the page's state or None).
 MEMBER_PAGES = [
-    (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState.load),
+    (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState),
     (properties.new_property_page, "/properties/new", "Add property", None),
-    (properties.property_page, "/property", "Property", properties.PropertyState.load),
-    (approvals.approvals_page, "/approvals", "Approvals", approvals.ApprovalsState.load),
-    (account.profile_page, "/profile", "Profile", account.ProfileState.load),
-    (admin.admin_page, "/admin", "Admin", admin.AdminState.load),
-    (pay.pay_page, "/pay", "Rent", pay.PayState.load),
-    (payments.payments_page, "/payments", "Payments", payments.PaymentsState.load),
-    (leases.leases_page, "/leases", "Leases", leases.LeasesState.load),
-    (leases.lease_page, "/lease", "Lease", leases.LeaseState.load),
-    (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState.load),
-    (bookings.facility_page, "/facility", "Facility", bookings.FacilityState.load),
-    (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState.load),
+    (properties.property_page, "/property", "Property", properties.PropertyState),
+    (approvals.approvals_page, "/approvals", "Approvals", approvals.ApprovalsState),
+    (account.profile_page, "/profile", "Profile", account.ProfileState),
+    (admin.admin_page, "/admin", "Admin", admin.AdminState),
+    (pay.pay_page, "/pay", "Rent", pay.PayState),
+    (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
+    (leases.leases_page, "/leases", "Leases", leases.LeasesState),
+    (leases.lease_page, "/lease", "Lease", leases.LeaseState),
+    (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState),
+    (bookings.facility_page, "/facility", "Facility", bookings.FacilityState),
+    (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState),
 ]
-for page, route, title, loader in MEMBER_PAGES:
-    app.add_page(
-        page,
-        route=route,
-        title=f"{title} · pms",
-        on_load=[*_member, loader] if loader else _member,
-    )
+for page, route, title, state in MEMBER_PAGES:
+    if state is None:
+        on_load: Any = SessionState.enter
+    elif issubclass(state, PageState):  # guard, live tab and data in one event
+        on_load = state.load
+    else:
+        on_load = [*_member, state.load]
+    app.add_page(page, route=route, title=f"{title} · pms", on_load=on_load)
 register_phone_page(app)  # /simulator/phone, only with MPESA_SIMULATOR=1 (key or admin to use it)

@@ -19,3 +19,9 @@ T = TypeVar("T")
 def run(coro: Coroutine[Any, Any, T]) -> T:
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(contextvars.copy_context().run, asyncio.run, coro).result()
+
+
+def settle(result: Any) -> Any:
+    """A handler's result, awaited if it is a coroutine (page handlers do their database work
+    off the event loop, so most are async): tests call sync and async handlers alike."""
+    return run(result) if asyncio.iscoroutine(result) else result

@@ -78,6 +78,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 # with `on_commit`; it runs after a successful commit and is dropped on rollback.
 
 _HOOKS_KEY = "pms_after_commit"
+_COMMITTED_KEY = "pms_committed"
+
+
+def committed_since_asked(session: Session) -> bool:
+    """Whether the session committed since the last time this was asked (a page state then
+    re-reads the navbar's identity: a write may have changed a name or an approval)."""
+    return bool(session.info.pop(_COMMITTED_KEY, False))
 
 
 def on_commit(session: Session, fn: Callable[[], None]) -> None:
@@ -86,6 +93,7 @@ def on_commit(session: Session, fn: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info[_COMMITTED_KEY] = True
     hooks = session.info.pop(_HOOKS_KEY, [])
     for fn in hooks:
         fn()

@@ -115,7 +115,19 @@ def _paid_query(ids: list[int], filters: Filters) -> Any:
 def dashboard(
     session: Session, actor: User | None, filters: Filters, today: date, page: int = 1
 ) -> Dashboard:
-    ids = _scope(session, actor, filters)
+    return dashboard_of(session, _scope(session, actor, filters), filters, today, page)
+
+
+def scoped_property_ids(session: Session, user: User, filters: Filters) -> list[int]:
+    """The properties a dashboard covers: the user's managed ones, narrowed by the filter
+    (which must be one of them); the filters checked."""
+    return _scope(session, user, filters)
+
+
+def dashboard_of(
+    session: Session, ids: list[int], filters: Filters, today: date, page: int = 1
+) -> Dashboard:
+    """The dashboard of these (already authorised) properties."""
     if not ids:
         return Dashboard([], 0, 0, 0, [], [], 0)
     paid = _paid_query(ids, filters).subquery()

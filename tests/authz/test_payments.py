@@ -29,6 +29,7 @@ from pms_app.payments import service as payments
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.payments.reports import Filters
 from tests import factories as f
+from tests.asyncio_helpers import settle
 from tests.authz import grid
 from tests.authz.grid import ACTORS, Action, committed
 from tests.http_server import serve
@@ -599,7 +600,7 @@ def test_review_handler_refuses_foreign_callers_and_malformed_arguments(
     }
     st = f.state_for(PaymentsState, tokens[who])
     before = f.db_snapshot(session)
-    st.resolve(pw.review.id if target == "review" else target, accept)
+    settle(st.resolve(pw.review.id if target == "review" else target, accept))
     if who == "owner" and target == "review":  # "yes" is not True: rejected, nothing credited
         assert st.notice == "Payment rejected: nothing was credited." and st.error == ""
         session.expire_all()
@@ -616,9 +617,9 @@ def test_review_handler_credits_for_the_owner(session: Session) -> None:
 
     pw = f.pay_world(session)
     st = f.state_for(PaymentsState, f.login_token(session, pw.w.owner))
-    st.load()
+    settle(st.load())
     assert [r["id"] for r in st.reviews] == [pw.review.id]
-    st.resolve(pw.review.id, True)
+    settle(st.resolve(pw.review.id, True))
     assert st.error == "" and st.notice.startswith("KES 11,111 credited, receipt RCP-")
     assert st.reviews == []
     session.expire_all()

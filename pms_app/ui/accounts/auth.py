@@ -13,10 +13,11 @@ from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
+from pms_app.properties.identity import NOBODY
 from pms_app.ui.components.forms import field, form_error, form_notice
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import int_or_none, text
-from pms_app.ui.shell.session import SessionState
+from pms_app.ui.shell.session import SessionState, navbar
 
 
 def _safe_next(path: str) -> str:
@@ -388,7 +389,7 @@ class ResetState(SessionState):
             self.link_ok = False
             return
         self.session_token = ""
-        self._sync_identity_empty()
+        self._apply_identity(navbar(NOBODY))
         self.done = True
 
 

@@ -6,39 +6,30 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.core.errors import ServiceError
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
 
 @live_page("/dashboard")
-class DashboardState(SessionState):
+class DashboardState(PageState, SessionState):
     rows: list[dict[str, Any]] = []
     totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
     home: dict[str, str] = {}
-    error: str = ""
     view: str = "cards"  # or "table"
 
     @rx.event
     def set_view(self, value: str | list[str]) -> None:
         self.view = value if isinstance(value, str) and value in ("cards", "table") else "cards"
 
-    @rx.event
-    def load(self) -> None:
-        self._reload()
-
-    def _reload(self) -> None:
-        self.error = ""
-        try:
-            self._with_actor(self._load)
-        except ServiceError as exc:
-            self.rows, self.home, self.error = [], {}, exc.message
+    def _clear(self) -> None:
+        self.rows, self.home = [], {}
 
     def _load(self, session: Any, actor: Any) -> None:
-        if actor is not None and actor.role == "tenant":
+        if actor.role == "tenant":
             st = memberships.tenant_status(session, actor)
             if st.status != "approved":
                 self.home = {}

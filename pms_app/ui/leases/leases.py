@@ -21,7 +21,7 @@ from pms_app.properties.models import Membership, MembershipStatus, Property, Un
 from pms_app.ui.components.forms import field, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
-from pms_app.ui.payments.payments import METHOD_LABELS
+from pms_app.ui.shell.formatting import METHOD_LABELS
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.session import FormActions, SessionState
@@ -357,10 +357,10 @@ class LeaseState(FormActions, SessionState):
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]) -> Any:
         self.errors, self.error, self.notice = {}, "", ""
-        if not files:
+        upload = files[0] if isinstance(files, list) and files else None
+        if not hasattr(upload, "read"):  # nothing chosen, or not a file (a forged event)
             self.error = "Choose a file first."
             return None
-        upload = files[0]
         # The browser's size limit is only a hint: stop reading past the server's limit.
         data = await upload.read(documents.MAX_BYTES + 1)
         name = str(upload.name or upload.filename or "document")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from typing import Any
 
 import reflex as rx
@@ -21,22 +20,9 @@ from pms_app.core.db import session_scope
 from pms_app.core.realtime import CHANNEL, local_queue
 from pms_app.core.settings import get_settings
 from pms_app.ui.shell.session import SessionState
+from pms_app.ui.shell.tabs import forget_tab, register_tab, tabs_of
 
 log = logging.getLogger(__name__)
-
-
-MAX_TABS_PER_USER = 20
-# user id → client tokens of the tabs this web worker served (newest last). Per process on
-# purpose: the worker that holds a tab's websocket is the one that can push to it.
-_tabs: dict[int, OrderedDict[str, None]] = {}
-
-
-def register_tab(user_id: int, client_token: str) -> None:
-    tabs = _tabs.setdefault(user_id, OrderedDict())
-    tabs[client_token] = None
-    tabs.move_to_end(client_token)
-    while len(tabs) > MAX_TABS_PER_USER:
-        tabs.popitem(last=False)
 
 
 # route → page state whose `_reload()` refreshes that page (filled by @live_page).
@@ -66,12 +52,9 @@ class LiveState(rx.State):
 async def _push(app: Any, user_ids: list[int]) -> None:
     connected = app.event_namespace.token_to_sid if app.event_namespace else {}
     for uid in user_ids:
-        tabs = _tabs.get(uid)
-        if not tabs:
-            continue
-        for token in list(tabs):
+        for token in tabs_of(uid):
             if token not in connected:  # closed tab: forget it
-                tabs.pop(token, None)
+                forget_tab(uid, token)
                 continue
             try:
                 async with app.modify_state(rx.BaseStateToken(ident=token, cls=LiveState)) as root:
@@ -84,16 +67,12 @@ async def _refresh_tab(root: Any) -> None:
     live = await root.get_state(LiveState)
     live.stamp += 1
     path = (root.router.url.path or "/").rstrip("/") or "/"
-    session_state = await root.get_state(SessionState)
-
-    def _navbar() -> None:
-        with session_scope() as session:
-            session_state._sync_identity(session, session_state._actor(session))
-
-    await asyncio.to_thread(_navbar)
     if (page_cls := LIVE_PAGES.get(path)) is not None:
         page = await root.get_state(page_cls)
-        await asyncio.to_thread(page._reload)  # type: ignore[attr-defined]
+        await asyncio.to_thread(page._reload)  # its data and the navbar, in one session
+    else:
+        session_state = await root.get_state(SessionState)
+        await asyncio.to_thread(session_state._reload_identity)
 
 
 async def live_bridge(app: Any) -> None:

@@ -1,24 +1,48 @@
-"""The login session: who is this browser? Every page state derives from `SessionState`."""
+"""The login session: who is this browser? Every page state derives from `SessionState`.
+
+Reflex runs an event handler on the event loop that serves every client, so the database work of
+an event runs in a worker thread (`_run`, `_in_session`): one session, one identity lookup
+(`properties.identity`, one statement), then the page's own reads. See shell/page.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
 from pms_app.accounts import service as accounts
 from pms_app.accounts.models import Role, User
-from pms_app.core.db import session_scope
+from pms_app.core.db import committed_since_asked, session_scope
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.properties.access import MANAGING_ROLES, is_approved
+from pms_app.properties.identity import NOBODY, Identity, session_identity
 from pms_app.properties.memberships import pending_count
+from pms_app.ui.shell.tabs import register_tab
 
 T = TypeVar("T")
 
 SESSION_COOKIE = "pms_session"
+
+
+class Navbar(NamedTuple):
+    """What the navbar shows about the person: plain values, read inside the session."""
+
+    user_name: str
+    user_role: str
+    approval: str  # "approved", "pending" (a tenant waiting for his landlord) or "" (nobody)
+    pending_approvals: int
+
+
+def navbar(ident: Identity) -> Navbar:
+    user = ident.user
+    if user is None:
+        return Navbar("", "", "", 0)
+    approval = "approved" if ident.approved else "pending"
+    return Navbar(user.full_name, user.role, approval, ident.pending_approvals)
 
 
 class SessionState(rx.State):
@@ -46,6 +70,55 @@ class SessionState(rx.State):
         return self.user_role in (Role.ADMIN, Role.LANDLORD, Role.MANAGER)
 
     # --- helpers for substates (backend only: leading underscore) ---------------------------
+
+    def _apply_identity(self, nav: Navbar) -> None:
+        self.user_name, self.user_role, self.approval, self.pending_approvals = nav
+
+    def _in_session(self, fn: Callable[[Session, User | None], T]) -> tuple[Navbar, T]:
+        """fn(session, acting user) in one database session, the user looked up once (re-read
+        from the database on every event: a revoked login stops at once). Blocking: call it
+        from a worker thread (`_run`)."""
+        with session_scope() as session:
+            ident = session_identity(session, self.session_token)
+            result = fn(session, ident.user)
+            if committed_since_asked(session):  # a write may have changed name or approval
+                ident = session_identity(session, self.session_token)
+            return navbar(ident), result
+
+    async def _run(self, fn: Callable[[Session, User | None], T]) -> T:
+        """`_in_session` off the event loop; the navbar's identity synced from the same lookup."""
+        ident, result = await asyncio.to_thread(self._in_session, fn)
+        self._apply_identity(ident)
+        return result
+
+    def _reload_identity(self) -> None:
+        """The navbar's identity alone (blocking; live updates call it in a worker thread)."""
+        ident, _ = self._in_session(lambda _s, _a: None)
+        self._apply_identity(ident)
+
+    async def _enter(self, load: Callable[[Session, User], None] | None = None) -> Any:
+        """A member page's on_load, in one event: who is this, may he see the page (UX only:
+        every service checks again), this tab registered for live updates, and the page's data
+        (`load`) read in the same session, off the event loop."""
+        path = self.router.url.path
+        token = self.session_token
+
+        def work() -> tuple[Navbar, int | None]:
+            with session_scope() as session:
+                ident = session_identity(session, token)
+                if ident.user is not None and load and (ident.approved or path == "/waiting"):
+                    load(session, ident.user)
+                return navbar(ident), ident.user.id if ident.user else None
+
+        nav, user_id = await asyncio.to_thread(work) if token else (navbar(NOBODY), None)
+        self._apply_identity(nav)
+        if user_id is None:
+            return rx.redirect(f"/login?next={path}")
+        if self.approval != "approved" and path != "/waiting":
+            return rx.redirect("/waiting")
+        if client := self.router.session.client_token:
+            register_tab(user_id, client)
+        return None
 
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
@@ -93,36 +166,37 @@ class SessionState(rx.State):
         return None
 
     @rx.event
-    def redirect_if_logged_in(self) -> Any:
+    async def enter(self) -> Any:
+        """on_load of member pages without data of their own."""
+        return await self._enter()
+
+    @rx.event
+    async def redirect_if_logged_in(self) -> Any:
         """on_load for login/signup pages."""
-        with session_scope() as session:
-            user = self._actor(session)
-            self._sync_identity(session, user)
-        if user is not None:
-            return rx.redirect("/dashboard")
-        return None
+        if self.session_token:
+            await self._run(lambda _s, _a: None)
+        return rx.redirect("/dashboard") if self.user_role else None
 
     @rx.event
-    def load_identity(self) -> None:
+    async def load_identity(self) -> None:
         """on_load for public pages: show the navbar right, redirect nobody."""
-        with session_scope() as session:
-            self._sync_identity(session, self._actor(session))
+        if self.session_token:
+            await self._run(lambda _s, _a: None)
+        else:
+            self._apply_identity(navbar(NOBODY))
 
     @rx.event
-    def logout(self) -> Any:
-        with session_scope() as session:
-            accounts.logout(session, self.session_token)
-        self.session_token = ""
-        self._sync_identity_empty()
-        return rx.redirect("/login")
+    async def logout(self) -> Any:
+        token = self.session_token
 
-    def _sync_identity_empty(self) -> None:
-        self.user_name, self.user_role, self.approval, self.pending_approvals = (
-            "",
-            "",
-            "",
-            0,
-        )
+        def work() -> None:
+            with session_scope() as session:
+                accounts.logout(session, token)
+
+        await asyncio.to_thread(work)
+        self.session_token = ""
+        self._apply_identity(navbar(NOBODY))
+        return rx.redirect("/login")
 
 
 def error_text(exc: ServiceError) -> str:

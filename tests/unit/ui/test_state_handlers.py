@@ -25,6 +25,7 @@ from pms_app.ui.properties.approvals import ApprovalsState
 from pms_app.ui.properties.properties import NewPropertyState, PropertyState
 from tests import factories as f
 from tests.asyncio_helpers import run as run_async
+from tests.asyncio_helpers import settle
 from tests.factories import state_for
 
 
@@ -85,7 +86,7 @@ def test_foreign_or_unapproved_callers_change_nothing(
     assert ap.error
 
     ds = state_for(DashboardState, token)
-    ds.load()
+    settle(ds.load())
     assert all(r["name"] != "Owner Place" for r in ds.rows) and ds.home == {}
 
     np_ = state_for(NewPropertyState, token)

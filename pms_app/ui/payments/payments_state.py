@@ -1,0 +1,252 @@
+"""/payments' state: the landlord's money view — by tenant, by property or everything; billed vs
+collected per month; arrears; CSV export; unallocated paybill money; reminders with progress.
+Updates live when a payment lands."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from pms_app.accounts.models import User
+from pms_app.core.db import session_scope
+from pms_app.core.errors import ServiceError
+from pms_app.leases.service import parse_date, today_local
+from pms_app.payments import board, reminders, reports
+from pms_app.payments import service as payments
+from pms_app.properties.identity import session_identity
+from pms_app.ui.shell.formatting import METHOD_LABELS, money
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@live_page("/payments")
+class PaymentsState(PageState, SessionState):
+    property_id: str = ""
+    tenant_id: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    property_options: list[dict[str, str]] = []
+    tenant_options: list[dict[str, str]] = []
+    rows: list[dict[str, Any]] = []
+    total_count: int = 0
+    totals: dict[str, str] = {}
+    months: list[dict[str, Any]] = []
+    arrears: list[dict[str, Any]] = []
+    unallocated: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
+    lease_options: list[dict[str, str]] = []
+    selected: list[int] = []
+    progress: int = 0
+    progress_total: int = 0
+    sending: bool = False
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, (self.total_count + reports.PAGE_SIZE - 1) // reports.PAGE_SIZE)
+
+    def _filters(self) -> reports.Filters:
+        return reports.Filters(
+            property_id=int_or_none(self.property_id),
+            tenant_id=int_or_none(self.tenant_id),
+            date_from=parse_date(self.date_from, "date_from", "the start date", required=False),
+            date_to=parse_date(self.date_to, "date_to", "the end date", required=False),
+        )
+
+    def _on_enter(self) -> None:
+        self.page = 1
+
+    def _clear(self) -> None:
+        self.rows, self.months, self.arrears, self.unallocated, self.reviews = [], [], [], [], []
+
+    def _load(self, session: Session, actor: User) -> None:
+        data = board.payments_page(session, actor, self._filters(), today_local(), self.page)
+        self.property_options = [{"id": str(pid), "label": name} for pid, name in data.properties]
+        self.tenant_options = [
+            {"id": str(a.tenant_id), "label": f"{a.tenant} ({a.unit})"} for a in data.active
+        ]
+        self.lease_options = [
+            {
+                "id": str(a.lease_id),
+                "label": f"{a.account_ref} — {a.tenant}",
+                "property": str(a.property_id),
+            }
+            for a in data.active
+        ]
+        b = data.board
+        self.rows = [
+            {
+                "id": r.id,
+                "date": r.paid_at.strftime(TIME_FORMAT),
+                "tenant": r.tenant,
+                "property": r.property,
+                "unit": r.unit,
+                "amount": f"{r.amount:,}",
+                "method": METHOD_LABELS.get(r.method, r.method),
+                "receipt": r.receipt_no,
+                "reference": r.reference,
+            }
+            for r in b.rows
+        ]
+        self.total_count = b.total_count
+        self.totals = {
+            "collected": f"{b.total_collected:,}",
+            "billed": f"{b.total_billed:,}",
+            "arrears": f"{b.total_arrears:,}",
+            "count": str(b.total_count),
+        }
+        self.months = [
+            {"month": m.month, "billed": m.billed, "collected": m.collected} for m in b.months
+        ]
+        self.arrears = [
+            {
+                "lease_id": a.lease_id,
+                "tenant": a.tenant,
+                "property": a.property,
+                "unit": a.unit,
+                "arrears": f"{a.arrears:,}",
+            }
+            for a in b.arrears
+        ]
+        self.unallocated = [
+            {
+                "id": q.id,
+                "date": q.created_at.strftime(TIME_FORMAT),
+                "amount": f"{q.amount:,}",
+                "ref": q.account_ref,
+                "payer": q.payer_name,
+                "trans": q.trans_id,
+                # Its money may go only to a lease of the property its prefix names
+                # (none: an admin's to place anywhere).
+                "property": str(q.property_id or ""),
+            }
+            for q in data.queue
+            if q.status == "unallocated"
+        ]
+        self.reviews = [_review_row(q) for q in data.queue if q.status == "review"]
+
+    @rx.event
+    async def refresh(self) -> None:
+        await self._refresh()
+
+    @rx.event
+    async def apply_filters(self, form: dict[str, Any]) -> None:
+        self.property_id = text(form, "property", 12)
+        self.tenant_id = text(form, "tenant", 12)
+        self.date_from = text(form, "date_from", 12)
+        self.date_to = text(form, "date_to", 12)
+        self.page, self.errors, self.error = 1, {}, ""
+        await self._refresh()
+
+    @rx.event
+    async def go(self, delta: int) -> None:
+        step = delta if isinstance(delta, int) and not isinstance(delta, bool) else 0
+        self.page = min(max(1, self.page + step), self.pages)
+        await self._refresh()
+
+    @rx.event
+    async def export_csv(self) -> Any:
+        data = await self._attempt(lambda s, a: reports.payments_csv(s, a, self._filters()))
+        if data is None:
+            return None
+        return rx.download(data=data, filename=f"payments-{today_local().isoformat()}.csv")
+
+    @rx.event
+    async def assign(self, form: dict[str, Any]) -> None:
+        pid = int_or_none(text(form, "payment_id", 20)) or 0
+        lid = int_or_none(text(form, "lease_id", 20)) or 0
+        await self._act(
+            lambda s, a: payments.assign_unallocated(s, a, pid, lid),
+            "Payment assigned and credited.",
+        )
+
+    @rx.event
+    async def resolve(self, payment_id: int, accept: bool) -> None:
+        pid = int_or_none(payment_id) or 0
+        credit = accept is True
+        done: list[Any] = []
+        ok = await self._act(
+            lambda s, a: done.append(payments.resolve_review(s, a, pid, credit)),
+        )
+        if ok:
+            p = done[0]
+            self.notice = (
+                f"{money(p.amount)} credited, receipt {p.receipt_no}."
+                if credit
+                else "Payment rejected: nothing was credited."
+            )
+
+    @rx.event
+    def toggle(self, lease_id: int, on: bool) -> None:
+        lid = int_or_none(lease_id)
+        if lid is None:
+            return
+        chosen = set(self.selected)
+        chosen.add(lid) if on else chosen.discard(lid)
+        self.selected = sorted(chosen)
+
+    @rx.event(background=True)
+    async def send_reminders(self, arrears_only: bool) -> Any:
+        """Queue reminder emails one by one, showing progress (large sends take a while)."""
+        async with self:
+            if self.sending:
+                return
+            self.error, self.notice = "", ""
+            token, selected = self.session_token, list(self.selected)
+
+        def _targets() -> list[int]:
+
+            with session_scope() as session:
+                actor = session_identity(session, token).user
+                return reminders.reminder_targets(
+                    session, actor, selected, bool(arrears_only), today_local()
+                )
+
+        try:
+            targets = await asyncio.to_thread(_targets)
+        except ServiceError as exc:
+            async with self:
+                self.error = exc.message
+            return
+        async with self:
+            self.sending, self.progress, self.progress_total = True, 0, len(targets)
+        queued = 0
+        for i, lease_id in enumerate(targets, start=1):
+
+            def _one(lid: int = lease_id) -> bool:
+                with session_scope() as session:
+                    return reminders.queue_reminder(session, lid, today_local())
+
+            queued += await asyncio.to_thread(_one)
+            if i % 5 == 0 or i == len(targets):
+                async with self:
+                    self.progress = i
+        async with self:
+            self.sending = False
+            self.selected = []
+            already = len(targets) - queued
+            self.notice = f"{queued} reminder(s) sent" + (
+                f"; {already} tenant(s) were already reminded today." if already else "."
+            )
+
+
+def _review_row(q: board.QueuedPayment) -> dict[str, Any]:
+    paid = q.received_amount if q.received_amount is not None else q.amount
+    return {
+        "id": q.id,
+        "date": q.created_at.strftime(TIME_FORMAT),
+        "who": " · ".join(x for x in (q.tenant, q.unit) if x) or q.account_ref,
+        "phone": q.phone,
+        "asked": f"{q.amount:,}",
+        "paid": f"{paid:,}",
+        "differs": q.received_amount is not None and q.received_amount != q.amount,
+        "receipt": q.receipt,
+        "why": q.why,
+    }

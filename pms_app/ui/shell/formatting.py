@@ -1,0 +1,31 @@
+"""How pages write money: the currency comes from settings (`CURRENCY`, default KES), never a
+literal in a page. Amounts are integer shillings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pms_app.core.settings import get_settings
+
+
+def currency() -> str:
+    return get_settings().currency
+
+
+def money(amount: int) -> str:
+    """`KES 12,500` (server side: notices, rows)."""
+    return f"{currency()} {amount:,}"
+
+
+def money_var(amount: Any) -> Any:
+    """The same for a state var holding a number (rendered in the browser)."""
+    return currency() + " " + amount.to_string()
+
+
+def in_currency(label: str) -> str:
+    """A label or column header for an amount: `Monthly rent (KES)`."""
+    return f"{label} ({currency()})"
+
+
+# How a payment's method reads on pages and in exports.
+METHOD_LABELS = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "Paybill", "cash": "Cash", "bank": "Bank"}

@@ -1,0 +1,120 @@
+"""The page-state mixin: one on_load event, one error path, every database read and write off
+the event loop.
+
+    class LeasesState(PageState, SessionState):
+        rows: list[dict[str, Any]] = []
+
+        def _on_enter(self) -> None:            # optional: query parameters, before the read
+            self.property_id = int_or_none(self.router.url.query_parameters.get("property"))
+
+        def _load(self, session, actor) -> None:  # the page's data, through the services
+            self.rows = [...]
+
+        def _clear(self) -> None:                # what to forget when the read is refused
+            self.rows = []
+
+        @rx.event
+        async def end(self, lease_id: int) -> None:
+            await self._act(lambda s, a: leases.end_lease(s, a, lease_id), "Lease ended.")
+
+Register the page with `on_load=LeasesState.load`: the guard (logged in, approved), this tab's
+live-update registration and `_load` run as one event, in one session, in a worker thread.
+`_act` runs a service, shows its error (next to its field) or the notice, then re-reads the
+page in the same session. A `ServiceError` raised by `_load` or by the service goes through
+`_fail`, the one place a page turns it into text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from pms_app.accounts.models import User
+from pms_app.core.errors import ServiceError, ValidationError
+
+
+class PageState(rx.State, mixin=True):
+    errors: dict[str, str] = {}  # field → message (a ValidationError's field; "form" if none)
+    error: str = ""
+    notice: str = ""
+
+    # --- what a page provides -------------------------------------------------------------
+
+    def _on_enter(self) -> None:
+        """Before the page's data is read on load: query parameters, defaults (pages override)."""
+
+    def _load(self, session: Session, actor: User) -> None:
+        """Read the page's data through the services (pages override). Runs in a worker thread."""
+
+    def _clear(self) -> None:
+        """Forget the page's data: the read was refused (pages override)."""
+
+    # --- the machinery ----------------------------------------------------------------------
+
+    @rx.event
+    async def load(self) -> Any:
+        self.errors, self.error, self.notice = {}, "", ""
+        self._on_enter()
+        return await self._enter(self._load_or_fail)  # type: ignore[attr-defined]
+
+    def _fail(self, exc: ServiceError) -> None:
+        """The one error path of every page state."""
+        field = exc.field if isinstance(exc, ValidationError) else None
+        self.errors = {field or "form": exc.message}
+        self.error = exc.message
+
+    def _load_or_fail(self, session: Session, actor: User | None) -> None:
+        try:
+            self._load(session, actor)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            session.rollback()
+            self._clear()
+            self._fail(exc)
+
+    def _reload(self) -> None:
+        """Re-read the page and the navbar (blocking: live updates and `_refresh` run it in a
+        worker thread)."""
+        ident, _ = self._in_session(self._load_or_fail)  # type: ignore[attr-defined]
+        self._apply_identity(ident)  # type: ignore[attr-defined]
+
+    async def _refresh(self) -> None:
+        await asyncio.to_thread(self._reload)
+
+    async def _act(self, fn: Callable[[Session, User | None], object], notice: str = "") -> bool:
+        """Run a service as the acting user; on success show `notice` and re-read the page."""
+        self.errors, self.error, self.notice = {}, "", ""
+
+        def work(session: Session, actor: User | None) -> bool:
+            try:
+                fn(session, actor)
+            except ServiceError as exc:
+                session.rollback()
+                self._fail(exc)
+                return False
+            session.expire_all()  # the page is read afresh, as a new load would
+            self._load_or_fail(session, actor)
+            return True
+
+        ok: bool = await self._run(work)  # type: ignore[attr-defined]
+        if ok:
+            self.notice = notice
+        return ok
+
+    async def _attempt(self, fn: Callable[[Session, User | None], Any]) -> Any:
+        """Run a service for its result (a download, a redirect target); its error is shown
+        through `_fail` and None returned."""
+        self.errors, self.error = {}, ""
+
+        def work(session: Session, actor: User | None) -> Any:
+            try:
+                return fn(session, actor)
+            except ServiceError as exc:
+                session.rollback()
+                self._fail(exc)
+                return None
+
+        return await self._run(work)  # type: ignore[attr-defined]
