@@ -10,12 +10,12 @@ from pms_app.api.routes import build_api
 from pms_app.background import register_simulator_c2b
 from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
-from pms_app.ui.accounts import account, admin, auth
+from pms_app.ui.accounts import account, admin, login, reset, signup, waiting
 from pms_app.ui.bookings import bookings
 from pms_app.ui.dashboard import dashboard
 from pms_app.ui.leases import leases
 from pms_app.ui.payments import pay, payments
-from pms_app.ui.properties import approvals, invitation, properties
+from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import public
 from pms_app.ui.shell.live import LiveState, live_bridge
 from pms_app.ui.shell.page import PageState
@@ -36,31 +36,31 @@ _member = [SessionState.require_login, LiveState.connect]
 app.add_page(public.index_page, route="/", title="pms", on_load=_public)
 app.add_page(public.about_page, route="/about", title="About · pms", on_load=_public)
 app.add_page(public.contact_page, route="/contact", title="Contact · pms", on_load=_public)
-app.add_page(auth.login_page, route="/login", title="Log in · pms", on_load=_guest)
-app.add_page(auth.signup_page, route="/signup", title="Sign up · pms", on_load=_guest)
+app.add_page(login.login_page, route="/login", title="Log in · pms", on_load=_guest)
+app.add_page(signup.signup_page, route="/signup", title="Sign up · pms", on_load=_guest)
 app.add_page(
-    auth.tenant_signup_page,
+    signup.tenant_signup_page,
     route="/signup/tenant",
     title="Tenant sign up · pms",
-    on_load=[_guest, auth.TenantSignupState.load],
+    on_load=[_guest, signup.TenantSignupState.load],
 )
 app.add_page(
-    auth.forgot_page,
+    reset.forgot_page,
     route="/forgot-password",
     title="Forgot password · pms",
     on_load=_public,
 )
 app.add_page(
-    auth.reset_page,
+    reset.reset_page,
     route="/reset-password",
     title="Reset password · pms",
-    on_load=auth.ResetState.load,
+    on_load=reset.ResetState.load,
 )
 app.add_page(
-    auth.waiting_page,
+    waiting.waiting_page,
     route="/waiting",
     title="Waiting for approval · pms",
-    on_load=auth.WaitingState.load,
+    on_load=waiting.WaitingState.load,
 )
 app.add_page(
     invitation.invitation_page,
@@ -71,8 +71,13 @@ app.add_page(
 # Pages for logged-in (and approved) people: (page, route, title, the page's state or None).
 MEMBER_PAGES = [
     (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState),
-    (properties.new_property_page, "/properties/new", "Add property", None),
-    (properties.property_page, "/property", "Property", properties.PropertyState),
+    (
+        new_property.new_property_page,
+        "/properties/new",
+        "Add property",
+        new_property.NewPropertyState,
+    ),
+    (property_page.property_page, "/property", "Property", property_page.PropertyState),
     (approvals.approvals_page, "/approvals", "Approvals", approvals.ApprovalsState),
     (account.profile_page, "/profile", "Profile", account.ProfileState),
     (admin.admin_page, "/admin", "Admin", admin.AdminState),

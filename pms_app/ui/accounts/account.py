@@ -2,87 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
 from pms_app.accounts import service as accounts
-from pms_app.core.errors import ServiceError, ValidationError
-from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.forms import field, form_level_error, form_notice
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-class ProfileState(SessionState):
+    from pms_app.accounts.models import User
+
+
+class ProfileState(PageState, SessionState):
     full_name: str = ""
     phone: str = ""
     email: str = ""
-    errors: dict[str, str] = {}
-    notice: str = ""
-    pw_errors: dict[str, str] = {}
-    pw_notice: str = ""
-    pw_error: str = ""
+    pw_notice: str = ""  # the password form's own notice (`notice` is the profile form's)
+
+    def _on_enter(self) -> None:
+        self.pw_notice = ""
+
+    def _load(self, session: Session, actor: User) -> None:
+        self.full_name, self.phone, self.email = actor.full_name, actor.phone, actor.email
 
     @rx.event
-    def load(self) -> None:
-        self.errors, self.notice, self.pw_errors, self.pw_notice, self.pw_error = (
-            {},
-            "",
-            {},
-            "",
-            "",
+    async def save(self, form: dict[str, Any]) -> None:
+        self.pw_notice = ""
+        name, phone = text(form, "full_name", 200), text(form, "phone", 40)
+        await self._act(lambda s, a: accounts.update_profile(s, a, name, phone), "Profile saved.")
+
+    @rx.event
+    async def change_password(self, form: dict[str, Any]) -> None:
+        self.errors, self.error, self.notice, self.pw_notice = {}, "", "", ""
+        current, new, confirm = (
+            text(form, "current_password"),
+            text(form, "password"),
+            text(form, "confirm"),
         )
-
-        def _load(_s: Any, actor: Any) -> None:
-            if actor is not None:
-                self.full_name, self.phone, self.email = (
-                    actor.full_name,
-                    actor.phone,
-                    actor.email,
-                )
-
-        self._with_actor(_load)
-
-    @rx.event
-    def save(self, form: dict[str, Any]) -> None:
-        self.errors, self.notice = {}, ""
-        try:
-            user = self._with_actor(
-                lambda s, a: accounts.update_profile(
-                    s, a, text(form, "full_name", 200), text(form, "phone", 40)
-                )
-            )
-        except ServiceError as exc:
-            self.errors = {getattr(exc, "field", None) or "full_name": exc.message}
-            return
-        self.full_name, self.phone = user.full_name, user.phone
-        self.notice = "Profile saved."
-
-    @rx.event
-    def change_password(self, form: dict[str, Any]) -> None:
-        self.pw_errors, self.pw_notice, self.pw_error = {}, "", ""
-        new, confirm = text(form, "password"), text(form, "confirm")
         if new != confirm:
-            self.pw_errors = {"confirm": "The two passwords don't match."}
+            self.errors = {"confirm": "The two passwords don't match."}
             return
-        try:
-            token = self._with_actor(
-                lambda s, a: accounts.change_password(s, a, text(form, "current_password"), new)
-            )
-        except ValidationError as exc:
-            self.pw_errors = {exc.field or "password": exc.message}
-            return
-        except ServiceError as exc:
-            self.pw_error = exc.message
+        # argon2 (checking the current password, hashing the new one) in a worker thread.
+        token = await self._attempt(lambda s, a: accounts.change_password(s, a, current, new))
+        if token is None:
             return
         self.session_token = token
+        await self._refresh()  # the navbar, read with the new session
         self.pw_notice = "Password changed. Your other sessions were logged out."
 
 
 def profile_page() -> rx.Component:
     S = ProfileState
     return app_shell(
+        form_level_error(S.errors),  # an error of no field (e.g. the session ended meanwhile)
         rx.flex(
             rx.card(
                 rx.form(
@@ -113,25 +91,24 @@ def profile_page() -> rx.Component:
                     rx.vstack(
                         rx.heading("Change password", size="4"),
                         form_notice(S.pw_notice),
-                        form_error(S.pw_error),
                         field(
                             "Current password",
                             "current_password",
-                            S.pw_errors,
+                            S.errors,
                             "password",
                             auto_complete="current-password",
                         ),
                         field(
                             "New password",
                             "password",
-                            S.pw_errors,
+                            S.errors,
                             "password",
                             auto_complete="new-password",
                         ),
                         field(
                             "Repeat the new password",
                             "confirm",
-                            S.pw_errors,
+                            S.errors,
                             "password",
                             auto_complete="new-password",
                         ),

@@ -2,86 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
 from pms_app.accounts import admin
-from pms_app.core.errors import ServiceError
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-class AdminState(SessionState):
+    from pms_app.accounts.models import User
+
+
+class AdminState(PageState, SessionState):
     users: list[dict[str, Any]] = []
     total: int = 0
     page: int = 1
     search: str = ""
     props: list[dict[str, Any]] = []
-    error: str = ""
-    notice: str = ""
 
     @rx.var
     def pages(self) -> int:
         return max(1, (self.total + admin.PAGE_SIZE - 1) // admin.PAGE_SIZE)
 
-    @rx.event
-    def load(self) -> None:
-        self.error, self.notice = "", ""
-        self._reload()
+    def _clear(self) -> None:
+        self.users, self.props = [], []
 
-    def _reload(self) -> None:
-        def _load(session: Any, actor: Any) -> None:
-            rows, self.total = admin.list_users(session, actor, self.search, self.page)
-            self.users = [
-                {
-                    "id": r.id,
-                    "name": r.full_name,
-                    "email": r.email,
-                    "role": r.role,
-                    "active": r.is_active,
-                }
-                for r in rows
-            ]
-            self.props = [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "address": p.address,
-                    "owner": p.owner_name,
-                }
-                for p in properties.list_all_properties(session, actor)
-            ]
-
-        try:
-            self._with_actor(_load)
-        except ServiceError as exc:
-            self.users, self.props, self.error = [], [], exc.message
+    def _load(self, session: Session, actor: User) -> None:
+        rows, self.total = admin.list_users(session, actor, self.search, self.page)
+        self.users = [
+            {
+                "id": r.id,
+                "name": r.full_name,
+                "email": r.email,
+                "role": r.role,
+                "active": r.is_active,
+            }
+            for r in rows
+        ]
+        self.props = [
+            {"id": p.id, "name": p.name, "address": p.address, "owner": p.owner_name}
+            for p in properties.list_all_properties(session, actor)
+        ]
 
     @rx.event
-    def do_search(self, form: dict[str, Any]) -> None:
+    async def do_search(self, form: dict[str, Any]) -> None:
         self.search, self.page = text(form, "q", 100), 1
-        self._reload()
+        self.errors, self.error, self.notice = {}, "", ""
+        await self._refresh()
 
     @rx.event
-    def go(self, delta: int) -> None:
+    async def go(self, delta: int) -> None:
         step = int_or_none(delta) if not isinstance(delta, int) else delta
         self.page = min(max(1, self.page + (step or 0)), self.pages)
-        self._reload()
+        self.errors, self.error, self.notice = {}, "", ""
+        await self._refresh()
 
     @rx.event
-    def set_active(self, user_id: int, active: bool) -> None:
-        self.error, self.notice = "", ""
+    async def set_active(self, user_id: int, active: bool) -> None:
         uid = int_or_none(user_id) or 0
-        try:
-            self._with_actor(lambda s, a: admin.set_user_active(s, a, uid, bool(active)))
-            self.notice = "User updated."
-        except ServiceError as exc:
-            self.error = exc.message
-        self._reload()
+        await self._act(
+            lambda s, a: admin.set_user_active(s, a, uid, bool(active)), "User updated."
+        )
 
 
 def _user_row(u: Any) -> rx.Component:

@@ -2,88 +2,76 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from pms_app.core.errors import ServiceError
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
 
 
 @live_page("/approvals")
-class ApprovalsState(SessionState):
+class ApprovalsState(PageState, SessionState):
     rows: list[dict[str, Any]] = []
-    error: str = ""
-    notice: str = ""
 
-    @rx.event
-    def load(self) -> None:
-        self.error, self.notice = "", ""
-        self._reload()
+    def _clear(self) -> None:
+        self.rows = []
 
-    def _reload(self) -> None:
-        def _load(session: Any, actor: Any) -> None:
-            pending = memberships.pending_approvals(session, actor)
-            unit_cache: dict[int, list[dict[str, str]]] = {}
-            rows = []
-            for p in pending:
-                if p.property_id not in unit_cache:
-                    unit_cache[p.property_id] = [
-                        {
-                            "id": str(u.id),
-                            "label": u.label + ("" if not u.tenant_names else " (occupied)"),
-                        }
-                        for u in properties.list_units(session, actor, p.property_id)
-                    ]
-                rows.append(
+    def _load(self, session: Session, actor: User) -> None:
+        unit_cache: dict[int, list[dict[str, str]]] = {}
+        rows = []
+        for p in memberships.pending_approvals(session, actor):
+            if p.property_id not in unit_cache:
+                unit_cache[p.property_id] = [
                     {
-                        "membership_id": p.membership_id,
-                        "name": p.full_name,
-                        "email": p.email,
-                        "phone": p.phone,
-                        "property": p.property_name,
-                        "requested_unit": p.requested_unit_label or "not given",
-                        "default_unit": str(p.requested_unit_id or ""),
-                        "units": unit_cache[p.property_id],
-                        "date": p.created_at.strftime("%d %b %Y"),
+                        "id": str(u.id),
+                        "label": u.label + ("" if not u.tenant_names else " (occupied)"),
                     }
-                )
-            self.rows = rows
-
-        try:
-            self._with_actor(_load)
-        except ServiceError as exc:
-            self.rows, self.error = [], exc.message
+                    for u in properties.list_units(session, actor, p.property_id)
+                ]
+            rows.append(
+                {
+                    "membership_id": p.membership_id,
+                    "name": p.full_name,
+                    "email": p.email,
+                    "phone": p.phone,
+                    "property": p.property_name,
+                    "requested_unit": p.requested_unit_label or "not given",
+                    "default_unit": str(p.requested_unit_id or ""),
+                    "units": unit_cache[p.property_id],
+                    "date": p.created_at.strftime("%d %b %Y"),
+                }
+            )
+        self.rows = rows
 
     @rx.event
-    def approve(self, form: dict[str, Any]) -> None:
-        self._decide(form, approve=True)
-
-    @rx.event
-    def reject(self, form: dict[str, Any]) -> None:
-        self._decide(form, approve=False)
-
-    def _decide(self, form: dict[str, Any], approve: bool) -> None:
-        self.error, self.notice = "", ""
+    async def approve(self, form: dict[str, Any]) -> None:
         mid = int_or_none(text(form, "membership_id", 20)) or 0
-        try:
-            if approve:
-                unit = int_or_none(text(form, "unit_id", 20))
-                self._with_actor(lambda s, a: memberships.approve_tenant(s, a, mid, unit))
-                self.notice = "Tenant approved and emailed."
-            else:
-                reason = text(form, "reason", 600)
-                self._with_actor(lambda s, a: memberships.reject_tenant(s, a, mid, reason))
-                self.notice = "Signup rejected; the person was emailed."
-        except ServiceError as exc:
-            self.error = exc.message
-        self._reload()
+        unit = int_or_none(text(form, "unit_id", 20))
+        await self._act(
+            lambda s, a: memberships.approve_tenant(s, a, mid, unit),
+            "Tenant approved and emailed.",
+        )
+
+    @rx.event
+    async def reject(self, form: dict[str, Any]) -> None:
+        mid = int_or_none(text(form, "membership_id", 20)) or 0
+        reason = text(form, "reason", 600)
+        await self._act(
+            lambda s, a: memberships.reject_tenant(s, a, mid, reason),
+            "Signup rejected; the person was emailed.",
+        )
 
 
 def _row(row: Any) -> rx.Component:

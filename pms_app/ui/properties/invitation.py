@@ -6,82 +6,67 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.core.db import session_scope
-from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.properties import invitations
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_level_error
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
 
-class InvitationState(SessionState):
+class InvitationState(PageState, SessionState):
     valid: bool = False
     property_name: str = ""
     email: str = ""
     role: str = ""
     has_account: bool = False
-    errors: dict[str, str] = {}
-    error: str = ""
 
     def _token(self) -> str:
         return str(self.router.url.query_parameters.get("token", ""))[:200]
 
     @rx.event
-    def load(self) -> None:
-        self.errors, self.error = {}, ""
-        try:
-            with session_scope() as session:
-                self._sync_identity(session, self._actor(session))
-                view = invitations.view_invitation(session, self._token())
-        except ServiceError as exc:
-            self.valid, self.error = False, exc.message
-            return
-        self.valid = True
-        self.property_name, self.email, self.role, self.has_account = (
-            view.property_name,
-            view.email,
-            view.role,
-            view.has_account,
+    async def load(self) -> None:
+        """on_load (open to everybody: the token is the permission)."""
+        self.errors, self.error, self.notice = {}, "", ""
+        token = self._token()
+        view = await self._attempt(lambda s, _a: invitations.view_invitation(s, token))
+        self.valid = view is not None
+        if view is not None:
+            self.property_name, self.email, self.role, self.has_account = (
+                view.property_name,
+                view.email,
+                view.role,
+                view.has_account,
+            )
+
+    @rx.event
+    async def accept_new(self, form: dict[str, Any]) -> Any:
+        token = self._token()
+        name, phone = text(form, "full_name", 200), text(form, "phone", 40)
+        password = text(form, "password")
+        # argon2 (the new account's password) runs with the rest in a worker thread.
+        session_token = await self._attempt(
+            lambda s, _a: invitations.accept_with_new_account(s, token, name, phone, password)[1]
         )
-
-    @rx.event
-    def accept_new(self, form: dict[str, Any]) -> Any:
-        self.errors, self.error = {}, ""
-        try:
-            with session_scope() as session:
-                _u, token = invitations.accept_with_new_account(
-                    session,
-                    self._token(),
-                    text(form, "full_name", 200),
-                    text(form, "phone", 40),
-                    text(form, "password"),
-                )
-        except ValidationError as exc:
-            self.errors = {exc.field or "password": exc.message}
+        if session_token is None:
             return None
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        self.session_token = token
+        self.session_token = session_token
         return rx.redirect("/dashboard")
 
     @rx.event
-    def accept_existing(self) -> Any:
-        self.error = ""
-        try:
-            self._with_actor(lambda s, a: invitations.accept_as_user(s, a, self._token()))
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        return rx.redirect("/dashboard")
+    async def accept_existing(self) -> Any:
+        token = self._token()
+        done = await self._attempt(
+            lambda s, a: invitations.accept_as_user(s, a, token) or True,
+        )
+        return None if done is None else rx.redirect("/dashboard")
 
 
 def invitation_page() -> rx.Component:
     S = InvitationState
     return public_shell(
         rx.heading("Invitation", size="7"),
-        form_error(S.error),
+        form_level_error(S.errors),
         rx.cond(
             S.valid,
             rx.vstack(

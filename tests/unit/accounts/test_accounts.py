@@ -234,6 +234,6 @@ def test_reset_emails_are_rate_limited_per_account(session: Session) -> None:
     ],
 )
 def test_login_next_parameter_only_allows_local_paths(raw: str, safe: str) -> None:
-    from pms_app.ui.accounts.auth import _safe_next
+    from pms_app.ui.accounts.login import _safe_next
 
     assert _safe_next(raw) == safe

@@ -18,11 +18,12 @@ from pms_app.accounts.models import AuthSession, Role, User
 from pms_app.core.errors import ServiceError
 from pms_app.emails.models import EmailMessage
 from pms_app.properties.models import Invitation, Membership, Property, Unit
-from pms_app.ui.accounts import auth
-from pms_app.ui.accounts.auth import LoginState
+from pms_app.ui.accounts import login
+from pms_app.ui.accounts.login import LoginState
 from pms_app.ui.dashboard.dashboard import DashboardState
 from pms_app.ui.properties.approvals import ApprovalsState
-from pms_app.ui.properties.properties import NewPropertyState, PropertyState
+from pms_app.ui.properties.new_property import NewPropertyState
+from pms_app.ui.properties.property_state import PropertyState
 from tests import factories as f
 from tests.asyncio_helpers import run as run_async
 from tests.asyncio_helpers import settle
@@ -70,19 +71,19 @@ def test_foreign_or_unapproved_callers_change_nothing(
     ps.property_id = prop.id
     ps._reload()
     assert ps.not_found and ps.units == [] and ps.people == [] and ps.name == ""
-    ps.save_unit({"unit_id": str(units[0].id), "label": "HACKED", "rent": "1"})
+    settle(ps.save_unit({"unit_id": str(units[0].id), "label": "HACKED", "rent": "1"}))
     assert ps.error and "Owner Place" not in ps.error
-    ps.delete_unit(units[1].id)
+    settle(ps.delete_unit(units[1].id))
     assert ps.error
-    ps.add_unit({"label": "Z9", "rent": ""})
-    ps.invite({"email": "spy@example.test", "role": "staff"})
-    ps.save_details({"name": "Mine now", "address": "x", "default_rent": ""})
+    settle(ps.add_unit({"label": "Z9", "rent": ""}))
+    settle(ps.invite({"email": "spy@example.test", "role": "staff"}))
+    settle(ps.save_details({"name": "Mine now", "address": "x", "default_rent": ""}))
     assert ps.error
 
     ap = state_for(ApprovalsState, token)
-    ap.load()
+    settle(ap.load())
     assert ap.rows == []
-    ap.approve({"membership_id": str(world["pending_m"].id), "unit_id": str(units[0].id)})
+    settle(ap.approve({"membership_id": str(world["pending_m"].id), "unit_id": str(units[0].id)}))
     assert ap.error
 
     ds = state_for(DashboardState, token)
@@ -90,7 +91,7 @@ def test_foreign_or_unapproved_callers_change_nothing(
     assert all(r["name"] != "Owner Place" for r in ds.rows) and ds.home == {}
 
     np_ = state_for(NewPropertyState, token)
-    np_.submit({"name": "Sneaky", "address": "Somewhere", "unit_count": "2"})
+    settle(np_.submit({"name": "Sneaky", "address": "Somewhere", "unit_count": "2"}))
     if who != "rival_landlord":  # a landlord may of course create his own property
         assert np_.error
 
@@ -115,9 +116,9 @@ def test_malformed_arguments_get_a_message_not_a_traceback(
     token = f.login_token(session, world["owner"])
     ps = state_for(PropertyState, token)
     ps.property_id = world["prop"].id
-    ps.save_unit(bad)
+    settle(ps.save_unit(bad))
     assert ps.error
-    ps.delete_unit(bad)
+    settle(ps.delete_unit(bad))
     assert ps.error
     assert [u.label for u in f.units_of(session, world["prop"])] == ["A1", "A2"]
 
@@ -128,7 +129,7 @@ def test_owner_can_act_through_the_same_handlers(session: Session, world: dict[s
     ps.property_id = world["prop"].id
     ps._reload()
     assert not ps.not_found and ps.can_manage and ps.is_owner
-    ps.save_unit({"unit_id": str(world["units"][0].id), "label": "b7", "rent": "15000"})
+    settle(ps.save_unit({"unit_id": str(world["units"][0].id), "label": "b7", "rent": "15000"}))
     assert ps.notice == "Unit saved." and ps.error == ""
     assert ps.units[0]["label"] == "B7"
 
@@ -208,7 +209,7 @@ def test_the_login_page_slows_an_attacked_account_without_blocking_the_server(
         waited.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr(auth, "_pause", pause)
+    monkeypatch.setattr(login, "_pause", pause)
 
     async def scenario() -> tuple[Any, int]:
         ticks, done = 0, False
@@ -238,7 +239,7 @@ def test_the_login_page_slows_an_attacked_account_without_blocking_the_server(
 def _invite_as(token: str, prop_id: int, form: dict[str, Any]) -> Any:
     ps = state_for(PropertyState, token)
     ps.property_id = prop_id
-    ps.invite(form)
+    settle(ps.invite(form))
     return ps
 
 

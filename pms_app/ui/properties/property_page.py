@@ -1,4 +1,4 @@
-"""/properties/new and /property?id=…: create a property, edit it and its units, invite people."""
+"""/property?id=…: a property's details, rent rules, units and people (state: property_state)."""
 
 from __future__ import annotations
 
@@ -6,230 +6,10 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.core.errors import ServiceError, ValidationError
-from pms_app.properties import invitations, memberships
-from pms_app.properties import service as properties
-from pms_app.properties.access import can_own, get_managed_property, get_visible_property
 from pms_app.ui.components.forms import confirm_button, field, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
-from pms_app.ui.shell.forms import int_or_none, text
-from pms_app.ui.shell.session import FormActions, SessionState
-
-
-class NewPropertyState(SessionState):
-    errors: dict[str, str] = {}
-    error: str = ""
-
-    @rx.event
-    def submit(self, form: dict[str, Any]) -> Any:
-        self.errors, self.error = {}, ""
-        try:
-            prop = self._with_actor(
-                lambda s, actor: properties.create_property(
-                    s,
-                    actor,
-                    text(form, "name", 300),
-                    text(form, "address", 500),
-                    text(form, "unit_count", 20),
-                    text(form, "default_rent", 20),
-                    text(form, "label_prefix", 20),
-                )
-            )
-        except ValidationError as exc:
-            self.errors = {exc.field or "form": exc.message}
-            self.error = "" if exc.field else exc.message
-            return None
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        return rx.redirect(f"/property?id={prop.id}")
-
-
-def new_property_page() -> rx.Component:
-    S = NewPropertyState
-    return app_shell(
-        rx.form(
-            rx.vstack(
-                form_error(S.error),
-                field("Name", "name", S.errors, placeholder="Sunrise Apartments"),
-                field("Address", "address", S.errors, placeholder="Ngong Road, Nairobi"),
-                field(
-                    "Number of units",
-                    "unit_count",
-                    S.errors,
-                    "number",
-                    placeholder="10",
-                    hint="Units are created as A1, A2, … — you can rename them next.",
-                ),
-                field(
-                    "Unit label prefix",
-                    "label_prefix",
-                    S.errors,
-                    default_value="A",
-                    required=False,
-                ),
-                field(
-                    "Default monthly rent (KES, optional)",
-                    "default_rent",
-                    S.errors,
-                    "number",
-                    required=False,
-                ),
-                rx.button("Create property", type="submit", size="3", id="create-property"),
-                spacing="4",
-                max_width="480px",
-            ),
-            method="post",
-            on_submit=S.submit,
-            reset_on_submit=False,
-        ),
-        title="Add a property",
-    )
-
-
-class PropertyState(FormActions, SessionState):
-    property_id: int = 0
-    name: str = ""
-    address: str = ""
-    default_rent: str = ""
-    rules: dict[str, str] = {}
-    is_owner: bool = False
-    can_manage: bool = False
-    units: list[dict[str, Any]] = []
-    people: list[dict[str, str]] = []
-    not_found: bool = False
-
-    @rx.event
-    def load(self) -> None:
-        self.errors, self.error, self.notice = {}, "", ""
-        pid = int_or_none(self.router.url.query_parameters.get("id", ""))
-        self.property_id = pid or 0
-        self._reload()
-
-    def _reload(self) -> None:
-        def _load(session: Any, actor: Any) -> None:
-            prop = get_visible_property(session, actor, self.property_id)
-            self.name, self.address = prop.name, prop.address
-            self.default_rent = str(prop.default_rent) if prop.default_rent is not None else ""
-            self.rules = {
-                "late_fee_kind": prop.late_fee_kind,
-                "late_fee_value": str(prop.late_fee_value),
-                "grace_days": str(prop.late_fee_grace_days),
-                "remind_before": str(prop.remind_days_before),
-                "remind_after": str(prop.remind_days_after),
-            }
-            try:
-                get_managed_property(session, actor, self.property_id)
-                self.can_manage = True
-                self.is_owner = can_own(actor, prop)
-            except ServiceError:
-                self.can_manage, self.is_owner = False, False
-            self.units = [
-                {
-                    "id": u.id,
-                    "label": u.label,
-                    "rent": "" if u.rent is None else str(u.rent),
-                    "effective_rent": "—" if u.effective_rent is None else f"{u.effective_rent:,}",
-                    "tenants": ", ".join(u.tenant_names) or "Vacant",
-                    "occupied": bool(u.tenant_names),
-                }
-                for u in properties.list_units(session, actor, self.property_id)
-            ]
-            self.people = (
-                [
-                    {
-                        "name": p.full_name,
-                        "email": p.email,
-                        "phone": p.phone,
-                        "role": p.role,
-                        "unit": p.unit_label,
-                    }
-                    for p in memberships.property_people(session, actor, self.property_id)
-                ]
-                if self.can_manage
-                else []
-            )
-
-        try:
-            self._with_actor(_load)
-            self.not_found = False
-        except ServiceError:
-            self.not_found = True
-            self.units, self.people, self.name = [], [], ""
-
-    @rx.event
-    def save_details(self, form: dict[str, Any]) -> None:
-        self._act(
-            lambda s, a: properties.update_property(
-                s,
-                a,
-                self.property_id,
-                text(form, "name", 300),
-                text(form, "address", 500),
-                text(form, "default_rent", 20),
-            ),
-            "Property details saved.",
-        )
-
-    @rx.event
-    def save_rules(self, form: dict[str, Any]) -> None:
-        self._act(
-            lambda s, a: properties.update_rules(
-                s,
-                a,
-                self.property_id,
-                text(form, "late_fee_kind", 10),
-                text(form, "late_fee_value", 12),
-                text(form, "grace_days", 5),
-                text(form, "remind_before", 5),
-                text(form, "remind_after", 5),
-            ),
-            "Rent rules saved.",
-        )
-
-    @rx.event
-    def save_unit(self, form: dict[str, Any]) -> None:
-        unit_id = int_or_none(text(form, "unit_id", 20))
-        self._act(
-            lambda s, a: properties.update_unit(
-                s, a, unit_id or 0, text(form, "label", 40), text(form, "rent", 20)
-            ),
-            "Unit saved.",
-        )
-
-    @rx.event
-    def add_unit(self, form: dict[str, Any]) -> None:
-        self._act(
-            lambda s, a: properties.add_unit(
-                s, a, self.property_id, text(form, "label", 40), text(form, "rent", 20)
-            ),
-            "Unit added.",
-        )
-
-    @rx.event
-    def delete_unit(self, unit_id: int) -> None:
-        self._act(
-            lambda s, a: properties.delete_unit(s, a, int_or_none(unit_id) or 0),
-            "Unit deleted.",
-        )
-
-    @rx.event
-    def invite(self, form: dict[str, Any]) -> None:
-        answer: list[str] = []  # the service's answer: the same whoever the address belongs to
-        if self._act(
-            lambda s, a: answer.append(
-                invitations.invite(
-                    s,
-                    a,
-                    self.property_id,
-                    text(form, "email", 300),
-                    text(form, "role", 20),
-                    ip=self._client_ip(),
-                )
-            ),
-            "",
-        ):
-            self.notice = answer[0]
+from pms_app.ui.properties.property_state import PropertyState
+from pms_app.ui.shell.formatting import in_currency
 
 
 def _unit_row(unit: Any) -> rx.Component:
@@ -301,7 +81,7 @@ def _rules_section() -> rx.Component:
                     rx.text("Late fee", size="2", weight="medium"),
                     rx.el.select(
                         rx.el.option("No late fee", value="none"),
-                        rx.el.option("Fixed amount (KES)", value="fixed"),
+                        rx.el.option(in_currency("Fixed amount"), value="fixed"),
                         rx.el.option("Percent of the unpaid rent", value="percent"),
                         name="late_fee_kind",
                         default_value=S.rules["late_fee_kind"],
@@ -365,7 +145,7 @@ def _units_section() -> rx.Component:
                     rx.table.header(
                         rx.table.row(
                             rx.table.column_header_cell("Unit / rent"),
-                            rx.table.column_header_cell("Monthly rent (KES)"),
+                            rx.table.column_header_cell(in_currency("Monthly rent")),
                             rx.table.column_header_cell("Tenant"),
                             rx.table.column_header_cell(""),
                         )
@@ -417,7 +197,7 @@ def _details_section() -> rx.Component:
                     field("Name", "name", S.errors, default_value=S.name),
                     field("Address", "address", S.errors, default_value=S.address),
                     field(
-                        "Default monthly rent (KES)",
+                        in_currency("Default monthly rent"),
                         "default_rent",
                         S.errors,
                         "number",

@@ -1,0 +1,73 @@
+"""/login: email and password; an attacked account is slowed down, never locked."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from pms_app.accounts import service as accounts
+from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.layout import public_shell
+from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+
+def _safe_next(path: str) -> str:
+    """Only local paths: no open redirects."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/dashboard"
+
+
+async def _pause(seconds: float) -> None:
+    """The slow-down of an attacked account: awaited, so it holds no thread and no lock."""
+    await asyncio.sleep(seconds)
+
+
+class LoginState(PageState, SessionState):
+    @rx.event
+    async def submit(self, form: dict[str, Any]) -> Any:
+        email, password = text(form, "email", 300), text(form, "password")
+        ip, ua = self._client_ip(), self.router.headers.user_agent or ""
+        # argon2 and the database block: in a worker thread, so the event loop serves everyone.
+        await _pause(await self._run(lambda s, _a: accounts.login_delay(s, email)))
+        token = await self._attempt(lambda s, _a: accounts.login(s, email, password, ip, ua))
+        if token is None:
+            return None
+        self.session_token = token
+        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "/dashboard")))
+
+
+def login_page() -> rx.Component:
+    return public_shell(
+        rx.heading("Log in", size="7"),
+        rx.form(
+            rx.vstack(
+                form_error(LoginState.error),
+                field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
+                field(
+                    "Password",
+                    "password",
+                    rx.Var.create({}),
+                    "password",
+                    auto_complete="current-password",
+                ),
+                rx.button("Log in", type="submit", size="3", width="100%", id="login-submit"),
+                spacing="4",
+            ),
+            method="post",
+            on_submit=LoginState.submit,
+            reset_on_submit=False,
+        ),
+        rx.link("Forgot your password?", href="/forgot-password"),
+        rx.text(
+            "New here? ",
+            rx.link("Sign up as a landlord", href="/signup"),
+            " or ",
+            rx.link("as a tenant", href="/signup/tenant"),
+            ".",
+        ),
+    )

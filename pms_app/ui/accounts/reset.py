@@ -1,0 +1,149 @@
+"""/forgot-password and /reset-password?token=…: a reset link by email, then a new password
+(hashed with argon2 in a worker thread, off the event loop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pms_app.accounts import service as accounts
+from pms_app.properties.identity import NOBODY
+from pms_app.ui.components.forms import field, form_error, form_level_error, form_notice
+from pms_app.ui.components.layout import public_shell
+from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState, navbar
+
+
+class ForgotState(PageState, SessionState):
+    @rx.event
+    async def submit(self, form: dict[str, Any]) -> None:
+        self.notice = ""
+        email, ip = text(form, "email", 300), self._client_ip()
+        sent = await self._attempt(
+            lambda s, _a: accounts.request_password_reset(s, email, ip) or True
+        )
+        if sent:  # the same words whether or not the account exists
+            self.notice = (
+                "If an account exists for that email, we've sent a link to reset the password."
+            )
+
+
+def forgot_page() -> rx.Component:
+    return public_shell(
+        rx.heading("Forgot your password?", size="7"),
+        rx.text(
+            "Enter your email and we'll send you a link to choose a new one.",
+            color_scheme="gray",
+        ),
+        rx.form(
+            rx.vstack(
+                form_error(ForgotState.error),
+                form_notice(ForgotState.notice),
+                field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
+                rx.button(
+                    "Send reset link",
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    id="forgot-submit",
+                ),
+                spacing="4",
+            ),
+            method="post",
+            on_submit=ForgotState.submit,
+        ),
+        rx.link("Back to log in", href="/login"),
+    )
+
+
+class ResetState(PageState, SessionState):
+    done: bool = False
+    link_ok: bool = True
+
+    def _token(self) -> str:
+        return str(self.router.url.query_parameters.get("token", ""))[:200]
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load (open to everybody: the token is the permission)."""
+        self.errors, self.error, self.notice, self.done = {}, "", "", False
+        token = self._token()
+        self.link_ok = await self._run(lambda s, _a: accounts.reset_token_is_valid(s, token))
+        if not self.link_ok:
+            self.errors = {"form": accounts.INVALID_RESET}
+            self.error = accounts.INVALID_RESET
+
+    @rx.event
+    async def submit(self, form: dict[str, Any]) -> None:
+        self.errors, self.error = {}, ""
+        password, confirm = text(form, "password"), text(form, "confirm")
+        if password != confirm:
+            self.errors = {"confirm": "The two passwords don't match."}
+            return
+        token = self._token()
+        done = await self._attempt(
+            lambda s, _a: accounts.reset_password(s, token, password) or True
+        )
+        if not done:
+            # A weak password is its field's error; anything else means the link is spent.
+            self.link_ok = "form" not in self.errors
+            return
+        self.session_token = ""
+        self._apply_identity(navbar(NOBODY))
+        self.done = True
+
+
+def reset_page() -> rx.Component:
+    S = ResetState
+    return public_shell(
+        rx.heading("Choose a new password", size="7"),
+        form_level_error(S.errors),
+        rx.cond(
+            S.done,
+            rx.vstack(
+                rx.callout(
+                    "Your password was changed. Log in with the new one.",
+                    icon="check",
+                    color_scheme="green",
+                    id="reset-done",
+                ),
+                rx.link(rx.button("Log in"), href="/login"),
+            ),
+            rx.cond(
+                S.link_ok,
+                rx.form(
+                    rx.vstack(
+                        field(
+                            "New password",
+                            "password",
+                            S.errors,
+                            "password",
+                            auto_complete="new-password",
+                            hint="At least 8 characters; a long passphrase is best.",
+                        ),
+                        field(
+                            "Repeat the new password",
+                            "confirm",
+                            S.errors,
+                            "password",
+                            auto_complete="new-password",
+                        ),
+                        rx.button(
+                            "Set password",
+                            type="submit",
+                            size="3",
+                            width="100%",
+                            id="reset-submit",
+                        ),
+                        spacing="4",
+                    ),
+                    method="post",
+                    on_submit=S.submit,
+                    reset_on_submit=False,
+                ),
+                rx.link("Ask for a new reset link", href="/forgot-password"),
+            ),
+        ),
+    )

@@ -1,0 +1,73 @@
+"""/properties/new: a landlord creates a property and its units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pms_app.properties import service as properties
+from pms_app.ui.components.forms import field, form_level_error
+from pms_app.ui.components.layout import app_shell
+from pms_app.ui.shell.formatting import currency
+from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+
+class NewPropertyState(PageState, SessionState):
+    @rx.event
+    async def submit(self, form: dict[str, Any]) -> Any:
+        values = [
+            text(form, "name", 300),
+            text(form, "address", 500),
+            text(form, "unit_count", 20),
+            text(form, "default_rent", 20),
+            text(form, "label_prefix", 20),
+        ]
+        prop_id = await self._attempt(
+            lambda s, a: properties.create_property(s, a, *values).id,
+        )
+        return None if prop_id is None else rx.redirect(f"/property?id={prop_id}")
+
+
+def new_property_page() -> rx.Component:
+    S = NewPropertyState
+    return app_shell(
+        rx.form(
+            rx.vstack(
+                form_level_error(S.errors),
+                field("Name", "name", S.errors, placeholder="Sunrise Apartments"),
+                field("Address", "address", S.errors, placeholder="Ngong Road, Nairobi"),
+                field(
+                    "Number of units",
+                    "unit_count",
+                    S.errors,
+                    "number",
+                    placeholder="10",
+                    hint="Units are created as A1, A2, … — you can rename them next.",
+                ),
+                field(
+                    "Unit label prefix",
+                    "label_prefix",
+                    S.errors,
+                    default_value="A",
+                    required=False,
+                ),
+                field(
+                    f"Default monthly rent ({currency()}, optional)",
+                    "default_rent",
+                    S.errors,
+                    "number",
+                    required=False,
+                ),
+                rx.button("Create property", type="submit", size="3", id="create-property"),
+                spacing="4",
+                max_width="480px",
+            ),
+            method="post",
+            on_submit=S.submit,
+            reset_on_submit=False,
+        ),
+        title="Add a property",
+    )

@@ -1,0 +1,132 @@
+"""/property?id=…'s state: the property, its rent rules, units and people; edits and invitations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.properties import invitations
+from pms_app.properties import service as properties
+from pms_app.properties.views import property_page
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
+
+
+class PropertyState(PageState, SessionState):
+    property_id: int = 0
+    name: str = ""
+    address: str = ""
+    default_rent: str = ""
+    rules: dict[str, str] = {}
+    is_owner: bool = False
+    can_manage: bool = False
+    units: list[dict[str, Any]] = []
+    people: list[dict[str, str]] = []
+    not_found: bool = False
+
+    def _on_enter(self) -> None:
+        self.property_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
+
+    def _clear(self) -> None:
+        self.not_found = True
+        self.units, self.people, self.name = [], [], ""
+        self.can_manage, self.is_owner = False, False
+
+    def _load(self, session: Session, actor: User) -> None:
+        view = property_page(session, actor, self.property_id)
+        self.not_found = False
+        self.name, self.address = view.name, view.address
+        self.default_rent = "" if view.default_rent is None else str(view.default_rent)
+        r = view.rules
+        self.rules = {
+            "late_fee_kind": r.late_fee_kind,
+            "late_fee_value": str(r.late_fee_value),
+            "grace_days": str(r.grace_days),
+            "remind_before": str(r.remind_before),
+            "remind_after": str(r.remind_after),
+        }
+        self.can_manage, self.is_owner = view.can_manage, view.is_owner
+        self.units = [
+            {
+                "id": u.id,
+                "label": u.label,
+                "rent": "" if u.rent is None else str(u.rent),
+                "effective_rent": "—" if u.effective_rent is None else f"{u.effective_rent:,}",
+                "tenants": ", ".join(u.tenant_names) or "Vacant",
+                "occupied": bool(u.tenant_names),
+            }
+            for u in view.units
+        ]
+        self.people = [
+            {
+                "name": p.full_name,
+                "email": p.email,
+                "phone": p.phone,
+                "role": p.role,
+                "unit": p.unit_label,
+            }
+            for p in view.people
+        ]
+
+    @rx.event
+    async def save_details(self, form: dict[str, Any]) -> None:
+        pid = self.property_id
+        values = [
+            text(form, "name", 300),
+            text(form, "address", 500),
+            text(form, "default_rent", 20),
+        ]
+        await self._act(
+            lambda s, a: properties.update_property(s, a, pid, *values),
+            "Property details saved.",
+        )
+
+    @rx.event
+    async def save_rules(self, form: dict[str, Any]) -> None:
+        pid = self.property_id
+        values = [
+            text(form, "late_fee_kind", 10),
+            text(form, "late_fee_value", 12),
+            text(form, "grace_days", 5),
+            text(form, "remind_before", 5),
+            text(form, "remind_after", 5),
+        ]
+        await self._act(
+            lambda s, a: properties.update_rules(s, a, pid, *values), "Rent rules saved."
+        )
+
+    @rx.event
+    async def save_unit(self, form: dict[str, Any]) -> None:
+        unit_id = int_or_none(text(form, "unit_id", 20)) or 0
+        label, rent = text(form, "label", 40), text(form, "rent", 20)
+        await self._act(
+            lambda s, a: properties.update_unit(s, a, unit_id, label, rent), "Unit saved."
+        )
+
+    @rx.event
+    async def add_unit(self, form: dict[str, Any]) -> None:
+        pid = self.property_id
+        label, rent = text(form, "label", 40), text(form, "rent", 20)
+        await self._act(lambda s, a: properties.add_unit(s, a, pid, label, rent), "Unit added.")
+
+    @rx.event
+    async def delete_unit(self, unit_id: int) -> None:
+        uid = int_or_none(unit_id) or 0
+        await self._act(lambda s, a: properties.delete_unit(s, a, uid), "Unit deleted.")
+
+    @rx.event
+    async def invite(self, form: dict[str, Any]) -> None:
+        pid, ip = self.property_id, self._client_ip()
+        email, role = text(form, "email", 300), text(form, "role", 20)
+        answer: list[str] = []  # the service's answer: the same whoever the address belongs to
+        if await self._act(
+            lambda s, a: answer.append(invitations.invite(s, a, pid, email, role, ip=ip))
+        ):
+            self.notice = answer[0]
