@@ -13,7 +13,7 @@ from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, auth
 from pms_app.ui.bookings import bookings
 from pms_app.ui.dashboard import dashboard
-from pms_app.ui.leases import leases
+from pms_app.ui.leases import lease, lease_state, leases
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, properties
 from pms_app.ui.public import public
@@ -79,7 +79,7 @@ MEMBER_PAGES = [
     (pay.pay_page, "/pay", "Rent", pay.PayState),
     (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
     (leases.leases_page, "/leases", "Leases", leases.LeasesState),
-    (leases.lease_page, "/lease", "Lease", leases.LeaseState),
+    (lease.lease_page, "/lease", "Lease", lease_state.LeaseState),
     (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState),
     (bookings.facility_page, "/facility", "Facility", bookings.FacilityState),
     (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState),
