@@ -11,7 +11,7 @@ from pms_app.background import register_simulator_c2b
 from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, auth
-from pms_app.ui.bookings import bookings
+from pms_app.ui.bookings import facilities, facility, facility_state, my_bookings
 from pms_app.ui.dashboard import dashboard
 from pms_app.ui.leases import lease, lease_state, leases
 from pms_app.ui.payments import pay, payments
@@ -80,9 +80,9 @@ MEMBER_PAGES = [
     (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
     (leases.leases_page, "/leases", "Leases", leases.LeasesState),
     (lease.lease_page, "/lease", "Lease", lease_state.LeaseState),
-    (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState),
-    (bookings.facility_page, "/facility", "Facility", bookings.FacilityState),
-    (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState),
+    (facilities.facilities_page, "/facilities", "Facilities", facilities.FacilitiesState),
+    (facility.facility_page, "/facility", "Facility", facility_state.FacilityState),
+    (my_bookings.my_bookings_page, "/bookings", "My bookings", my_bookings.MyBookingsState),
 ]
 for page, route, title, state in MEMBER_PAGES:
     if state is None:

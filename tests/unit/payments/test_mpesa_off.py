@@ -21,7 +21,7 @@ from pms_app.integrations.daraja import DarajaError, client_from_settings
 from pms_app.payments import service as payments
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.simulator.routes import simulator_routes
-from pms_app.ui.bookings.bookings import MyBookingsState
+from pms_app.ui.bookings.my_bookings import MyBookingsState
 from pms_app.ui.payments.pay import PayState
 from pms_app.ui.simulator.phone import register_phone_page
 from tests import factories as f
