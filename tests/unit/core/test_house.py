@@ -16,7 +16,6 @@ TOO_LONG = {
     "pms_app/simulator/service.py": "the whole simulated Daraja wire contract; to split STK and C2B",
     "pms_app/integrations/daraja.py": "client + wire parsing; to split the parsers out",
     "pms_app/ui/properties/properties.py": "to split the property page's sections",
-    "pms_app/ui/simulator/phone.py": "to split the phone page's components",
     "pms_app/ui/accounts/auth.py": "to split login, signup and reset pages",
 }
 
