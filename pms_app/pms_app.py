@@ -11,9 +11,9 @@ from pms_app.background import register_simulator_c2b
 from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, login, reset, signup, waiting
-from pms_app.ui.bookings import bookings
+from pms_app.ui.bookings import facilities, facility, facility_state, my_bookings
 from pms_app.ui.dashboard import dashboard
-from pms_app.ui.leases import leases
+from pms_app.ui.leases import lease, lease_state, leases
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import public
@@ -84,10 +84,10 @@ MEMBER_PAGES = [
     (pay.pay_page, "/pay", "Rent", pay.PayState),
     (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
     (leases.leases_page, "/leases", "Leases", leases.LeasesState),
-    (leases.lease_page, "/lease", "Lease", leases.LeaseState),
-    (bookings.facilities_page, "/facilities", "Facilities", bookings.FacilitiesState),
-    (bookings.facility_page, "/facility", "Facility", bookings.FacilityState),
-    (bookings.my_bookings_page, "/bookings", "My bookings", bookings.MyBookingsState),
+    (lease.lease_page, "/lease", "Lease", lease_state.LeaseState),
+    (facilities.facilities_page, "/facilities", "Facilities", facilities.FacilitiesState),
+    (facility.facility_page, "/facility", "Facility", facility_state.FacilityState),
+    (my_bookings.my_bookings_page, "/bookings", "My bookings", my_bookings.MyBookingsState),
 ]
 for page, route, title, state in MEMBER_PAGES:
     if state is None:

@@ -54,7 +54,7 @@ def test_a_streamed_upload_is_cut_off_at_the_cap(server: Server) -> None:
         for _ in range(30):  # 30 MB, chunked: no Content-Length to refuse up front
             yield b"x" * MB
 
-    from pms_app.ui.leases.leases import LeaseState
+    from pms_app.ui.leases.lease_state import LeaseState
 
     # Everything Reflex needs to start spooling the files of a real upload handler.
     headers = {

@@ -40,6 +40,7 @@ from pms_app.integrations.daraja import (
 from pms_app.simulator import delivery, service
 from pms_app.simulator.models import SimC2BTransaction, SimStkRequest
 from pms_app.simulator.routes import simulator_routes
+from tests.asyncio_helpers import settle
 from tests.http_server import free_port, start_server, until
 
 SHORTCODE = "174379"
@@ -562,12 +563,12 @@ def _phone_state() -> Any:
     from reflex.state import State
 
     from pms_app.simulator.access import phone_page_url
-    from pms_app.ui.simulator.phone import PhoneState
+    from pms_app.ui.simulator.phone_state import PhoneState
 
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
     st = root.get_substate(PhoneState.get_full_name().split(".")[1:])
     st.rx_router_url = URLData.from_url(ReflexURL(phone_page_url()))
-    st.load()
+    settle(st.load())
     assert not st.locked
     return st
 
@@ -575,39 +576,39 @@ def _phone_state() -> Any:
 def test_phone_page_state_answers_prompts_and_pays_bills(sim: Sim) -> None:
     client = sim.client()
     st = _phone_state()
-    st.watch({"phone": "12"})
+    settle(st.watch({"phone": "12"}))
     assert st.phone_error and not st.phone
-    st.watch({"phone": "0712 000 050"})
+    settle(st.watch({"phone": "0712 000 050"}))
     assert st.phone == "254712000050" and st.current_id == "" and st.prompts == []
 
     checkout = client.stk_push(
         "0712000050", 1500, "A1-0042", "Rent", sim.url("stk")
     ).checkout_request_id
-    st.watch({"phone": "0712000050"})
+    settle(st.watch({"phone": "0712000050"}))
     assert st.current_id == checkout
     assert (st.current_amount, st.current_account, st.current_business) == (
         "1,500",
         "A1-0042",
         SHORTCODE,
     )
-    st.send_pin({"pin": "0000"})
+    settle(st.send_pin({"pin": "0000"}))
     assert st.outcome == "Wrong M-Pesa PIN entered." and st.current_id == ""
     assert st.history[0]["code"] == "2001"
 
     checkout = _push(client, sim, "0712000050")
-    st.watch({"phone": "0712000050"})
-    st.send_pin({"pin": "1234"})
+    settle(st.watch({"phone": "0712000050"}))
+    settle(st.send_pin({"pin": "1234"}))
     assert st.outcome.startswith("You paid KES 10 to 174379. M-Pesa receipt SK")
 
     _push(client, sim, "0712000050")
-    st.watch({"phone": "0712000050"})
-    st.cancel()
+    settle(st.watch({"phone": "0712000050"}))
+    settle(st.cancel())
     assert st.outcome == "You cancelled the M-Pesa prompt."
     _push(client, sim, "0712000050")
-    st.watch({"phone": "0712000050"})
-    st.let_time_out()
+    settle(st.watch({"phone": "0712000050"}))
+    settle(st.let_time_out())
     assert "timed out" in st.outcome
-    st.cancel()
+    settle(st.cancel())
     assert st.outcome == "There is no prompt to answer."
 
     assert delivery.wait_idle(5)
@@ -615,14 +616,14 @@ def test_phone_page_state_answers_prompts_and_pays_bills(sim: Sim) -> None:
     assert sorted(codes) == [0, 1032, 1037, 2001]
 
     client.register_c2b_urls(sim.url("confirm"), sim.url("validate"))
-    st.pay_bill({"paybill": SHORTCODE, "account": "A1-0042", "amount": "2,000"})
+    settle(st.pay_bill({"paybill": SHORTCODE, "account": "A1-0042", "amount": "2,000"}))
     assert st.c2b_error == "" and "KES 2000" in st.c2b_notice
-    st.pay_bill({"paybill": SHORTCODE, "account": "A1", "amount": "0"})
+    settle(st.pay_bill({"paybill": SHORTCODE, "account": "A1", "amount": "0"}))
     assert st.c2b_error == "Invalid Amount"
     until(lambda: sim.got("confirm"), "the confirmation")
     assert sim.got("confirm")[0].body["MSISDN"] == "25471****050"
     assert delivery.wait_idle(5)
-    st.watch({"phone": "0712000050"})
+    settle(st.watch({"phone": "0712000050"}))
     assert st.c2b[0]["status"] == "confirmed"
 
     # No secret in the page's state: the callback URL's token never reaches the browser.

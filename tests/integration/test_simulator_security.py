@@ -33,8 +33,9 @@ from pms_app.integrations.daraja import DarajaError
 from pms_app.properties.models import Property
 from pms_app.simulator import delivery, service
 from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest
-from pms_app.ui.simulator.phone import PhoneState, _snapshot_if_allowed
+from pms_app.ui.simulator.phone_state import PhoneState, _snapshot_if_allowed
 from tests import factories as f
+from tests.asyncio_helpers import settle
 from tests.http_server import free_port, start_server, until
 from tests.integration.test_daraja_simulator import SHORTCODE, Sim, _push
 from tests.integration.test_daraja_simulator import sim as sim  # the fixture
@@ -292,18 +293,18 @@ def test_phone_page_handlers_refuse_without_admin_or_key(sim: Sim) -> None:
     for who, token in _callers(sim).items():
         for key in (None, "", "wrong", get_settings().simulator_phone_key[:-1]):
             st = _phone_state(token, key)
-            st.load()
-            st.watch({"phone": victim})
+            settle(st.load())
+            settle(st.watch({"phone": victim}))
             assert st.locked and st.prompts == [] and st.current_id == "", who
             assert st.history == [] and st.c2b == [] and st.phone == "", who
             st.current_id = checkout  # worst case: the client somehow names the prompt
-            st.send_pin({"pin": "1234"})
+            settle(st.send_pin({"pin": "1234"}))
             st.current_id = checkout
-            st.cancel()
+            settle(st.cancel())
             st.current_id = checkout
-            st.let_time_out()
+            settle(st.let_time_out())
             st.phone = "254712000080"
-            st.pay_bill({"paybill": SHORTCODE, "account": "A1-0042", "amount": "250000"})
+            settle(st.pay_bill({"paybill": SHORTCODE, "account": "A1-0042", "amount": "250000"}))
             assert st.outcome == "" and st.c2b_notice == "", who
             # The poller's read, with what this browser has: nothing.
             assert _snapshot_if_allowed(victim, st._unlocked, token) is None, who
@@ -316,15 +317,15 @@ def test_phone_page_works_with_the_key_or_an_admin_until_logout(sim: Sim) -> Non
     client = sim.client()
     key = get_settings().simulator_phone_key
     with_key = _phone_state("", key)
-    with_key.load()
+    settle(with_key.load())
     assert not with_key.locked
     _push(client, sim, "0712000090", amount=700)
-    with_key.watch({"phone": "0712000090"})
+    settle(with_key.watch({"phone": "0712000090"}))
     assert with_key.current_amount == "700"
-    with_key.send_pin({"pin": "1234"})
+    settle(with_key.send_pin({"pin": "1234"}))
     assert with_key.outcome.startswith("You paid KES 700")
     with_key.rx_router_url = _page_url()  # later events carry no key
-    with_key.watch({"phone": "0712000090"})
+    settle(with_key.watch({"phone": "0712000090"}))
     assert not with_key.locked and with_key.history[0]["code"] == "0"
     assert key not in json.dumps(with_key.dict(), default=str)  # kept backend-only
 
@@ -332,13 +333,13 @@ def test_phone_page_works_with_the_key_or_an_admin_until_logout(sim: Sim) -> Non
         admin = f.admin_user(s)
         token = f.login_token(s, admin)
     as_admin = _phone_state(token)
-    as_admin.load()
+    settle(as_admin.load())
     assert not as_admin.locked
     checkout = _push(client, sim, "0712000091")
-    as_admin.watch({"phone": "0712000091"})
+    settle(as_admin.watch({"phone": "0712000091"}))
     assert as_admin.current_id == checkout
     with Session(sim.engine) as s:
         accounts.logout(s, token)
-    as_admin.cancel()  # re-checked on every event: the logout counts at once
+    settle(as_admin.cancel())  # re-checked on every event: the logout counts at once
     assert as_admin.locked and as_admin.current_id == ""
     assert sim.row(checkout).status == "pending"

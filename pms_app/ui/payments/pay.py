@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
-from sqlmodel import col, select
 
-from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.settings import get_settings
-from pms_app.documents import service as documents
 from pms_app.integrations.daraja import result_message
 from pms_app.leases import service as leases
-from pms_app.ledger import service as ledger
 from pms_app.payments import service as payments
-from pms_app.payments.models import Payment, PaymentStatus
-from pms_app.properties.models import Property, Unit
+from pms_app.payments import tenant
 from pms_app.ui.components.forms import field, form_error
 from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.shell.formatting import in_currency, money, money_var
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-def money(value: int) -> str:
-    return f"KES {value:,}"
+    from pms_app.accounts.models import User
+    from pms_app.payments.lease_view import PaymentLine
 
 
 @live_page("/pay")
-class PayState(SessionState):
+class PayState(PageState, SessionState):
     has_lease: bool = False
     balance: int = 0
     arrears: int = 0
@@ -44,8 +43,6 @@ class PayState(SessionState):
     lines: list[dict[str, str]] = []
     history: list[dict[str, Any]] = []
     current: dict[str, str] = {}  # the payment just started: id, status, message, receipt
-    errors: dict[str, str] = {}
-    error: str = ""
     _current_id: int = 0
 
     @rx.var
@@ -56,101 +53,69 @@ class PayState(SessionState):
     def default_amount(self) -> str:
         return str(self.balance) if self.balance > 0 else ""
 
-    @rx.event
-    def load(self) -> None:
-        self.errors, self.error = {}, ""
-        self._reload()
+    def _clear(self) -> None:
+        self.has_lease = False
 
-    @rx.event
-    def refresh(self) -> None:
-        self._reload()
-
-    def _reload(self) -> None:
-
-        def _load(session: Any, actor: Any) -> None:
-            self.mpesa = get_settings().mpesa_enabled
-            lease = leases.tenant_lease(session, actor)
-            self.has_lease = lease is not None
-            if lease is None:
-                return
-            st = ledger.statement(session, lease.id or 0, leases.today_local())
-            self.balance, self.arrears, self.credit = st.balance, st.arrears, st.credit
-            prop = session.get(Property, lease.property_id)
-            unit = session.get(Unit, lease.unit_id)
-            self.property_name = prop.name if prop else ""
-            self.unit_label = unit.label if unit else ""
-            self.account_ref = lease.account_ref
-            self.paybill = get_settings().daraja_shortcode
-            self.simulator = get_settings().uses_simulator
-            self.default_phone = actor.phone
-            self.lines = [
-                {
-                    "date": line.due_date.strftime("%d %b %Y"),
-                    "description": line.description,
-                    "charge": f"{line.charge:,}" if line.charge else "",
-                    "credit": f"{line.credit:,}" if line.credit else "",
-                    "balance": f"{line.balance:,}",
-                }
-                for line in reversed(st.lines[-24:])
-            ]
-            rows = session.exec(
-                select(Payment)
-                .where(Payment.lease_id == lease.id)
-                .order_by(col(Payment.created_at).desc())
-                .limit(20)
-            ).all()
-            self.history = [_payment_view(p) for p in rows]
-            self.documents = [
-                {"id": str(d.id), "name": d.name}
-                for d in documents.list_documents(session, actor, lease.id or 0)
-            ]
-            if self._current_id:
-                p = session.get(Payment, self._current_id)
-                self.current = _payment_view(p) if p else {}
-
-        try:
-            self._with_actor(_load)
-        except ServiceError as exc:
-            self.has_lease, self.error = False, exc.message
-
-    @rx.event
-    def pay(self, form: dict[str, Any]) -> None:
-        self.errors, self.error = {}, ""
-        try:
-            payment = self._with_actor(
-                lambda s, a: payments.start_stk_payment(
-                    s, a, text(form, "amount", 20), text(form, "phone", 40)
-                )
-            )
-        except ValidationError as exc:
-            self.errors = {exc.field or "amount": exc.message}
+    def _load(self, session: Session, actor: User) -> None:
+        settings = get_settings()
+        self.mpesa = settings.mpesa_enabled
+        page = tenant.rent_page(session, actor, self._current_id, leases.today_local())
+        self.has_lease = page is not None
+        if page is None:
             return
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self._current_id = payment.id or 0
-        self._reload()
+        st = page.statement
+        self.balance, self.arrears, self.credit = st.balance, st.arrears, st.credit
+        self.property_name = page.lease.property_name
+        self.unit_label = page.lease.unit_label
+        self.account_ref = page.lease.account_ref
+        self.paybill = settings.daraja_shortcode
+        self.simulator = settings.uses_simulator
+        self.default_phone = page.phone
+        self.lines = [
+            {
+                "date": line.due_date.strftime("%d %b %Y"),
+                "description": line.description,
+                "charge": f"{line.charge:,}" if line.charge else "",
+                "credit": f"{line.credit:,}" if line.credit else "",
+                "balance": f"{line.balance:,}",
+            }
+            for line in reversed(st.lines[-tenant.STATEMENT_LINES :])
+        ]
+        self.history = [_payment_view(p) for p in page.history]
+        self.documents = [{"id": str(d.id), "name": d.name} for d in page.documents]
+        if self._current_id:
+            self.current = _payment_view(page.current) if page.current else {}
+
+    @rx.event
+    async def pay(self, form: dict[str, Any]) -> None:
+        amount, phone = text(form, "amount", 20), text(form, "phone", 40)
+        started: list[int] = []
+
+        def start(s: Session, a: User | None) -> None:
+            started.append(payments.start_stk_payment(s, a, amount, phone).id or 0)
+            self._current_id = started[0]  # read by the page's re-read that follows
+
+        await self._act(start)
 
 
-def _payment_view(p: Payment) -> dict[str, Any]:
-
-    if p.status == PaymentStatus.PENDING:
+def _payment_view(p: PaymentLine) -> dict[str, Any]:
+    if p.status == "pending":
         message = "Check your phone and enter your M-Pesa PIN to complete the payment."
-    elif p.status == PaymentStatus.PAID:
+    elif p.status == "paid":
         message = f"Paid. Receipt {p.receipt_no}" + (
             f" (M-Pesa {p.mpesa_receipt})" if p.mpesa_receipt else ""
         )
-    elif p.status == PaymentStatus.FAILED:
+    elif p.status == "failed":
         message = p.result_desc or result_message(p.result_code)
     else:
         message = "Received; your landlord is checking it."
     return {
-        "id": p.id or 0,
+        "id": p.id,
         "status": p.status,
         "amount": money(p.amount),
         "date": p.created_at.strftime("%d %b %Y %H:%M"),
         "message": message,
-        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status == PaymentStatus.PAID else "",
+        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status == "paid" else "",
     }
 
 
@@ -187,7 +152,7 @@ def _pay_form() -> rx.Component:
             rx.vstack(
                 rx.heading("Pay with M-Pesa", size="4"),
                 field(
-                    "Amount (KES)",
+                    in_currency("Amount"),
                     "amount",
                     S.errors,
                     "number",
@@ -351,7 +316,3 @@ def pay_page() -> rx.Component:
         ),
         title="Rent",
     )
-
-
-def money_var(value: Any) -> Any:
-    return "KES " + value.to_string()

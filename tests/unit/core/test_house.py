@@ -13,11 +13,8 @@ MAX_LINES = 400
 TOO_LONG = {
     "pms_app/bookings/service.py": "to split by job: facilities, rules, booking, waiting list, housekeeping, calendar/exports",
     "pms_app/payments/service.py": "to split: STK push, callbacks, paybill, reviews, reconciliation",
-    "pms_app/ui/bookings/bookings.py": "to split into facilities, facility day and my-bookings pages",
-    "pms_app/ui/leases/leases.py": "to split into the leases list and the lease page",
     "pms_app/simulator/service.py": "the whole simulated Daraja wire contract; to split STK and C2B",
     "pms_app/integrations/daraja.py": "client + wire parsing; to split the parsers out",
-    "pms_app/ui/simulator/phone.py": "to split the phone page's components",
 }
 
 

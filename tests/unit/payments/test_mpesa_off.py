@@ -21,11 +21,12 @@ from pms_app.integrations.daraja import DarajaError, client_from_settings
 from pms_app.payments import service as payments
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.simulator.routes import simulator_routes
-from pms_app.ui.bookings.bookings import MyBookingsState
+from pms_app.ui.bookings.my_bookings import MyBookingsState
 from pms_app.ui.payments.pay import PayState
 from pms_app.ui.simulator.phone import register_phone_page
 from tests import factories as f
 from tests.asyncio_helpers import run as run_async
+from tests.asyncio_helpers import settle
 from tests.factories import state_for
 
 
@@ -144,9 +145,9 @@ def test_rent_cannot_be_started_and_the_rent_page_says_so(
     assert "cash or bank" in err.value.message
 
     st = state_for(PayState, f.login_token(session, tenant))
-    st.load()
+    settle(st.load())
     assert st.has_lease and not st.mpesa and not st.simulator
-    st.pay({"amount": "500", "phone": "0712345678"})
+    settle(st.pay({"amount": "500", "phone": "0712345678"}))
     assert st.error == payments.MPESA_OFF
     assert _payments(session) == 0 and tasks.named("send_stk_push") == []
 
@@ -158,9 +159,9 @@ def test_booking_fee_cannot_be_paid_by_mpesa_and_the_page_says_so(session: Sessi
         bookings.start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
     assert err.value.message == payments.MPESA_OFF_BOOKING
     st = state_for(MyBookingsState, f.login_token(session, bw.w.tenant))
-    st.load()
+    settle(st.load())
     assert not st.mpesa and any(r["status"] == "awaiting_payment" for r in st.rows)
-    st.pay({"booking_id": str(bw.held.id), "phone": "0712345678"})
+    settle(st.pay({"booking_id": str(bw.held.id), "phone": "0712345678"}))
     assert st.error == payments.MPESA_OFF_BOOKING
     assert _payments(session) == 0
 

@@ -1,0 +1,294 @@
+"""/facility?id=…: the day calendar (slots, the week around it), booking and the waiting list;
+the manager's tools below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from pms_app.ui.bookings.facility_state import FacilityState
+from pms_app.ui.bookings.shared import facility_fields
+from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.layout import app_shell, empty_state
+
+
+def _slot_button(slot: Any) -> rx.Component:
+    S = FacilityState
+    return rx.match(
+        slot["state"],
+        (
+            "free",
+            rx.button(
+                slot["label"],
+                on_click=S.choose(slot["start"]),
+                color_scheme="green",
+                variant=rx.cond(S.selected == slot["start"], "solid", "soft"),
+                class_name="slot-free",
+            ),
+        ),
+        (
+            "taken",
+            rx.hstack(
+                rx.button(
+                    slot["label"],
+                    disabled=True,
+                    variant="soft",
+                    color_scheme="gray",
+                    class_name="slot-taken",
+                ),
+                rx.button(
+                    "Join waiting list",
+                    size="1",
+                    variant="ghost",
+                    on_click=S.join_waitlist(slot["start"]),
+                    class_name="join-waitlist",
+                ),
+                spacing="1",
+            ),
+        ),
+        (
+            "mine",
+            rx.button(
+                slot["label"].to(str) + " · yours",
+                disabled=True,
+                color_scheme="blue",
+                variant="soft",
+                class_name="slot-mine",
+            ),
+        ),
+        (
+            "blocked",
+            rx.button(
+                slot["label"].to(str) + " · closed",
+                disabled=True,
+                color_scheme="orange",
+                variant="soft",
+            ),
+        ),
+        rx.button(slot["label"], disabled=True, variant="ghost", color_scheme="gray"),
+    )
+
+
+def _manager_tools() -> rx.Component:
+    S = FacilityState
+    return rx.cond(
+        S.manager,
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Bookings this day", size="4"),
+                rx.button("Export CSV", variant="outline", size="1", on_click=S.export_csv),
+                align="center",
+            ),
+            rx.cond(
+                S.day_bookings.length() == 0,
+                rx.text("No bookings this day.", size="2", color_scheme="gray"),
+                rx.vstack(
+                    rx.foreach(
+                        S.day_bookings,
+                        lambda b: rx.card(
+                            rx.hstack(
+                                rx.text(b["number"], weight="bold"),
+                                rx.text(b["when"]),
+                                rx.text(b["who"]),
+                                rx.text(b["guests"], " guests", size="2"),
+                                rx.badge(b["label"]),
+                                rx.cond(
+                                    b["status"] == "requested",
+                                    rx.hstack(
+                                        rx.button(
+                                            "Approve", size="1", on_click=S.decide(b["id"], True)
+                                        ),
+                                        rx.button(
+                                            "Decline",
+                                            size="1",
+                                            color_scheme="red",
+                                            variant="soft",
+                                            on_click=S.decide(b["id"], False),
+                                        ),
+                                    ),
+                                ),
+                                rx.cond(
+                                    b["status"] == "awaiting_payment",
+                                    rx.button(
+                                        "Mark paid",
+                                        size="1",
+                                        variant="soft",
+                                        on_click=S.mark_paid(b["id"]),
+                                    ),
+                                ),
+                                rx.cond(
+                                    (b["status"] == "confirmed")
+                                    | (b["status"] == "awaiting_payment")
+                                    | (b["status"] == "requested"),
+                                    rx.form(
+                                        rx.hstack(
+                                            rx.el.input(
+                                                type="hidden",
+                                                name="booking_id",
+                                                value=b["id"].to_string(),
+                                            ),
+                                            rx.input(
+                                                name="reason",
+                                                placeholder="Reason",
+                                                size="1",
+                                                required=True,
+                                            ),
+                                            rx.button(
+                                                "Cancel",
+                                                size="1",
+                                                color_scheme="red",
+                                                variant="ghost",
+                                            ),
+                                        ),
+                                        method="post",
+                                        on_submit=S.manager_cancel,
+                                    ),
+                                ),
+                                wrap="wrap",
+                                align="center",
+                            ),
+                            width="100%",
+                            class_name="manager-booking",
+                        ),
+                    ),
+                    width="100%",
+                ),
+            ),
+            rx.accordion.root(
+                rx.accordion.item(
+                    header="Edit the facility's rules",
+                    content=rx.form(
+                        rx.vstack(
+                            *facility_fields(S.errors, S.values),
+                            rx.button("Save facility", type="submit", id="save-facility"),
+                            spacing="2",
+                        ),
+                        method="post",
+                        on_submit=S.save_facility,
+                        reset_on_submit=False,
+                        key=S.values.to_string(),
+                    ),
+                ),
+                collapsible=True,
+                width="100%",
+                max_width="560px",
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.text("Block for maintenance:", size="2"),
+                    rx.input(type="date", name="b_date", required=True),
+                    rx.input(name="b_from", placeholder="08:00", width="80px", required=True),
+                    rx.input(name="b_to", placeholder="12:00", width="80px", required=True),
+                    rx.input(name="b_reason", placeholder="Reason", width="160px"),
+                    rx.button("Add blackout", size="1", variant="outline"),
+                    wrap="wrap",
+                    align="center",
+                ),
+                method="post",
+                on_submit=S.add_blackout,
+            ),
+            width="100%",
+        ),
+    )
+
+
+def facility_page() -> rx.Component:
+    S = FacilityState
+    return app_shell(
+        rx.cond(
+            S.not_found,
+            empty_state("That facility was not found.", "All facilities", "/facilities"),
+            rx.vstack(
+                rx.heading(S.info["name"], size="7", id="facility-name"),
+                rx.text(S.info["description"], color_scheme="gray"),
+                rx.text(
+                    "Up to ",
+                    S.info["capacity"],
+                    " guests · ",
+                    S.info["due"],
+                    " · ",
+                    S.info["policy"],
+                    size="2",
+                ),
+                form_error(S.error),
+                form_notice(S.notice),
+                rx.hstack(
+                    rx.button(
+                        "‹", on_click=S.shift_day(-1), variant="soft", aria_label="Previous day"
+                    ),
+                    rx.input(type="date", value=S.day, on_change=S.set_day, id="day-picker"),
+                    rx.button("›", on_click=S.shift_day(1), variant="soft", aria_label="Next day"),
+                    align="center",
+                ),
+                rx.flex(
+                    rx.foreach(
+                        S.week,
+                        lambda d: rx.button(
+                            rx.vstack(
+                                rx.text(d["label"], size="1", weight="bold"),
+                                rx.text(d["free"], " free", size="1"),
+                                rx.cond(d["mine"] != "0", rx.text(d["mine"], " yours", size="1")),
+                                spacing="0",
+                                align="center",
+                            ),
+                            on_click=S.set_day(d["date"]),
+                            variant=rx.cond(d["date"] == S.day, "solid", "outline"),
+                            height="auto",
+                            padding="6px",
+                            class_name="week-day",
+                        ),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                    id="week",
+                ),
+                rx.heading(S.day_label, size="4", id="day-label"),
+                rx.cond(
+                    S.slots.length() == 0,
+                    rx.text("Closed this day.", color_scheme="gray"),
+                    rx.flex(
+                        rx.foreach(S.slots, _slot_button), wrap="wrap", spacing="2", id="slots"
+                    ),
+                ),
+                rx.cond(
+                    S.selected != "",
+                    rx.card(
+                        rx.form(
+                            rx.hstack(
+                                rx.text("Slots:", size="2"),
+                                rx.input(
+                                    name="slots",
+                                    type="number",
+                                    default_value="1",
+                                    min=1,
+                                    max=S.info["max_slots"],
+                                    width="70px",
+                                ),
+                                rx.text("Guests:", size="2"),
+                                rx.input(
+                                    name="guests",
+                                    type="number",
+                                    default_value="1",
+                                    min=1,
+                                    width="80px",
+                                ),
+                                rx.input(name="note", placeholder="Note (optional)", width="200px"),
+                                rx.button("Book", type="submit", id="book-submit"),
+                                wrap="wrap",
+                                align="center",
+                            ),
+                            method="post",
+                            on_submit=S.book,
+                            reset_on_submit=False,
+                        ),
+                        width="100%",
+                    ),
+                ),
+                rx.link("My bookings →", href="/bookings"),
+                _manager_tools(),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+    )

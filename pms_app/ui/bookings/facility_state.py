@@ -1,0 +1,242 @@
+"""/facility?id=…'s state: the day's slots and the week around it, booking, the waiting list, and
+the manager's tools (requests, marking paid, cancelling, the rules, blackouts, CSV)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.bookings import service as bookings
+from pms_app.core import clock
+from pms_app.core.errors import ValidationError
+from pms_app.core.validation import check_date_range
+from pms_app.properties.access import managed_property_ids
+from pms_app.ui.bookings.shared import STATUS_LABELS, facility_form, facility_values
+from pms_app.ui.shell.formatting import money
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
+
+
+@live_page("/facility")
+class FacilityState(PageState, SessionState):
+    facility_id: int = 0
+    info: dict[str, str] = {}
+    day: str = ""
+    day_label: str = ""  # the day the slots below belong to
+    slots: list[dict[str, Any]] = []
+    manager: bool = False
+    day_bookings: list[dict[str, Any]] = []
+    not_found: bool = False
+    selected: str = ""  # ISO start of the chosen free slot
+    values: dict[str, str] = {}  # the edit form's current values (managers)
+    week: list[dict[str, str]] = []  # the 7 days from `day`: free and own slots per day
+
+    def _on_enter(self) -> None:
+        self.selected = ""
+        self.facility_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
+        if not self.day:
+            self.day = clock.today_local().isoformat()
+
+    def _clear(self) -> None:
+        self.not_found, self.slots, self.info = True, [], {}
+
+    def _load(self, session: Session, actor: User) -> None:
+        facility = bookings.get_visible_facility(session, actor, self.facility_id)
+        tz = bookings.facility_tz(session, facility)
+        self.manager = facility.property_id in managed_property_ids(session, actor)
+        self.values = facility_values(facility) if self.manager else {}
+        self.info = {
+            "name": facility.name,
+            "description": facility.description,
+            "capacity": str(facility.capacity),
+            "due": f"{money(facility.fee)} + deposit {money(facility.deposit)}"
+            if facility.fee or facility.deposit
+            else "free",
+            "policy": f"Free cancellation until {facility.free_cancel_hours} h before; then "
+            + (
+                f"{facility.cancel_fee_value}% of the fee"
+                if facility.cancel_fee_kind == "percent"
+                else money(facility.cancel_fee_value)
+            ),
+            "step": str(facility.slot_minutes or 60),
+            "max_slots": str(max(1, facility.max_minutes // (facility.slot_minutes or 60))),
+        }
+        day = date.fromisoformat(self.day)
+        self.day_label = f"{day:%A %d %B %Y}"
+        self.week = [
+            {
+                "date": d.isoformat(),
+                "label": f"{d:%a %d}",
+                "free": str(sum(sl.state == "free" for sl in day_slots)),
+                "mine": str(sum(sl.state == "mine" for sl in day_slots)),
+            }
+            for d, day_slots in bookings.week_slots(
+                session, actor, facility.id or 0, day, 7
+            ).items()
+        ]
+        self.slots = [
+            {
+                "start": s.start.isoformat(),
+                "label": f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}",
+                "state": s.state,
+            }
+            for s in bookings.day_slots(session, actor, facility.id or 0, day)
+        ]
+        self.day_bookings = (
+            [
+                {
+                    "id": r.id,
+                    "number": r.number,
+                    "who": r.booker,
+                    "when": f"{r.start.astimezone(tz):%H:%M}–{r.end.astimezone(tz):%H:%M}",
+                    "guests": str(r.guests),
+                    "status": r.status,
+                    "label": STATUS_LABELS.get(r.status, r.status),
+                }
+                for r in bookings.facility_bookings(session, actor, facility.id or 0, day)
+            ]
+            if self.manager
+            else []
+        )
+        self.not_found = False
+
+    async def _go_to(self, day: date) -> None:
+        self.day = day.isoformat()
+        self.selected = ""
+        await self._refresh()
+
+    @rx.event
+    async def set_day(self, value: str) -> None:
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) else None
+            if day is None:
+                return
+            check_date_range(day, "day", "a day")
+        except (ValueError, ValidationError):
+            return  # a date picker sends valid days; anything else is ignored
+        await self._go_to(day)
+
+    @rx.event
+    async def shift_day(self, delta: int) -> None:
+        step = delta if isinstance(delta, int) and abs(delta) <= 31 else 0
+        try:
+            day = check_date_range(
+                date.fromisoformat(self.day) + timedelta(days=step), "day", "a day"
+            )
+        except (ValueError, ValidationError):
+            return
+        await self._go_to(day)
+
+    @rx.event
+    def choose(self, start: str) -> None:
+        self.selected = start if isinstance(start, str) else ""
+        self.errors, self.error, self.notice = {}, "", ""
+
+    def _span(self, form: dict[str, Any], start_iso: str) -> tuple[datetime, datetime]:
+        try:
+            start = datetime.fromisoformat(start_iso)
+        except ValueError:
+            raise ValidationError("Choose a time.", "start") from None
+        if start.tzinfo is None:
+            raise ValidationError("Choose a time.", "start")
+        check_date_range(start, "start", "a time")
+        count = int_or_none(text(form, "slots", 3)) or 1
+        return start, start + timedelta(
+            minutes=int(self.info.get("step", "60")) * max(1, min(count, 96))
+        )
+
+    @rx.event
+    async def book(self, form: dict[str, Any]) -> None:
+        made: list[str] = []
+        selected = self.selected
+
+        def _book(s: Session, a: User | None) -> None:
+            start, end = self._span(form, selected)
+            booking = bookings.book(
+                s,
+                a,
+                self.facility_id,
+                start,
+                end,
+                text(form, "guests", 6),
+                note=text(form, "note", 300),
+            )
+            made.append(
+                f"Booked: {booking.number} ({STATUS_LABELS.get(booking.status, booking.status)})."
+            )
+
+        if await self._act(_book, "Booked."):
+            self.notice = made[0]
+            self.selected = ""
+
+    @rx.event
+    async def join_waitlist(self, start_iso: str) -> None:
+        def _join(s: Session, a: User | None) -> None:
+            start, end = self._span({}, start_iso if isinstance(start_iso, str) else "")
+            bookings.join_waitlist(s, a, self.facility_id, start, end, 1)
+
+        await self._act(_join, "You're on the waiting list; we'll email you if it frees up.")
+
+    @rx.event
+    async def decide(self, booking_id: int, approve: bool) -> None:
+        await self._act(
+            lambda s, a: bookings.decide_request(s, a, int_or_none(booking_id) or 0, bool(approve)),
+            "Request approved." if approve else "Request declined.",
+        )
+
+    @rx.event
+    async def save_facility(self, form: dict[str, Any]) -> None:
+        await self._act(
+            lambda s, a: bookings.update_facility(s, a, self.facility_id, facility_form(form)),
+            "Facility saved.",
+        )
+
+    @rx.event
+    async def mark_paid(self, booking_id: int) -> None:
+        await self._act(
+            lambda s, a: bookings.manager_mark_paid(s, a, int_or_none(booking_id) or 0),
+            "Marked as paid.",
+        )
+
+    @rx.event
+    async def manager_cancel(self, form: dict[str, Any]) -> None:
+        bid = int_or_none(text(form, "booking_id", 12)) or 0
+        await self._act(
+            lambda s, a: bookings.cancel(s, a, bid, text(form, "reason", 300)),
+            "Booking cancelled; the resident was emailed.",
+        )
+
+    @rx.event
+    async def export_csv(self) -> Any:
+        data = await self._attempt(lambda s, a: bookings.bookings_csv(s, a, self.facility_id))
+        if data is None:
+            return None
+        return rx.download(data=data, filename=f"bookings-{self.facility_id}.csv")
+
+    @rx.event
+    async def add_blackout(self, form: dict[str, Any]) -> None:
+        def _add(s: Session, a: User | None) -> None:
+            tz = bookings.facility_tz(s, bookings.get_managed_facility(s, a, self.facility_id))
+            start = bookings.parse_local(
+                text(form, "b_date", 12), text(form, "b_from", 5), "b_from"
+            )
+            end = bookings.parse_local(text(form, "b_date", 12), text(form, "b_to", 5), "b_to")
+            bookings.add_blackout(
+                s,
+                a,
+                self.facility_id,
+                bookings.to_utc(start, tz),
+                bookings.to_utc(end, tz),
+                text(form, "b_reason", 200),
+            )
+
+        await self._act(_add, "Blackout added.")

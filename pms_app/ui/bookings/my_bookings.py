@@ -1,0 +1,251 @@
+"""/bookings: my bookings (pay, cancel with the fee shown first, .ics) and waiting-list offers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.bookings import service as bookings
+from pms_app.bookings import views
+from pms_app.core import clock
+from pms_app.core.settings import get_settings
+from pms_app.payments import service as payments
+from pms_app.ui.bookings.shared import STATUS_LABELS
+from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.shell.formatting import money
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
+
+
+@live_page("/bookings")
+class MyBookingsState(PageState, SessionState):
+    rows: list[dict[str, Any]] = []
+    offers: list[dict[str, Any]] = []
+    quote: dict[str, str] = {}  # booking id → fee text shown before confirming a cancellation
+    phone: str = ""
+    mpesa: bool = False  # off: no Pay button, the fee is paid to a manager
+
+    def _clear(self) -> None:
+        self.rows, self.offers, self.quote = [], [], {}
+
+    def _load(self, session: Session, actor: User) -> None:
+        self.phone = actor.phone if actor else ""
+        self.mpesa = get_settings().mpesa_enabled
+        page = views.my_bookings_page(session, actor, clock.now())
+        self.quote = {
+            str(b.row.id): f"Cancelling now costs {money(b.cancel_fee)}."
+            if b.cancel_fee
+            else "Cancelling now is free."
+            for b in page.bookings
+            if b.cancel_fee is not None
+        }
+        self.rows = [_row(b) for b in page.bookings]
+        self.offers = [
+            {
+                "id": e.id,
+                "facility": e.facility,
+                "when": f"{e.start:%a %d %b %H:%M}",
+                "status": e.status,
+                "expires": f"{e.offer_expires_at:%H:%M} UTC" if e.offer_expires_at else "",
+            }
+            for e in page.offers
+        ]
+
+    @rx.event
+    async def cancel(self, booking_id: int) -> None:
+        await self._act(
+            lambda s, a: bookings.cancel(s, a, int_or_none(booking_id) or 0), "Booking cancelled."
+        )
+
+    @rx.event
+    async def pay(self, form: dict[str, Any]) -> None:
+        bid = int_or_none(text(form, "booking_id", 12)) or 0
+        await self._act(
+            lambda s, a: bookings.start_booking_payment(s, a, bid, text(form, "phone", 40)),
+            "Check your phone and enter your M-Pesa PIN.",
+        )
+
+    @rx.event
+    async def accept(self, entry_id: int) -> None:
+        await self._act(
+            lambda s, a: bookings.accept_offer(s, a, int_or_none(entry_id) or 0),
+            "Booked from the waiting list.",
+        )
+
+    @rx.event
+    async def leave(self, entry_id: int) -> None:
+        await self._act(
+            lambda s, a: bookings.leave_waitlist(s, a, int_or_none(entry_id) or 0),
+            "Removed from the waiting list.",
+        )
+
+
+def _row(b: views.MyBooking) -> dict[str, Any]:
+    r, tz = b.row, b.tz
+    return {
+        "id": r.id,
+        "number": r.number,
+        "facility": r.facility,
+        "when": f"{r.start.astimezone(tz):%a %d %b %Y %H:%M}–{r.end.astimezone(tz):%H:%M}",
+        "status": r.status,
+        "label": STATUS_LABELS.get(r.status, r.status),
+        "due": money(r.due),
+        "active": b.active,
+        "cancellable": b.cancellable,  # not once it has started
+        "hold": f"{r.hold_expires_at.astimezone(tz):%H:%M}" if r.hold_expires_at else "",
+    }
+
+
+def _booking_card(b: Any) -> rx.Component:
+    S = MyBookingsState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(b["number"], weight="bold"),
+                rx.text(b["facility"]),
+                rx.text(b["when"], size="2"),
+                rx.badge(b["label"], class_name="booking-status"),
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                (b["status"] == "awaiting_payment") & ~S.mpesa,
+                rx.text(
+                    "Pay ",
+                    b["due"],
+                    " before ",
+                    b["hold"],
+                    ". ",
+                    payments.MPESA_OFF_BOOKING,
+                    size="2",
+                    class_name="booking-mpesa-off",
+                ),
+            ),
+            rx.cond(
+                (b["status"] == "awaiting_payment") & S.mpesa,
+                rx.form(
+                    rx.hstack(
+                        rx.text("Pay ", b["due"], " before ", b["hold"], size="2"),
+                        rx.el.input(type="hidden", name="booking_id", value=b["id"].to_string()),
+                        rx.input(
+                            name="phone",
+                            default_value=S.phone,
+                            width="160px",
+                            aria_label="M-Pesa phone",
+                        ),
+                        rx.button("Pay with M-Pesa", size="1", class_name="booking-pay"),
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    method="post",
+                    on_submit=S.pay,
+                ),
+            ),
+            rx.hstack(
+                rx.link(
+                    "Add to calendar (.ics)",
+                    href="/api/bookings/" + b["id"].to_string() + ".ics",
+                    is_external=True,
+                    size="2",
+                ),
+                rx.cond(
+                    b["cancellable"],
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(
+                            rx.button(
+                                "Cancel booking",
+                                size="1",
+                                color_scheme="red",
+                                variant="soft",
+                                class_name="booking-cancel",
+                            )
+                        ),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title("Cancel " + b["number"].to(str) + "?"),
+                            rx.alert_dialog.description(
+                                rx.cond(
+                                    S.quote.contains(b["id"].to_string()),
+                                    S.quote[b["id"].to_string()],
+                                    "Cancelling now is free.",
+                                ),
+                                id="cancel-quote",
+                            ),
+                            rx.hstack(
+                                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
+                                rx.alert_dialog.action(
+                                    rx.button(
+                                        "Cancel booking",
+                                        color_scheme="red",
+                                        on_click=S.cancel(b["id"]),
+                                    )
+                                ),
+                                spacing="3",
+                                justify="end",
+                            ),
+                        ),
+                    ),
+                ),
+                spacing="4",
+                align="center",
+            ),
+            spacing="2",
+        ),
+        width="100%",
+        class_name="my-booking",
+    )
+
+
+def my_bookings_page() -> rx.Component:
+    S = MyBookingsState
+    return app_shell(
+        form_error(S.error),
+        form_notice(S.notice),
+        rx.cond(
+            S.offers.length() > 0,
+            rx.vstack(
+                rx.heading("Waiting list", size="5"),
+                rx.foreach(
+                    S.offers,
+                    lambda e: rx.hstack(
+                        rx.text(e["facility"], " · ", e["when"]),
+                        rx.cond(
+                            e["status"] == "offered",
+                            rx.hstack(
+                                rx.badge(
+                                    "free now — confirm by " + e["expires"].to(str),
+                                    color_scheme="green",
+                                ),
+                                rx.button(
+                                    "Confirm",
+                                    size="1",
+                                    on_click=S.accept(e["id"]),
+                                    class_name="accept-offer",
+                                ),
+                            ),
+                            rx.badge("waiting"),
+                        ),
+                        rx.button("Leave", size="1", variant="ghost", on_click=S.leave(e["id"])),
+                        align="center",
+                        wrap="wrap",
+                        class_name="waitlist-entry",
+                    ),
+                ),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            S.rows.length() == 0,
+            empty_state("No bookings yet.", "See the facilities", "/facilities"),
+            rx.vstack(rx.foreach(S.rows, _booking_card), width="100%"),
+        ),
+        title="My bookings",
+    )

@@ -1,0 +1,143 @@
+"""What the bookings pages share: status labels and the facility form (its fields, its defaults,
+a facility's current values, the submitted form read into a `FacilityForm`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.bookings.service import WEEKDAYS, FacilityForm
+from pms_app.ui.components.forms import field
+from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.forms import text
+
+if TYPE_CHECKING:
+    from pms_app.bookings.models import Facility
+
+STATUS_LABELS = {
+    "requested": "waiting for approval",
+    "awaiting_payment": "awaiting payment",
+    "confirmed": "confirmed",
+    "cancelled": "cancelled",
+    "expired": "expired (unpaid)",
+    "declined": "declined",
+}
+
+
+def facility_form(form: dict[str, Any]) -> FacilityForm:
+    hours = {d: (text(form, f"open_{d}", 5), text(form, f"close_{d}", 5)) for d in range(7)}
+    return FacilityForm(
+        name=text(form, "name", 100),
+        description=text(form, "description", 600),
+        capacity=text(form, "capacity", 6),
+        hours=hours,
+        slot_minutes=text(form, "slot_minutes", 5),
+        min_minutes=text(form, "min_minutes", 5),
+        max_minutes=text(form, "max_minutes", 6),
+        advance_days=text(form, "advance_days", 4),
+        max_active_per_resident=text(form, "max_active_per_resident", 3),
+        fee=text(form, "fee", 8),
+        deposit=text(form, "deposit", 8),
+        requires_approval=text(form, "requires_approval", 5) in ("on", "true", "1"),
+        free_cancel_hours=text(form, "free_cancel_hours", 4),
+        cancel_fee_kind=text(form, "cancel_fee_kind", 8),
+        cancel_fee_value=text(form, "cancel_fee_value", 8),
+        hold_minutes=text(form, "hold_minutes", 6),
+        offer_minutes=text(form, "offer_minutes", 6),
+    )
+
+
+DEFAULTS: dict[str, str] = {
+    "name": "",
+    "description": "",
+    "capacity": "50",
+    **{f"open_{d}": "06:00" for d in range(7)},
+    **{f"close_{d}": "22:00" for d in range(7)},
+    "slot_minutes": "60",
+    "min_minutes": "60",
+    "max_minutes": "240",
+    "advance_days": "30",
+    "max_active_per_resident": "2",
+    "fee": "0",
+    "deposit": "0",
+    "requires_approval": "",
+    "free_cancel_hours": "24",
+    "cancel_fee_kind": "percent",
+    "cancel_fee_value": "50",
+    "hold_minutes": "30",
+    "offer_minutes": "60",
+}
+
+
+def facility_values(facility: Facility) -> dict[str, str]:
+    """A facility as form values (the edit form's defaults)."""
+    values = {k: str(getattr(facility, k, "") or "") for k in DEFAULTS if hasattr(facility, k)}
+    for d in range(7):
+        span = facility.hours.get(str(d)) or ["", ""]
+        values[f"open_{d}"], values[f"close_{d}"] = span[0], span[1]
+    values["slot_minutes"] = str(facility.slot_minutes or "")
+    values["requires_approval"] = "on" if facility.requires_approval else ""
+    for key in ("fee", "deposit", "free_cancel_hours", "cancel_fee_value"):
+        values[key] = str(getattr(facility, key))
+    return values
+
+
+def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
+    """The facility form's fields; `v` is a dict var of default values."""
+
+    def num(label: str, name: str, required: bool = True) -> rx.Component:
+        return field(label, name, errors, "number", default_value=v[name], required=required)
+
+    return [
+        field("Name", "name", errors, placeholder="Community hall", default_value=v["name"]),
+        field("Description", "description", errors, required=False, default_value=v["description"]),
+        num("Capacity (guests per booking)", "capacity"),
+        rx.text("Opening hours (leave a day empty to close it)", size="2", weight="medium"),
+        *[
+            rx.hstack(
+                rx.text(WEEKDAYS[d], width="100px", size="2"),
+                rx.input(
+                    name=f"open_{d}",
+                    default_value=v[f"open_{d}"],
+                    width="90px",
+                    aria_label=f"{WEEKDAYS[d]} opens",
+                ),
+                rx.text("–"),
+                rx.input(
+                    name=f"close_{d}",
+                    default_value=v[f"close_{d}"],
+                    width="90px",
+                    aria_label=f"{WEEKDAYS[d]} closes",
+                ),
+                align="center",
+            )
+            for d in range(7)
+        ],
+        rx.cond(
+            errors.contains("hours_0"), rx.text(errors["hours_0"], color_scheme="red", size="2")
+        ),
+        num("Slot length in minutes (empty = free start/end)", "slot_minutes", required=False),
+        num("Shortest booking (minutes)", "min_minutes"),
+        num("Longest booking (minutes)", "max_minutes"),
+        num("Bookable up to N days ahead", "advance_days"),
+        num("Upcoming bookings per resident", "max_active_per_resident"),
+        num(in_currency("Fee"), "fee", required=False),
+        num(in_currency("Refundable deposit"), "deposit", required=False),
+        rx.checkbox(
+            "Bookings need a manager's approval",
+            name="requires_approval",
+            default_checked=v["requires_approval"] == "on",
+        ),
+        num("Free cancellation until N hours before", "free_cancel_hours"),
+        rx.el.select(
+            rx.el.option("Late cancellation: percent of the fee", value="percent"),
+            rx.el.option(in_currency("Late cancellation: fixed amount"), value="fixed"),
+            name="cancel_fee_kind",
+            default_value=v["cancel_fee_kind"],
+            style={"padding": "6px"},
+        ),
+        num(f"Late cancellation fee (percent or {currency()})", "cancel_fee_value"),
+        num("Unpaid bookings are released after (minutes)", "hold_minutes"),
+        num("Waiting-list offers last (minutes)", "offer_minutes"),
+    ]

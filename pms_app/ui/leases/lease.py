@@ -1,0 +1,283 @@
+"""/lease?id=…: the manager's lease page (statement, payments, adjustments, documents, end)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pms_app.documents import service as documents
+from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.tables import data_table
+from pms_app.ui.leases.lease_state import LeaseState
+from pms_app.ui.shell.formatting import currency, in_currency
+
+
+def _documents_section() -> rx.Component:
+    S = LeaseState
+    return rx.vstack(
+        rx.heading("Documents", size="5"),
+        rx.cond(
+            S.documents.length() == 0,
+            rx.text(
+                "No documents yet. Upload the signed lease (PDF, JPEG or PNG, up to 10 MB).",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.vstack(
+                rx.foreach(
+                    S.documents,
+                    lambda d: rx.hstack(
+                        rx.link(
+                            d["name"],
+                            href="/api/documents/" + d["id"],
+                            is_external=True,
+                            class_name="document-link",
+                        ),
+                        rx.text(d["size"], " · ", d["date"], size="1", color_scheme="gray"),
+                        rx.button(
+                            "Delete",
+                            size="1",
+                            variant="ghost",
+                            color_scheme="red",
+                            on_click=S.delete_document(d["id"]),
+                        ),
+                        align="center",
+                    ),
+                ),
+                spacing="1",
+            ),
+        ),
+        rx.upload(
+            rx.vstack(
+                rx.text("Drop the signed lease here, or click to choose a file", size="2"),
+                rx.foreach(rx.selected_files("lease-doc"), lambda name: rx.text(name, size="1")),
+                align="center",
+            ),
+            id="lease-doc",
+            max_files=1,
+            max_size=documents.MAX_BYTES,
+            accept={
+                "application/pdf": [".pdf"],
+                "image/jpeg": [".jpg", ".jpeg"],
+                "image/png": [".png"],
+            },
+            border="1px dashed var(--gray-a7)",
+            padding="1em",
+            width="100%",
+            max_width="520px",
+        ),
+        rx.button(
+            "Upload document",
+            on_click=S.upload_document(rx.upload_files(upload_id="lease-doc")),
+            variant="outline",
+            id="upload-document",
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def lease_page() -> rx.Component:
+    S = LeaseState
+    i = S.info
+    return app_shell(
+        rx.cond(
+            S.not_found,
+            empty_state("That lease was not found.", "Back to the dashboard", "/dashboard"),
+            rx.vstack(
+                rx.heading(i["tenant"], " · unit ", i["unit"], size="7"),
+                rx.link(
+                    "← Leases of " + i["property"].to(str),
+                    href="/leases?property=" + i["property_id"].to(str),
+                ),
+                rx.text(
+                    "Rent ",
+                    currency(),
+                    " ",
+                    i["rent"],
+                    " due on day ",
+                    i["due_day"],
+                    " · deposit ",
+                    currency(),
+                    " ",
+                    i["deposit"],
+                    " · from ",
+                    i["start"],
+                    " · paybill account ",
+                    rx.text.strong(i["ref"]),
+                    " · ",
+                    rx.badge(i["status"]),
+                ),
+                form_error(S.error),
+                form_notice(S.notice),
+                rx.flex(
+                    rx.card(
+                        rx.vstack(
+                            rx.text(in_currency("Balance"), size="2", color_scheme="gray"),
+                            rx.heading(S.balance, id="lease-balance"),
+                        )
+                    ),
+                    rx.card(
+                        rx.vstack(
+                            rx.text(in_currency("Overdue"), size="2", color_scheme="gray"),
+                            rx.heading(S.arrears, id="lease-arrears"),
+                        )
+                    ),
+                    spacing="3",
+                ),
+                rx.cond(
+                    S.active,
+                    rx.flex(
+                        rx.card(
+                            rx.form(
+                                rx.vstack(
+                                    rx.heading("Record a cash or bank payment", size="3"),
+                                    field(in_currency("Amount"), "amount", S.errors, "number"),
+                                    rx.select(
+                                        ["cash", "bank"], name="method", default_value="cash"
+                                    ),
+                                    field("Paid on", "paid_on", S.errors, "date"),
+                                    field(
+                                        "Reference (slip no., optional)",
+                                        "reference",
+                                        S.errors,
+                                        required=False,
+                                    ),
+                                    rx.button("Record payment", type="submit", id="record-payment"),
+                                    spacing="2",
+                                ),
+                                method="post",
+                                on_submit=S.record_payment,
+                            ),
+                            width="100%",
+                            max_width="340px",
+                        ),
+                        rx.card(
+                            rx.form(
+                                rx.vstack(
+                                    rx.heading("Adjustment", size="3"),
+                                    field(in_currency("Amount"), "adj_amount", S.errors, "number"),
+                                    rx.select.root(
+                                        rx.select.trigger(),
+                                        rx.select.content(
+                                            rx.select.item(
+                                                "Charge (tenant owes more)", value="debit"
+                                            ),
+                                            rx.select.item(
+                                                "Credit (tenant owes less)", value="credit"
+                                            ),
+                                        ),
+                                        name="direction",
+                                        default_value="debit",
+                                    ),
+                                    field("Reason", "reason", S.errors),
+                                    field(
+                                        "Date (optional)",
+                                        "adj_date",
+                                        S.errors,
+                                        "date",
+                                        required=False,
+                                    ),
+                                    rx.button("Post adjustment", type="submit", variant="outline"),
+                                    spacing="2",
+                                ),
+                                method="post",
+                                on_submit=S.adjust,
+                            ),
+                            width="100%",
+                            max_width="340px",
+                        ),
+                        rx.card(
+                            rx.form(
+                                rx.vstack(
+                                    rx.heading("End the lease", size="3"),
+                                    field("Move-out date", "move_out", S.errors, "date"),
+                                    rx.alert_dialog.root(
+                                        rx.alert_dialog.trigger(
+                                            rx.button(
+                                                "End lease",
+                                                color_scheme="red",
+                                                variant="soft",
+                                                type="button",
+                                            )
+                                        ),
+                                        rx.alert_dialog.content(
+                                            rx.alert_dialog.title("End this lease?"),
+                                            rx.alert_dialog.description(
+                                                "No rent is charged after the move-out date."
+                                            ),
+                                            rx.hstack(
+                                                rx.alert_dialog.cancel(
+                                                    rx.button(
+                                                        "Cancel", variant="soft", type="button"
+                                                    )
+                                                ),
+                                                rx.alert_dialog.action(
+                                                    rx.button(
+                                                        "End lease",
+                                                        color_scheme="red",
+                                                        type="submit",
+                                                        form="end-lease-form",
+                                                    )
+                                                ),
+                                                spacing="3",
+                                                justify="end",
+                                            ),
+                                        ),
+                                    ),
+                                    spacing="2",
+                                ),
+                                id="end-lease-form",
+                                method="post",
+                                on_submit=S.end,
+                            ),
+                            width="100%",
+                            max_width="300px",
+                        ),
+                        spacing="3",
+                        wrap="wrap",
+                    ),
+                ),
+                _documents_section(),
+                rx.heading("Payments", size="5"),
+                rx.cond(
+                    S.payments.length() == 0,
+                    empty_state("No payments yet."),
+                    data_table(
+                        ("Date", "Amount", "Method", "Status", "Receipt", "Detail"),
+                        S.payments,
+                        lambda p: [
+                            rx.table.cell(p["date"]),
+                            rx.table.cell(p["amount"]),
+                            rx.table.cell(p["method"]),
+                            rx.table.cell(rx.badge(p["status"])),
+                            rx.table.cell(
+                                rx.cond(
+                                    p["url"] != "",
+                                    rx.link(p["receipt"], href=p["url"], is_external=True),
+                                )
+                            ),
+                            rx.table.cell(p["detail"]),
+                        ],
+                        "lease-payments",
+                    ),
+                ),
+                rx.heading("Statement", size="5"),
+                data_table(
+                    ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),
+                    S.lines,
+                    lambda r: [
+                        rx.table.cell(r["date"]),
+                        rx.table.cell(r["description"]),
+                        rx.table.cell(r["charge"]),
+                        rx.table.cell(r["credit"]),
+                        rx.table.cell(r["balance"]),
+                        rx.table.cell(r["outstanding"]),
+                    ],
+                    "statement",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+    )

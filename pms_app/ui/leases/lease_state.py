@@ -1,0 +1,158 @@
+"""/lease?id=…'s state: the lease, its statement, payments and documents; cash/bank payments,
+adjustments, documents and the end of the lease."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.documents import service as documents
+from pms_app.leases import service as leases
+from pms_app.ledger import service as ledger
+from pms_app.payments import lease_view
+from pms_app.payments import service as payments
+from pms_app.ui.shell.formatting import METHOD_LABELS
+from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
+
+
+@live_page("/lease")
+class LeaseState(PageState, SessionState):
+    lease_id: int = 0
+    info: dict[str, str] = {}
+    active: bool = False
+    lines: list[dict[str, str]] = []
+    payments: list[dict[str, str]] = []
+    balance: str = ""
+    arrears: str = ""
+    not_found: bool = False
+    documents: list[dict[str, str]] = []
+
+    def _on_enter(self) -> None:
+        self.lease_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
+
+    def _clear(self) -> None:
+        self.not_found, self.info = True, {}
+
+    def _load(self, session: Session, actor: User) -> None:
+        page = lease_view.lease_page(session, actor, self.lease_id, leases.today_local())
+        lease = page.lease
+        self.active = lease.active
+        self.info = {
+            "property": lease.property_name,
+            "property_id": str(lease.property_id),
+            "unit": lease.unit_label,
+            "tenant": lease.tenant_name,
+            "email": lease.tenant_email,
+            "rent": f"{lease.rent:,}",
+            "deposit": f"{lease.deposit:,}",
+            "due_day": str(lease.due_day),
+            "start": lease.start_date.isoformat(),
+            "end": lease.end_date.isoformat() if lease.end_date else "",
+            "ended_on": lease.ended_on.isoformat() if lease.ended_on else "",
+            "ref": lease.account_ref,
+            "status": lease.status,
+        }
+        st = page.statement
+        self.balance, self.arrears = f"{st.balance:,}", f"{st.arrears:,}"
+        self.lines = [
+            {
+                "date": line.due_date.isoformat(),
+                "description": line.description,
+                "charge": f"{line.charge:,}" if line.charge else "",
+                "credit": f"{line.credit:,}" if line.credit else "",
+                "balance": f"{line.balance:,}",
+                "outstanding": f"{line.outstanding:,}" if line.outstanding else "",
+            }
+            for line in reversed(st.lines)
+        ]
+        self.documents = [
+            {
+                "id": str(d.id),
+                "name": d.name,
+                "size": f"{d.size_kb:,} KB",
+                "date": d.uploaded_at.strftime("%Y-%m-%d"),
+            }
+            for d in page.documents
+        ]
+        self.payments = [
+            {
+                "date": p.created_at.strftime("%Y-%m-%d %H:%M"),
+                "amount": f"{p.amount:,}",
+                "method": METHOD_LABELS.get(p.method, p.method),
+                "status": p.status,
+                "receipt": p.receipt_no,
+                "detail": p.result_desc or p.mpesa_receipt or p.reference,
+                "url": f"/api/receipts/{p.id}.pdf" if p.receipt_no else "",
+            }
+            for p in page.payments
+        ]
+        self.not_found = False
+
+    @rx.event
+    async def record_payment(self, form: dict[str, Any]) -> None:
+        await self._act(
+            lambda s, a: payments.record_manual_payment(
+                s,
+                a,
+                self.lease_id,
+                text(form, "amount", 20),
+                text(form, "method", 10),
+                text(form, "paid_on", 20),
+                text(form, "reference", 100),
+            ),
+            "Payment recorded; a receipt was emailed to the tenant.",
+        )
+
+    @rx.event
+    async def adjust(self, form: dict[str, Any]) -> None:
+        await self._act(
+            lambda s, a: ledger.post_adjustment(
+                s,
+                a,
+                self.lease_id,
+                text(form, "adj_amount", 20),
+                text(form, "direction", 10),
+                text(form, "reason", 200),
+                text(form, "adj_date", 20),
+            ),
+            "Adjustment posted.",
+        )
+
+    @rx.event
+    async def upload_document(self, files: list[rx.UploadFile]) -> Any:
+        self.errors, self.error, self.notice = {}, "", ""
+        upload = files[0] if isinstance(files, list) and files else None
+        if not hasattr(upload, "read"):  # nothing chosen, or not a file (a forged event)
+            self.error = "Choose a file first."
+            return None
+        # The browser's size limit is only a hint: stop reading past the server's limit.
+        data = await upload.read(documents.MAX_BYTES + 1)
+        name = str(upload.name or upload.filename or "document")
+        await self._act(
+            lambda s, a: documents.upload(s, a, self.lease_id, name, data),
+            "Document uploaded.",
+        )
+        return rx.clear_selected_files("lease-doc")
+
+    @rx.event
+    async def delete_document(self, document_id: str) -> None:
+        await self._act(
+            lambda s, a: documents.delete_document(s, a, int_or_none(document_id) or 0),
+            "Document deleted.",
+        )
+
+    @rx.event
+    async def end(self, form: dict[str, Any]) -> None:
+        await self._act(
+            lambda s, a: leases.end_lease(s, a, self.lease_id, text(form, "move_out", 20)),
+            "Lease ended.",
+        )
