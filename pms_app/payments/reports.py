@@ -7,10 +7,11 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
@@ -87,29 +88,154 @@ def _scope(session: Session, actor: User | None, filters: Filters) -> list[int]:
     return ids
 
 
-def _month(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+def _month(dialect: str, column: Any) -> Any:
+    if dialect == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.substr(column, 1, 7)  # SQLite stores dates as YYYY-MM-DD text
 
 
-def _paid_query(ids: list[int], filters: Filters) -> Any:
-    q = select(Payment).where(
-        col(Payment.property_id).in_(ids), Payment.status == PaymentStatus.PAID
+# The dashboard's statements are built once per shape (which filters are set, the dialect) with
+# bound parameters, not per call: building a select with subqueries costs more CPU than running it.
+# Parameters: ids (expanding), tenant_id, paid_from/paid_to (UTC instants of the local days),
+# due_from/due_to (dates), today, offset, limit.
+
+
+@cache
+def _paid_stmt(by_tenant: bool, since: bool, until: bool) -> Any:
+    q = select(Payment.id, Payment.amount, Payment.paid_at).where(
+        col(Payment.property_id).in_(bindparam("ids", expanding=True)),
+        Payment.status == PaymentStatus.PAID,
     )
-    if filters.tenant_id is not None:
-        q = q.where(
-            col(Payment.lease_id).in_(select(Lease.id).where(Lease.tenant_id == filters.tenant_id))
-        )
-    local = ZoneInfo(get_settings().timezone)  # the dates people pick are local days
-    if filters.date_from:
-        q = q.where(col(Payment.paid_at) >= datetime.combine(filters.date_from, time.min, local))
-    if filters.date_to:
-        q = q.where(
-            col(Payment.paid_at)
-            < datetime.combine(filters.date_to + timedelta(days=1), time.min, local)
-        )
+    if by_tenant:
+        tenant_leases = select(Lease.id).where(Lease.tenant_id == bindparam("tenant_id"))
+        q = q.where(col(Payment.lease_id).in_(tenant_leases))
+    if since:
+        q = q.where(col(Payment.paid_at) >= bindparam("paid_from"))
+    if until:
+        q = q.where(col(Payment.paid_at) < bindparam("paid_to"))
     return q
+
+
+@cache
+def _totals_stmt(shape: tuple[bool, bool, bool]) -> Any:
+    paid = _paid_stmt(*shape).subquery()
+    return select(func.count(), func.coalesce(func.sum(paid.c.amount), 0))
+
+
+@cache
+def _page_stmt(shape: tuple[bool, bool, bool]) -> Any:
+    paid = _paid_stmt(*shape).subquery()
+    # The page's ids first, from a narrow ordered scan; only those rows are joined.
+    page_ids = (
+        select(paid.c.id)
+        .order_by(paid.c.paid_at.desc(), paid.c.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
+        select(
+            Payment.id,
+            Payment.paid_at,
+            Payment.created_at,
+            User.full_name,
+            Property.name,
+            Unit.label,
+            Payment.amount,
+            Payment.method,
+            Payment.receipt_no,
+            Payment.mpesa_receipt,
+            Payment.reference,
+        )
+        .join(page_ids, page_ids.c.id == Payment.id)
+        .join(Lease, col(Lease.id) == Payment.lease_id)
+        .join(Unit, col(Unit.id) == Lease.unit_id)
+        .join(User, col(User.id) == Lease.tenant_id)
+        .join(Property, col(Property.id) == Lease.property_id)
+        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
+    )
+
+
+@cache
+def _monthly_stmt(dialect: str, by_tenant: bool, since: bool, until: bool) -> Any:
+    """Billed vs collected per month, from the ledger (same scope and filters)."""
+    entry_scope = select(Lease.id).where(
+        col(Lease.property_id).in_(bindparam("ids", expanding=True))
+    )
+    if by_tenant:
+        entry_scope = entry_scope.where(Lease.tenant_id == bindparam("tenant_id"))
+    m_label = _month(dialect, LedgerEntry.due_date).label("m")  # grouped by the label: once a row
+    q = select(
+        m_label,
+        func.sum(case((col(LedgerEntry.amount) > 0, LedgerEntry.amount), else_=0)),
+        func.sum(case((LedgerEntry.kind == EntryKind.PAYMENT, -col(LedgerEntry.amount)), else_=0)),
+    ).where(col(LedgerEntry.lease_id).in_(entry_scope))
+    if since:
+        q = q.where(col(LedgerEntry.due_date) >= bindparam("due_from"))
+    if until:
+        q = q.where(col(LedgerEntry.due_date) <= bindparam("due_to"))
+    return q.group_by(m_label).order_by(m_label)
+
+
+@cache
+def _arrears_stmt(by_tenant: bool) -> Any:
+    """Active leases whose due charges exceed what was paid (oldest charges settled first)."""
+    today = bindparam("today")
+    due = func.sum(
+        case(
+            (
+                (col(LedgerEntry.amount) > 0) & (col(LedgerEntry.due_date) <= today),
+                LedgerEntry.amount,
+            ),
+            else_=0,
+        )
+    )
+    credits = func.sum(case((col(LedgerEntry.amount) < 0, -col(LedgerEntry.amount)), else_=0))
+    leases_in_scope = select(Lease.id).where(
+        col(Lease.property_id).in_(bindparam("ids", expanding=True)),
+        Lease.status == LeaseStatus.ACTIVE,
+    )
+    if by_tenant:
+        leases_in_scope = leases_in_scope.where(Lease.tenant_id == bindparam("tenant_id"))
+    # Aggregate the ledger per lease first (narrow rows), then join the few leases in arrears.
+    per_lease = (
+        select(col(LedgerEntry.lease_id).label("lease_id"), (due - credits).label("arrears"))
+        .where(col(LedgerEntry.lease_id).in_(leases_in_scope))
+        .group_by(col(LedgerEntry.lease_id))
+        .subquery()
+    )
+    return (
+        select(
+            Lease.id,
+            User.id,
+            User.full_name,
+            User.email,
+            Property.name,
+            Unit.label,
+            per_lease.c.arrears,
+        )
+        .join(per_lease, per_lease.c.lease_id == Lease.id)
+        .join(Unit, col(Unit.id) == Lease.unit_id)
+        .join(User, col(User.id) == Lease.tenant_id)
+        .join(Property, col(Property.id) == Lease.property_id)
+        .where(per_lease.c.arrears > 0)
+        .order_by(per_lease.c.arrears.desc(), col(Lease.id))
+    )
+
+
+def _params(ids: list[int], filters: Filters) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+    """The statement shape these filters need, and its parameters."""
+    local = ZoneInfo(get_settings().timezone)  # the dates people pick are local days
+    params: dict[str, Any] = {"ids": ids, "tenant_id": filters.tenant_id}
+    if filters.date_from:
+        params["due_from"] = filters.date_from
+        params["paid_from"] = datetime.combine(filters.date_from, time.min, local)
+    if filters.date_to:
+        params["due_to"] = filters.date_to
+        next_day = filters.date_to + timedelta(days=1)
+        params["paid_to"] = datetime.combine(next_day, time.min, local)
+    shape = (filters.tenant_id is not None, bool(filters.date_from), bool(filters.date_to))
+    return shape, params
 
 
 def dashboard(
@@ -130,63 +256,42 @@ def dashboard_of(
     """The dashboard of these (already authorised) properties."""
     if not ids:
         return Dashboard([], 0, 0, 0, [], [], 0)
-    paid = _paid_query(ids, filters).subquery()
-    total_count, total_collected = session.exec(
-        select(func.count(), func.coalesce(func.sum(paid.c.amount), 0))
-    ).one()
-    page = max(1, page)
-    # The page's ids first, from a narrow ordered scan; only those 50 rows are joined.
-    page_ids = (
-        select(paid.c.id)
-        .order_by(paid.c.paid_at.desc(), paid.c.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .subquery()
-    )
-    rows = session.exec(
-        select(Payment, Lease, Unit, User, Property)
-        .join(page_ids, page_ids.c.id == Payment.id)
-        .join(Lease, col(Lease.id) == Payment.lease_id)
-        .join(Unit, col(Unit.id) == Lease.unit_id)
-        .join(User, col(User.id) == Lease.tenant_id)
-        .join(Property, col(Property.id) == Lease.property_id)
-        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
-    ).all()
-
-    # Billed vs collected per month, from the ledger (same scope and filters).
-    entry_scope = select(Lease.id).where(col(Lease.property_id).in_(ids))
-    if filters.tenant_id is not None:
-        entry_scope = entry_scope.where(Lease.tenant_id == filters.tenant_id)
-    month = _month(session, LedgerEntry.due_date)
-    m_label = month.label("m")  # grouped and ordered by the label: computed once per row
-    monthly = select(
-        m_label,
-        func.sum(case((col(LedgerEntry.amount) > 0, LedgerEntry.amount), else_=0)),
-        func.sum(case((LedgerEntry.kind == EntryKind.PAYMENT, -col(LedgerEntry.amount)), else_=0)),
-    ).where(col(LedgerEntry.lease_id).in_(entry_scope))
-    if filters.date_from:
-        monthly = monthly.where(LedgerEntry.due_date >= filters.date_from)
-    if filters.date_to:
-        monthly = monthly.where(LedgerEntry.due_date <= filters.date_to)
+    shape, params = _params(ids, filters)
+    total_count, total_collected = session.exec(_totals_stmt(shape), params=params).one()
+    offset = (max(1, page) - 1) * PAGE_SIZE
+    rows = session.exec(_page_stmt(shape), params={**params, "offset": offset, "limit": PAGE_SIZE})
+    dialect = session.get_bind().dialect.name
     months = [
         MonthRow(m, int(b or 0), int(c or 0))
-        for m, b, c in session.exec(monthly.group_by(m_label).order_by(m_label)).all()
+        for m, b, c in session.exec(_monthly_stmt(dialect, *shape), params=params)
     ]
     arrears = arrears_list(session, ids, today, filters.tenant_id)
     return Dashboard(
         rows=[
             PaymentRow(
-                p.id or 0,
-                p.paid_at or p.created_at,
-                t.full_name,
-                pr.name,
-                u.label,
-                p.amount,
-                p.method,
-                p.receipt_no or "",
-                p.mpesa_receipt or p.reference,
+                pid or 0,
+                paid_at or created_at,
+                tenant,
+                prop,
+                unit,
+                amount,
+                method,
+                receipt_no or "",
+                mpesa_receipt or reference,
             )
-            for p, _l, u, t, pr in rows
+            for (
+                pid,
+                paid_at,
+                created_at,
+                tenant,
+                prop,
+                unit,
+                amount,
+                method,
+                receipt_no,
+                mpesa_receipt,
+                reference,
+            ) in rows
         ],
         total_count=int(total_count),
         total_collected=int(total_collected),
@@ -201,40 +306,14 @@ def arrears_list(
     session: Session, property_ids: list[int], today: date, tenant_id: int | None = None
 ) -> list[ArrearsRow]:
     """Active leases whose due charges exceed what was paid (oldest charges settled first)."""
-    due = func.sum(
-        case(
-            (
-                (col(LedgerEntry.amount) > 0) & (col(LedgerEntry.due_date) <= today),
-                LedgerEntry.amount,
-            ),
-            else_=0,
-        )
-    )
-    credits = func.sum(case((col(LedgerEntry.amount) < 0, -col(LedgerEntry.amount)), else_=0))
-    leases_in_scope = select(Lease.id).where(
-        col(Lease.property_id).in_(property_ids), Lease.status == LeaseStatus.ACTIVE
-    )
-    if tenant_id is not None:
-        leases_in_scope = leases_in_scope.where(Lease.tenant_id == tenant_id)
-    # Aggregate the ledger per lease first (narrow rows), then join the few leases in arrears.
-    per_lease = (
-        select(col(LedgerEntry.lease_id).label("lease_id"), (due - credits).label("arrears"))
-        .where(col(LedgerEntry.lease_id).in_(leases_in_scope))
-        .group_by(col(LedgerEntry.lease_id))
-        .subquery()
-    )
-    q = (
-        select(Lease, Unit, User, Property, per_lease.c.arrears)
-        .join(per_lease, per_lease.c.lease_id == Lease.id)
-        .join(Unit, col(Unit.id) == Lease.unit_id)
-        .join(User, col(User.id) == Lease.tenant_id)
-        .join(Property, col(Property.id) == Lease.property_id)
-        .where(per_lease.c.arrears > 0)
-        .order_by(per_lease.c.arrears.desc(), col(Lease.id))
-    )
+    if not property_ids:
+        return []
+    params = {"ids": property_ids, "today": today, "tenant_id": tenant_id}
     return [
-        ArrearsRow(lease.id or 0, t.id or 0, t.full_name, t.email, p.name, u.label, int(amount))
-        for lease, u, t, p, amount in session.exec(q).all()
+        ArrearsRow(lease_id or 0, tid or 0, name, email, prop, unit, int(amount))
+        for lease_id, tid, name, email, prop, unit, amount in session.exec(
+            _arrears_stmt(tenant_id is not None), params=params
+        )
     ]
 
 
@@ -247,7 +326,8 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
     )
     if not ids:
         return out.getvalue()
-    paid = _paid_query(ids, filters).subquery()
+    shape, params = _params(ids, filters)
+    paid = _paid_stmt(*shape).subquery()
     rows = session.exec(
         select(Payment, Unit, User, Property)
         .join(Lease, col(Lease.id) == Payment.lease_id)
@@ -255,7 +335,8 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
         .join(User, col(User.id) == Lease.tenant_id)
         .join(Property, col(Property.id) == Lease.property_id)
         .where(col(Payment.id).in_(select(paid.c.id)))
-        .order_by(col(Payment.paid_at))
+        .order_by(col(Payment.paid_at)),
+        params=params,
     ).all()
     for p, u, t, pr in rows:
         writer.writerow(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from pms_app.accounts.access import register_approval_check, require_user
@@ -37,8 +38,28 @@ def require_approved(session: Session, actor: User | None) -> User:
     return user
 
 
+_MANAGED_KEY = "pms_managed_property_ids"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_managed_ids(session: Session, *_: object) -> None:
+    """A write (or a new transaction, which may see others' writes) invalidates the memo."""
+    session.info.pop(_MANAGED_KEY, None)
+
+
 def managed_property_ids(session: Session, user: User) -> list[int]:
-    """Properties the user may manage: all (admin), owned (landlord), assigned (manager)."""
+    """Properties the user may manage: all (admin), owned (landlord), assigned (manager).
+    Remembered for the session's transaction: a page asks several times per event."""
+    memo: dict[tuple[int | None, str], list[int]] = session.info.setdefault(_MANAGED_KEY, {})
+    key = (user.id, str(user.role))
+    if key not in memo:
+        memo[key] = _managed_property_ids(session, user)
+    return list(memo[key])
+
+
+def _managed_property_ids(session: Session, user: User) -> list[int]:
     if user.role == Role.ADMIN:
         return [p for p in session.exec(select(Property.id)).all() if p is not None]
     if user.role == Role.LANDLORD:

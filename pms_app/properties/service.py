@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -113,42 +115,43 @@ def update_property(
     return prop
 
 
+@cache
+def _summaries_stmt() -> Any:
+    """Properties with their unit and occupied-unit counts, in one statement built once."""
+    units = (
+        select(func.count(col(Unit.id)))
+        .where(Unit.property_id == Property.id)
+        .correlate(Property)
+        .scalar_subquery()
+    )
+    occupied = (
+        select(func.count(func.distinct(Membership.unit_id)))
+        .where(
+            Membership.property_id == Property.id,
+            Membership.role == Role.TENANT,
+            Membership.status == MembershipStatus.APPROVED,
+            col(Membership.unit_id).is_not(None),
+        )
+        .correlate(Property)
+        .scalar_subquery()
+    )
+    return (
+        select(Property.id, Property.name, Property.address, units, occupied)
+        .where(col(Property.id).in_(bindparam("ids", expanding=True)))
+        .order_by(Property.name, Property.id)
+    )
+
+
 def list_properties(session: Session, actor: User | None) -> list[PropertySummary]:
     user = require_approved(session, actor)
     ids = visible_property_ids(session, user)
     if not ids:
         return []
-    props = session.exec(
-        select(Property).where(col(Property.id).in_(ids)).order_by(Property.name)
-    ).all()
-    unit_counts = dict(
-        session.exec(  # type: ignore[arg-type]
-            select(Unit.property_id, func.count(Unit.id))
-            .where(col(Unit.property_id).in_(ids))
-            .group_by(Unit.property_id)
-        ).all()
-    )
-    occupied = dict(
-        session.exec(  # type: ignore[arg-type]
-            select(Membership.property_id, func.count(func.distinct(Membership.unit_id)))
-            .where(
-                col(Membership.property_id).in_(ids),
-                Membership.role == Role.TENANT,
-                Membership.status == MembershipStatus.APPROVED,
-                col(Membership.unit_id).is_not(None),
-            )
-            .group_by(Membership.property_id)
-        ).all()
-    )
     return [
-        PropertySummary(
-            id=p.id or 0,
-            name=p.name,
-            address=p.address,
-            units=unit_counts.get(p.id, 0),
-            occupied=occupied.get(p.id, 0),
+        PropertySummary(id=pid, name=name, address=address, units=units, occupied=occupied)
+        for pid, name, address, units, occupied in session.exec(
+            _summaries_stmt(), params={"ids": ids}
         )
-        for p in props
     ]
 
 

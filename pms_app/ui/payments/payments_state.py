@@ -171,14 +171,17 @@ class PaymentsState(PageState, SessionState):
     async def resolve(self, payment_id: int, accept: bool) -> None:
         pid = int_or_none(payment_id) or 0
         credit = accept is True
-        done: list[Any] = []
-        ok = await self._act(
-            lambda s, a: done.append(payments.resolve_review(s, a, pid, credit)),
-        )
+        done: list[tuple[int, str]] = []
+
+        def work(s: Session, a: User | None) -> None:
+            p = payments.resolve_review(s, a, pid, credit)
+            done.append((p.amount, p.receipt_no or ""))  # read now: the page re-read expires it
+
+        ok = await self._act(work)
         if ok:
-            p = done[0]
+            amount, receipt_no = done[0]
             self.notice = (
-                f"{money(p.amount)} credited, receipt {p.receipt_no}."
+                f"{money(amount)} credited, receipt {receipt_no}."
                 if credit
                 else "Payment rejected: nothing was credited."
             )
