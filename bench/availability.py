@@ -8,10 +8,10 @@ For SQLite (a fresh file) and PostgreSQL (schema bench_<pid> on TEST_POSTGRES_UR
 afterwards; skipped with a note when the server is unreachable):
   * seeds one facility (06:00-22:00 every day, 60-minute slots) with N bookings spread over a
     year (10 % of them cancelled or expired, so they are rows that must not block);
-  * month calendar: bookings.week_slots() for 31 days of the busiest month, each run in a new
+  * month calendar: availability.week_slots() for 31 days of the busiest month, each run in a new
     session like a page load; median, p95 and max over the runs (after two warm-ups);
   * booking throughput: C threads, each with its own session and resident, released together
-    at a barrier, book distinct free slots through bookings.book() (the locked transaction:
+    at a barrier, book distinct free slots through lifecycle.book() (the locked transaction:
     facility row lock, overlap check, per-resident count, number, email row, commit).
     Email delivery is not timed: the booking's email row is written in the transaction, but
     the hand-over to the sender after commit (`jobs.enqueue("pms.send_email")`) only notes the id.
@@ -47,7 +47,8 @@ from sqlmodel import Session, SQLModel, col, select
 import pms_app.models
 import pms_app.worker  # noqa: F401  (every domain's tasks, as the app has them)
 from pms_app.accounts.models import Role, User
-from pms_app.bookings import service as bookings
+from pms_app.bookings.availability import week_slots
+from pms_app.bookings.lifecycle import book
 from pms_app.bookings.models import Booking, BookingStatus, Facility
 from pms_app.core import db, jobs
 from pms_app.emails.models import EmailMessage
@@ -188,7 +189,7 @@ def calendar_ms(
         with Session(engine) as s:
             user = s.get(User, user_id)
             t0 = time.perf_counter()
-            month = bookings.week_slots(s, user, facility_id, first, 31, now=NOW)
+            month = week_slots(s, user, facility_id, first, 31, now=NOW)
             elapsed = (time.perf_counter() - t0) * 1000
         if i >= 2:  # two warm-ups
             times.append(elapsed)
@@ -222,7 +223,7 @@ def throughput(
                 start, end = slot(day, hour)
                 t0 = time.perf_counter()
                 try:
-                    bookings.book(s, user, facility_id, start, end, now=NOW)
+                    book(s, user, facility_id, start, end, now=NOW)
                     made[i] += 1
                 except Exception:
                     s.rollback()

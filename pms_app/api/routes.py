@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pms_app.accounts.service import user_for_token
-from pms_app.bookings import service as bookings
+from pms_app.bookings import exports
 from pms_app.core.db import get_engine, session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
@@ -181,7 +181,7 @@ def _document(session: Any, actor: Any, document_id: int) -> tuple[str, str, byt
 
 def _booking_ics(session: Any, actor: Any, booking_id: int) -> tuple[str, str, str]:
 
-    name, body = bookings.booking_ics(session, actor, booking_id)
+    name, body = exports.booking_ics(session, actor, booking_id)
     return name, "text/calendar", body
 
 

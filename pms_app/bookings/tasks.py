@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pms_app.bookings import service as bookings
+import pms_app.bookings.paying  # noqa: F401  (registers how the payments domain settles a booking fee)
+from pms_app.bookings import housekeeping
 from pms_app.core import jobs
 from pms_app.core.db import session_scope
 
@@ -13,7 +14,7 @@ def booking_housekeeping() -> dict[str, int]:
     """Expire unpaid holds and lapsed waiting-list offers; send booking reminders."""
     with session_scope() as session:
         return {
-            "holds_expired": bookings.expire_holds(session),
-            "offers_expired": bookings.expire_offers(session),
-            "reminders": bookings.send_reminders(session),
+            "holds_expired": housekeeping.expire_holds(session),
+            "offers_expired": housekeeping.expire_offers(session),
+            "reminders": housekeeping.send_reminders(session),
         }

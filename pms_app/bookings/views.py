@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
-from pms_app.bookings import service as bookings
+from pms_app.bookings.lifecycle import quote_cancellation
+from pms_app.bookings.listings import BookingRow, my_bookings
 from pms_app.bookings.models import BookingStatus, Facility
-from pms_app.bookings.service import BookingRow
+from pms_app.bookings.times import facility_tz
+from pms_app.bookings.waitlist import my_waitlist
 from pms_app.properties.access import managed_property_ids, require_approved
 from pms_app.properties.models import Property
 
@@ -57,18 +59,18 @@ class MyBookingsPage:
 def my_bookings_page(session: Session, actor: User | None, now: datetime) -> MyBookingsPage:
     """The acting resident's bookings and waiting-list entries (approved members only)."""
     user = require_approved(session, actor)
-    rows = bookings.my_bookings(session, user)
-    entries = bookings.my_waitlist(session, user)
+    rows = my_bookings(session, user)
+    entries = my_waitlist(session, user)
     wanted = {r.facility_id for r in rows} | {e.facility_id for e in entries}
     facilities = {
         f.id: f for f in session.exec(select(Facility).where(col(Facility.id).in_(wanted))).all()
     }
-    zones = {fid: bookings.facility_tz(session, f) for fid, f in facilities.items()}
+    zones = {fid: facility_tz(session, f) for fid, f in facilities.items()}
     mine = []
     for r in rows:
         active = r.status in BookingStatus.ACTIVE and r.end > now
         fee = (
-            bookings.quote_cancellation(session, user, r.id)
+            quote_cancellation(session, user, r.id)
             if active and r.status == BookingStatus.CONFIRMED
             else None
         )

@@ -20,7 +20,23 @@ import pytest
 from sqlmodel import Session, SQLModel, col, select
 
 from pms_app.accounts.models import User
-from pms_app.bookings import service as bookings
+from pms_app.bookings.availability import Slot, day_slots, week_slots
+from pms_app.bookings.exports import booking_ics, bookings_csv
+from pms_app.bookings.facilities import (
+    add_blackout,
+    create_facility,
+    get_visible_facility,
+    list_facilities,
+    update_facility,
+)
+from pms_app.bookings.lifecycle import (
+    book,
+    cancel,
+    decide_request,
+    manager_mark_paid,
+    quote_cancellation,
+)
+from pms_app.bookings.listings import facility_bookings, my_bookings
 from pms_app.bookings.models import (
     Booking,
     BookingStatus,
@@ -29,6 +45,8 @@ from pms_app.bookings.models import (
     WaitlistEntry,
     WaitStatus,
 )
+from pms_app.bookings.paying import start_booking_payment
+from pms_app.bookings.waitlist import accept_offer, join_waitlist, leave_waitlist
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
 from pms_app.payments.models import Payment, PaymentStatus
@@ -122,7 +140,7 @@ def _check_read_facility(s: Session, bw: f.BookWorld, actor: str, result: object
     assert result.id == bw.hall.id  # type: ignore[attr-defined]
 
 
-def _hall_states(actor: str, slots: list[bookings.Slot]) -> None:
+def _hall_states(actor: str, slots: list[Slot]) -> None:
     """10:00 is the tenant's, 12:00 the staff member's; nobody learns whose beyond "mine"."""
     by_start = {s.start: s.state for s in slots}
     expected = (
@@ -283,85 +301,75 @@ def _hall(bw: f.BookWorld) -> int:
 
 
 ACTIONS: dict[str, Action[f.BookWorld]] = {
-    "list_facilities": Action(
-        lambda s, bw, a: bookings.list_facilities(s, a), _check_list_facilities
-    ),
+    "list_facilities": Action(lambda s, bw, a: list_facilities(s, a), _check_list_facilities),
     "read_facility": Action(
-        lambda s, bw, a: bookings.get_visible_facility(s, a, _hall(bw)), _check_read_facility
+        lambda s, bw, a: get_visible_facility(s, a, _hall(bw)), _check_read_facility
     ),
     "day_slots": Action(
-        lambda s, bw, a: bookings.day_slots(s, a, _hall(bw), TUESDAY, now=NOW), _check_day_slots
+        lambda s, bw, a: day_slots(s, a, _hall(bw), TUESDAY, now=NOW), _check_day_slots
     ),
     "week_slots": Action(
-        lambda s, bw, a: bookings.week_slots(s, a, _hall(bw), MONDAY, now=NOW),
+        lambda s, bw, a: week_slots(s, a, _hall(bw), MONDAY, now=NOW),
         _check_week_slots,
     ),
-    "my_bookings": Action(lambda s, bw, a: bookings.my_bookings(s, a, now=NOW), _check_my_bookings),
-    "booking_ics": Action(
-        lambda s, bw, a: bookings.booking_ics(s, a, bw.booking.id or 0), _check_ics
-    ),
+    "my_bookings": Action(lambda s, bw, a: my_bookings(s, a, now=NOW), _check_my_bookings),
+    "booking_ics": Action(lambda s, bw, a: booking_ics(s, a, bw.booking.id or 0), _check_ics),
     "quote_cancel": Action(
-        lambda s, bw, a: bookings.quote_cancellation(s, a, bw.booking.id or 0, now=NOW),
+        lambda s, bw, a: quote_cancellation(s, a, bw.booking.id or 0, now=NOW),
         _check_quote,
     ),
     "facility_bookings": Action(
-        lambda s, bw, a: bookings.facility_bookings(s, a, _hall(bw)), _check_facility_bookings
+        lambda s, bw, a: facility_bookings(s, a, _hall(bw)), _check_facility_bookings
     ),
-    "bookings_csv": Action(lambda s, bw, a: bookings.bookings_csv(s, a, _hall(bw)), _check_csv),
+    "bookings_csv": Action(lambda s, bw, a: bookings_csv(s, a, _hall(bw)), _check_csv),
     "create_facility": Action(
-        lambda s, bw, a: bookings.create_facility(
-            s, a, bw.w.prop.id or 0, f.facility_form(name="Sauna")
-        ),
+        lambda s, bw, a: create_facility(s, a, bw.w.prop.id or 0, f.facility_form(name="Sauna")),
         _check_create_facility,
     ),
     "update_facility": Action(
-        lambda s, bw, a: bookings.update_facility(
-            s, a, _hall(bw), f.facility_form(name="Great Hall")
-        ),
+        lambda s, bw, a: update_facility(s, a, _hall(bw), f.facility_form(name="Great Hall")),
         _check_update_facility,
     ),
     "add_blackout": Action(
-        lambda s, bw, a: bookings.add_blackout(
+        lambda s, bw, a: add_blackout(
             s, a, _hall(bw), f.at(DAY, "15:00"), f.at(DAY, "17:00"), "Painting"
         ),
         _check_blackout,
     ),
     "decide_request": Action(
-        lambda s, bw, a: bookings.decide_request(s, a, bw.request.id or 0, True, now=NOW),
+        lambda s, bw, a: decide_request(s, a, bw.request.id or 0, True, now=NOW),
         _check_decide,
     ),
     "mark_paid": Action(
-        lambda s, bw, a: bookings.manager_mark_paid(s, a, bw.held.id or 0), _check_mark_paid
+        lambda s, bw, a: manager_mark_paid(s, a, bw.held.id or 0), _check_mark_paid
     ),
     "book": Action(
-        lambda s, bw, a: bookings.book(
-            s, a, _hall(bw), f.at(DAY, "14:00"), f.at(DAY, "15:00"), 2, now=NOW
-        ),
+        lambda s, bw, a: book(s, a, _hall(bw), f.at(DAY, "14:00"), f.at(DAY, "15:00"), 2, now=NOW),
         _check_book,
     ),
     "join_waitlist": Action(
-        lambda s, bw, a: bookings.join_waitlist(
+        lambda s, bw, a: join_waitlist(
             s, a, _hall(bw), f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW
         ),
         _check_join,
     ),
     "cancel_booking": Action(
         lambda s, bw, a: (
-            bookings.cancel(s, a, bw.booking.id or 0, "Maintenance", now=NOW)
+            cancel(s, a, bw.booking.id or 0, "Maintenance", now=NOW)
             if a is not bw.w.tenant
-            else bookings.cancel(s, a, bw.booking.id or 0, now=NOW)
+            else cancel(s, a, bw.booking.id or 0, now=NOW)
         ),
         _check_cancel,
     ),
     "pay_booking": Action(
-        lambda s, bw, a: bookings.start_booking_payment(s, a, bw.held.id or 0, "0712345678"),
+        lambda s, bw, a: start_booking_payment(s, a, bw.held.id or 0, "0712345678"),
         _check_pay,
     ),
     "leave_waitlist": Action(
-        lambda s, bw, a: bookings.leave_waitlist(s, a, bw.waiting.id or 0, now=NOW), _check_leave
+        lambda s, bw, a: leave_waitlist(s, a, bw.waiting.id or 0, now=NOW), _check_leave
     ),
     "accept_offer": Action(
-        lambda s, bw, a: bookings.accept_offer(s, a, bw.waiting.id or 0, now=NOW), _no_check
+        lambda s, bw, a: accept_offer(s, a, bw.waiting.id or 0, now=NOW), _no_check
     ),
 }
 
@@ -443,11 +451,11 @@ def test_a_resident_cancels_only_his_own_bookings(session: Session) -> None:
     for booking in (bw.staff_booking, bw.other_booking):
         assert_denied_quietly(
             session,
-            lambda b=booking: bookings.cancel(session, bw.w.tenant, b.id or 0, now=NOW),
+            lambda b=booking: cancel(session, bw.w.tenant, b.id or 0, now=NOW),
             NotFound,
             "cancel someone else's booking",
         )
-    bookings.cancel(session, bw.w.staff, bw.staff_booking.id or 0, now=NOW)  # his own: fine
+    cancel(session, bw.w.staff, bw.staff_booking.id or 0, now=NOW)  # his own: fine
     with committed(session) as c:
         assert c.get(Booking, bw.staff_booking.id).status == "cancelled"  # type: ignore[union-attr]
 
@@ -456,50 +464,48 @@ def test_staff_who_book_are_residents_not_managers(session: Session) -> None:
     """Staff may book like residents, but a staff booking gives no manager's rights."""
     bw = f.book_world(session)
     for call in (
-        lambda: bookings.cancel(session, bw.w.staff, bw.booking.id or 0, "x", now=NOW),
-        lambda: bookings.manager_mark_paid(session, bw.w.staff, bw.held.id or 0),
-        lambda: bookings.decide_request(session, bw.w.staff, bw.request.id or 0, True, now=NOW),
-        lambda: bookings.bookings_csv(session, bw.w.staff, bw.hall.id or 0),
+        lambda: cancel(session, bw.w.staff, bw.booking.id or 0, "x", now=NOW),
+        lambda: manager_mark_paid(session, bw.w.staff, bw.held.id or 0),
+        lambda: decide_request(session, bw.w.staff, bw.request.id or 0, True, now=NOW),
+        lambda: bookings_csv(session, bw.w.staff, bw.hall.id or 0),
     ):
         assert_denied_quietly(session, call, NotFound, "staff acting as a manager")
 
 
 PROBES: list[tuple[str, Callable[[Session, User, tuple[int, int, int], f.BookWorld], object]]] = [
-    ("read_facility", lambda s, a, ids, bw: bookings.get_visible_facility(s, a, ids[0])),
-    ("day_slots", lambda s, a, ids, bw: bookings.day_slots(s, a, ids[0], TUESDAY, now=NOW)),
-    ("week_slots", lambda s, a, ids, bw: bookings.week_slots(s, a, ids[0], TUESDAY, now=NOW)),
+    ("read_facility", lambda s, a, ids, bw: get_visible_facility(s, a, ids[0])),
+    ("day_slots", lambda s, a, ids, bw: day_slots(s, a, ids[0], TUESDAY, now=NOW)),
+    ("week_slots", lambda s, a, ids, bw: week_slots(s, a, ids[0], TUESDAY, now=NOW)),
     (
         "book",
-        lambda s, a, ids, bw: bookings.book(
-            s, a, ids[0], f.at(DAY, "14:00"), f.at(DAY, "15:00"), now=NOW
-        ),
+        lambda s, a, ids, bw: book(s, a, ids[0], f.at(DAY, "14:00"), f.at(DAY, "15:00"), now=NOW),
     ),
     (
         "join_waitlist",
-        lambda s, a, ids, bw: bookings.join_waitlist(
+        lambda s, a, ids, bw: join_waitlist(
             s, a, ids[0], f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW
         ),
     ),
     (
         "update_facility",
-        lambda s, a, ids, bw: bookings.update_facility(s, a, ids[0], f.facility_form()),
+        lambda s, a, ids, bw: update_facility(s, a, ids[0], f.facility_form()),
     ),
     (
         "add_blackout",
-        lambda s, a, ids, bw: bookings.add_blackout(
+        lambda s, a, ids, bw: add_blackout(
             s, a, ids[0], f.at(DAY, "15:00"), f.at(DAY, "16:00"), ""
         ),
     ),
-    ("facility_bookings", lambda s, a, ids, bw: bookings.facility_bookings(s, a, ids[0])),
-    ("bookings_csv", lambda s, a, ids, bw: bookings.bookings_csv(s, a, ids[0])),
-    ("cancel", lambda s, a, ids, bw: bookings.cancel(s, a, ids[1], "x", now=NOW)),
-    ("quote", lambda s, a, ids, bw: bookings.quote_cancellation(s, a, ids[1], now=NOW)),
-    ("ics", lambda s, a, ids, bw: bookings.booking_ics(s, a, ids[1])),
-    ("decide", lambda s, a, ids, bw: bookings.decide_request(s, a, ids[1], True, now=NOW)),
-    ("mark_paid", lambda s, a, ids, bw: bookings.manager_mark_paid(s, a, ids[1])),
-    ("pay", lambda s, a, ids, bw: bookings.start_booking_payment(s, a, ids[1], "0712345678")),
-    ("leave_waitlist", lambda s, a, ids, bw: bookings.leave_waitlist(s, a, ids[2], now=NOW)),
-    ("accept_offer", lambda s, a, ids, bw: bookings.accept_offer(s, a, ids[2], now=NOW)),
+    ("facility_bookings", lambda s, a, ids, bw: facility_bookings(s, a, ids[0])),
+    ("bookings_csv", lambda s, a, ids, bw: bookings_csv(s, a, ids[0])),
+    ("cancel", lambda s, a, ids, bw: cancel(s, a, ids[1], "x", now=NOW)),
+    ("quote", lambda s, a, ids, bw: quote_cancellation(s, a, ids[1], now=NOW)),
+    ("ics", lambda s, a, ids, bw: booking_ics(s, a, ids[1])),
+    ("decide", lambda s, a, ids, bw: decide_request(s, a, ids[1], True, now=NOW)),
+    ("mark_paid", lambda s, a, ids, bw: manager_mark_paid(s, a, ids[1])),
+    ("pay", lambda s, a, ids, bw: start_booking_payment(s, a, ids[1], "0712345678")),
+    ("leave_waitlist", lambda s, a, ids, bw: leave_waitlist(s, a, ids[2], now=NOW)),
+    ("accept_offer", lambda s, a, ids, bw: accept_offer(s, a, ids[2], now=NOW)),
 ]
 
 
@@ -544,9 +550,9 @@ def test_lists_never_show_the_other_side(session: Session) -> None:
     zebra = {bw.zebra_hall.id}
     for actor in ("tenant", "staff", "manager", "owner"):
         user = _me(bw, actor)
-        seen = {x.id for x in bookings.list_facilities(session, user)}
+        seen = {x.id for x in list_facilities(session, user)}
         assert seen and not seen & zebra
-        numbers = {r.number for r in bookings.my_bookings(session, user)}
+        numbers = {r.number for r in my_bookings(session, user)}
         assert bw.other_booking.number not in numbers
     with committed(session) as c:
         others = c.exec(select(Booking.id).where(col(Booking.facility_id).in_(zebra))).all()
@@ -557,7 +563,7 @@ def test_a_denied_cancel_by_a_manager_without_reason_changes_nothing(session: Se
     bw = f.book_world(session)
     err = assert_denied_quietly(
         session,
-        lambda: bookings.cancel(session, bw.w.manager, bw.booking.id or 0, "", now=NOW),
+        lambda: cancel(session, bw.w.manager, bw.booking.id or 0, "", now=NOW),
         ValidationError,
         "manager cancel without a reason",
     )

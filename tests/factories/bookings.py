@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from pms_app.accounts.models import Role, User
+from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.models import Booking, Facility, WaitlistEntry
-from pms_app.bookings.service import FacilityForm
 from pms_app.properties.models import Membership, MembershipStatus, Property
 from tests.factories.accounts import _email
 from tests.factories.properties import World, world, world_from_ids
@@ -50,10 +50,10 @@ def facility(
     session: Session, prop: Property, actor: User | None = None, **changes: object
 ) -> Facility:
     """A facility of `prop` created through the service by `actor` (default: the owner)."""
-    from pms_app.bookings import service as bookings
+    from pms_app.bookings.facilities import create_facility
 
     actor = actor or session.get(User, prop.owner_id)
-    return bookings.create_facility(session, actor, prop.id or 0, facility_form(**changes))
+    return create_facility(session, actor, prop.id or 0, facility_form(**changes))
 
 
 def residents(session: Session, prop: Property, n: int, name: str = "Rita Resident") -> list[User]:
@@ -93,9 +93,9 @@ def booking(
     now: datetime = BOOK_NOW,
 ) -> Booking:
     """`user` books `fac` for [start, start + minutes) through the service, at `now`."""
-    from pms_app.bookings import service as bookings
+    from pms_app.bookings.lifecycle import book
 
-    return bookings.book(
+    return book(
         session, user, fac.id or 0, start, start + timedelta(minutes=minutes), guests, now=now
     )
 
@@ -149,7 +149,7 @@ def book_world(session: Session) -> BookWorld:
         restore(session, rows)
         w = world_from_ids(session, ids)
         return BookWorld(w, **{k: session.get(m, ids[k]) for k, m in _BOOK_MODELS.items()})  # type: ignore[arg-type]
-    from pms_app.bookings import service as bookings
+    from pms_app.bookings.waitlist import join_waitlist
 
     w = world(session)
     day = BookWorld.DAY
@@ -170,7 +170,7 @@ def book_world(session: Session) -> BookWorld:
         waiting=None,  # type: ignore[arg-type]
         other_booking=booking(session, zebra_hall, w.other_tenant, at(day, "10:00")),
     )
-    bw.waiting = bookings.join_waitlist(
+    bw.waiting = join_waitlist(
         session, w.tenant, hall.id or 0, at(day, "12:00"), at(day, "13:00"), now=BOOK_NOW
     )
     ids = {name: getattr(w, name).id for name in World.__dataclass_fields__}

@@ -19,9 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
-from pms_app.bookings import service as bookings
+from pms_app.bookings.housekeeping import expire_holds
+from pms_app.bookings.lifecycle import SLOT_TAKEN, book
 from pms_app.bookings.models import Booking, BookingStatus, Facility, WaitlistEntry
-from pms_app.bookings.service import SLOT_TAKEN
+from pms_app.bookings.waitlist import join_waitlist
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.models import Counter
 from pms_app.emails.models import EmailMessage
@@ -67,7 +68,7 @@ def book_as(
     user_id: int, fac: Facility, start: datetime, minutes: int
 ) -> Callable[[Session], Booking]:
     def call(s: Session) -> Booking:
-        return bookings.book(
+        return book(
             s, s.get(User, user_id), fac.id or 0, start, start + timedelta(minutes=minutes), now=NOW
         )
 
@@ -195,14 +196,12 @@ def test_expiring_holds_from_four_workers_at_once_expires_each_once_and_offers_o
         f.booking(session, gym, u, f.at(DAY, f"{10 + i:02d}:00")) for i, u in enumerate(holders)
     ]
     first_in_line, second_in_line = (
-        bookings.join_waitlist(
-            session, u, gym.id or 0, f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW
-        )
+        join_waitlist(session, u, gym.id or 0, f.at(DAY, "10:00"), f.at(DAY, "11:00"), now=NOW)
         for u in waiters
     )
     later = NOW + timedelta(minutes=31)
 
-    results = race(engine, 4, lambda s, i: bookings.expire_holds(s, now=later))
+    results = race(engine, 4, lambda s, i: expire_holds(s, now=later))
 
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 8  # type: ignore[arg-type]

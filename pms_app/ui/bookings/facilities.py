@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from pms_app.bookings import service as bookings
 from pms_app.bookings import views
+from pms_app.bookings.facilities import create_facility, list_facilities
 from pms_app.ui.bookings.shared import DEFAULTS, facility_fields, facility_form
 from pms_app.ui.components.forms import form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
@@ -41,7 +41,7 @@ class FacilitiesState(PageState, SessionState):
                 "fee": money(f.fee + f.deposit) if f.fee + f.deposit else "free",
                 "active": f.active,
             }
-            for f in bookings.list_facilities(session, actor)
+            for f in list_facilities(session, actor)
         ]
         self.property_options = [
             {"id": str(pid), "label": name}
@@ -54,7 +54,7 @@ class FacilitiesState(PageState, SessionState):
         created: list[int] = []
 
         def _create(s: Session, a: User | None) -> None:
-            created.append(bookings.create_facility(s, a, pid, facility_form(form)).id or 0)
+            created.append(create_facility(s, a, pid, facility_form(form)).id or 0)
 
         if await self._act(_create, "Facility created."):
             return rx.redirect(f"/facility?id={created[0]}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from pms_app.bookings import service as bookings
+from pms_app.bookings import availability, exports, facilities, lifecycle, listings, times, waitlist
 from pms_app.core import clock
 from pms_app.core.errors import ValidationError
 from pms_app.core.validation import check_date_range
@@ -50,8 +50,8 @@ class FacilityState(PageState, SessionState):
         self.not_found, self.slots, self.info = True, [], {}
 
     def _load(self, session: Session, actor: User) -> None:
-        facility = bookings.get_visible_facility(session, actor, self.facility_id)
-        tz = bookings.facility_tz(session, facility)
+        facility = facilities.get_visible_facility(session, actor, self.facility_id)
+        tz = times.facility_tz(session, facility)
         self.manager = facility.property_id in managed_property_ids(session, actor)
         self.values = facility_values(facility) if self.manager else {}
         self.info = {
@@ -79,7 +79,7 @@ class FacilityState(PageState, SessionState):
                 "free": str(sum(sl.state == "free" for sl in day_slots)),
                 "mine": str(sum(sl.state == "mine" for sl in day_slots)),
             }
-            for d, day_slots in bookings.week_slots(
+            for d, day_slots in availability.week_slots(
                 session, actor, facility.id or 0, day, 7
             ).items()
         ]
@@ -89,7 +89,7 @@ class FacilityState(PageState, SessionState):
                 "label": f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}",
                 "state": s.state,
             }
-            for s in bookings.day_slots(session, actor, facility.id or 0, day)
+            for s in availability.day_slots(session, actor, facility.id or 0, day)
         ]
         self.day_bookings = (
             [
@@ -102,7 +102,7 @@ class FacilityState(PageState, SessionState):
                     "status": r.status,
                     "label": STATUS_LABELS.get(r.status, r.status),
                 }
-                for r in bookings.facility_bookings(session, actor, facility.id or 0, day)
+                for r in listings.facility_bookings(session, actor, facility.id or 0, day)
             ]
             if self.manager
             else []
@@ -161,7 +161,7 @@ class FacilityState(PageState, SessionState):
 
         def _book(s: Session, a: User | None) -> None:
             start, end = self._span(form, selected)
-            booking = bookings.book(
+            booking = lifecycle.book(
                 s,
                 a,
                 self.facility_id,
@@ -182,28 +182,30 @@ class FacilityState(PageState, SessionState):
     async def join_waitlist(self, start_iso: str) -> None:
         def _join(s: Session, a: User | None) -> None:
             start, end = self._span({}, start_iso if isinstance(start_iso, str) else "")
-            bookings.join_waitlist(s, a, self.facility_id, start, end, 1)
+            waitlist.join_waitlist(s, a, self.facility_id, start, end, 1)
 
         await self._act(_join, "You're on the waiting list; we'll email you if it frees up.")
 
     @rx.event
     async def decide(self, booking_id: int, approve: bool) -> None:
         await self._act(
-            lambda s, a: bookings.decide_request(s, a, int_or_none(booking_id) or 0, bool(approve)),
+            lambda s, a: lifecycle.decide_request(
+                s, a, int_or_none(booking_id) or 0, bool(approve)
+            ),
             "Request approved." if approve else "Request declined.",
         )
 
     @rx.event
     async def save_facility(self, form: dict[str, Any]) -> None:
         await self._act(
-            lambda s, a: bookings.update_facility(s, a, self.facility_id, facility_form(form)),
+            lambda s, a: facilities.update_facility(s, a, self.facility_id, facility_form(form)),
             "Facility saved.",
         )
 
     @rx.event
     async def mark_paid(self, booking_id: int) -> None:
         await self._act(
-            lambda s, a: bookings.manager_mark_paid(s, a, int_or_none(booking_id) or 0),
+            lambda s, a: lifecycle.manager_mark_paid(s, a, int_or_none(booking_id) or 0),
             "Marked as paid.",
         )
 
@@ -211,13 +213,13 @@ class FacilityState(PageState, SessionState):
     async def manager_cancel(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
         await self._act(
-            lambda s, a: bookings.cancel(s, a, bid, text(form, "reason", 300)),
+            lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 300)),
             "Booking cancelled; the resident was emailed.",
         )
 
     @rx.event
     async def export_csv(self) -> Any:
-        data = await self._attempt(lambda s, a: bookings.bookings_csv(s, a, self.facility_id))
+        data = await self._attempt(lambda s, a: exports.bookings_csv(s, a, self.facility_id))
         if data is None:
             return None
         return rx.download(data=data, filename=f"bookings-{self.facility_id}.csv")
@@ -225,17 +227,15 @@ class FacilityState(PageState, SessionState):
     @rx.event
     async def add_blackout(self, form: dict[str, Any]) -> None:
         def _add(s: Session, a: User | None) -> None:
-            tz = bookings.facility_tz(s, bookings.get_managed_facility(s, a, self.facility_id))
-            start = bookings.parse_local(
-                text(form, "b_date", 12), text(form, "b_from", 5), "b_from"
-            )
-            end = bookings.parse_local(text(form, "b_date", 12), text(form, "b_to", 5), "b_to")
-            bookings.add_blackout(
+            tz = times.facility_tz(s, facilities.get_managed_facility(s, a, self.facility_id))
+            start = times.parse_local(text(form, "b_date", 12), text(form, "b_from", 5), "b_from")
+            end = times.parse_local(text(form, "b_date", 12), text(form, "b_to", 5), "b_to")
+            facilities.add_blackout(
                 s,
                 a,
                 self.facility_id,
-                bookings.to_utc(start, tz),
-                bookings.to_utc(end, tz),
+                times.to_utc(start, tz),
+                times.to_utc(end, tz),
                 text(form, "b_reason", 200),
             )
 

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from pms_app.bookings import service as bookings
-from pms_app.bookings import views
+from pms_app.bookings import lifecycle, paying, views, waitlist
 from pms_app.core import clock
 from pms_app.core.settings import get_settings
 from pms_app.payments import service as payments
@@ -63,28 +62,28 @@ class MyBookingsState(PageState, SessionState):
     @rx.event
     async def cancel(self, booking_id: int) -> None:
         await self._act(
-            lambda s, a: bookings.cancel(s, a, int_or_none(booking_id) or 0), "Booking cancelled."
+            lambda s, a: lifecycle.cancel(s, a, int_or_none(booking_id) or 0), "Booking cancelled."
         )
 
     @rx.event
     async def pay(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
         await self._act(
-            lambda s, a: bookings.start_booking_payment(s, a, bid, text(form, "phone", 40)),
+            lambda s, a: paying.start_booking_payment(s, a, bid, text(form, "phone", 40)),
             "Check your phone and enter your M-Pesa PIN.",
         )
 
     @rx.event
     async def accept(self, entry_id: int) -> None:
         await self._act(
-            lambda s, a: bookings.accept_offer(s, a, int_or_none(entry_id) or 0),
+            lambda s, a: waitlist.accept_offer(s, a, int_or_none(entry_id) or 0),
             "Booked from the waiting list.",
         )
 
     @rx.event
     async def leave(self, entry_id: int) -> None:
         await self._act(
-            lambda s, a: bookings.leave_waitlist(s, a, int_or_none(entry_id) or 0),
+            lambda s, a: waitlist.leave_waitlist(s, a, int_or_none(entry_id) or 0),
             "Removed from the waiting list.",
         )
 

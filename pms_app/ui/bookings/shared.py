@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from pms_app.bookings.service import WEEKDAYS, FacilityForm
+from pms_app.bookings.facilities import FacilityForm
+from pms_app.bookings.times import WEEKDAYS
 from pms_app.ui.components.forms import field
 from pms_app.ui.shell.formatting import currency, in_currency
 from pms_app.ui.shell.forms import text

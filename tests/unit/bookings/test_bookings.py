@@ -18,7 +18,13 @@ import pytest
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
-from pms_app.bookings import service as bookings
+from pms_app.bookings import lifecycle
+from pms_app.bookings.availability import day_slots, week_slots
+from pms_app.bookings.exports import booking_ics, bookings_csv
+from pms_app.bookings.facilities import add_blackout, create_facility, update_facility
+from pms_app.bookings.housekeeping import expire_holds, expire_offers, send_reminders
+from pms_app.bookings.lifecycle import cancel, decide_request, manager_mark_paid, quote_cancellation
+from pms_app.bookings.listings import facility_bookings, my_bookings
 from pms_app.bookings.models import (
     Booking,
     BookingStatus,
@@ -26,7 +32,9 @@ from pms_app.bookings.models import (
     FacilityBlackout,
     WaitlistEntry,
 )
-from pms_app.bookings.service import cancellation_fee
+from pms_app.bookings.paying import start_booking_payment
+from pms_app.bookings.rules import cancellation_fee
+from pms_app.bookings.waitlist import accept_offer, join_waitlist, leave_waitlist, my_waitlist
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
 from pms_app.integrations.daraja import StkCallback
@@ -79,16 +87,14 @@ def book(
     now: datetime = NOW,
 ) -> Booking:
     start = at(day, hhmm)
-    return bookings.book(
+    return lifecycle.book(
         session, user, fac.id or 0, start, start + timedelta(minutes=minutes), guests, now=now
     )
 
 
 def wait(session: Session, fac: Facility, user: User, hhmm: str, now: datetime = NOW):
     start = at(DAY, hhmm)
-    return bookings.join_waitlist(
-        session, user, fac.id or 0, start, start + timedelta(hours=1), now=now
-    )
+    return join_waitlist(session, user, fac.id or 0, start, start + timedelta(hours=1), now=now)
 
 
 def fresh(session: Session, model: type, pk: int | None):
@@ -161,8 +167,8 @@ def test_facility_form_refuses_bad_values_and_writes_nothing(session: Session) -
     for changes, field, words in BAD_FORMS:
         form = f.facility_form(**changes)
         for call in (
-            lambda form=form: bookings.create_facility(session, w.owner, w.prop.id, form),
-            lambda form=form: bookings.update_facility(session, w.manager, existing.id or 0, form),
+            lambda form=form: create_facility(session, w.owner, w.prop.id, form),
+            lambda form=form: update_facility(session, w.manager, existing.id or 0, form),
         ):
             err = refused(session, call)
             assert (err.field, words in err.message) == (field, True), (changes, err.message)
@@ -171,7 +177,7 @@ def test_facility_form_refuses_bad_values_and_writes_nothing(session: Session) -
 
 def test_facility_form_stores_clean_values(session: Session) -> None:
     w = f.world(session)
-    fac = bookings.create_facility(
+    fac = create_facility(
         session,
         w.manager,
         w.prop.id,
@@ -193,14 +199,14 @@ def test_facility_form_stores_clean_values(session: Session) -> None:
     )
     assert row.hours == {"0": ["06:00", "10:00"], "5": ["08:15", "20:45"]}
     assert (row.cancel_fee_kind, row.cancel_fee_value) == ("fixed", 2_500)
-    bookings.update_facility(session, w.owner, fac.id or 0, f.facility_form(name="Pool"))
+    update_facility(session, w.owner, fac.id or 0, f.facility_form(name="Pool"))
     assert fresh(session, Facility, fac.id).name == "Pool"
 
 
 def test_blackout_must_end_after_it_starts(session: Session, estate: Estate) -> None:
     err = refused(
         session,
-        lambda: bookings.add_blackout(
+        lambda: add_blackout(
             session, estate.w.manager, estate.hall.id or 0, at(DAY, "12:00"), at(DAY, "12:00"), ""
         ),
     )
@@ -307,7 +313,7 @@ def test_the_per_resident_limit_counts_only_upcoming_active_bookings(
     after = at(monday, "10:00")  # the first booking is over: it no longer counts
     third = book(session, hall, ann, "12:00", now=after)
     refused(session, lambda: book(session, hall, ann, "14:00", now=after))
-    bookings.cancel(session, ann, third.id or 0, now=after)  # a cancelled one doesn't count
+    cancel(session, ann, third.id or 0, now=after)  # a cancelled one doesn't count
     assert book(session, hall, ann, "14:00", now=after)
 
 
@@ -344,20 +350,20 @@ def test_cancelled_expired_and_declined_bookings_do_not_block(
 ) -> None:
     w, ann, ben = estate.w, estate.ann, estate.ben
     cancelled = book(session, estate.hall, ann, "10:00")
-    bookings.cancel(session, ann, cancelled.id or 0, now=NOW)
+    cancel(session, ann, cancelled.id or 0, now=NOW)
     gym = f.facility(session, w.prop, name="Gym", fee=500, hold_minutes=30)
     expired = book(session, gym, ann, "10:00")
-    assert bookings.expire_holds(session, now=NOW + timedelta(minutes=31)) == 1
+    assert expire_holds(session, now=NOW + timedelta(minutes=31)) == 1
     pool = f.facility(session, w.prop, name="Pool", requires_approval=True)
     declined = book(session, pool, ann, "10:00")
-    bookings.decide_request(session, w.manager, declined.id or 0, False, "Closed", now=NOW)
+    decide_request(session, w.manager, declined.id or 0, False, "Closed", now=NOW)
     assert statuses(session, cancelled, expired, declined) == ["cancelled", "expired", "declined"]
     for fac in (estate.hall, gym, pool):
         assert book(session, fac, ben, "10:00").status in BookingStatus.ACTIVE
 
 
 def test_a_blackout_refuses_bookings_and_says_why(session: Session, estate: Estate) -> None:
-    bookings.add_blackout(
+    add_blackout(
         session,
         estate.w.manager,
         estate.hall.id or 0,
@@ -423,12 +429,12 @@ def test_a_fee_or_deposit_holds_the_slot_until_paid(session: Session, estate: Es
     assert fresh(session, Booking, held.id).hold_expires_at == NOW + timedelta(minutes=45)
     mail = mails(session, "booking_booked", estate.ann)[0]
     assert "Pay KES 700 before 06:45 UTC" in mail.body
-    bookings.manager_mark_paid(session, w.manager, held.id or 0)
+    manager_mark_paid(session, w.manager, held.id or 0)
     row = fresh(session, Booking, held.id)
     assert (row.status, row.hold_expires_at) == ("confirmed", None)
     assert len(mails(session, "booking_confirmed", estate.ann)) == 1
     err = refused(
-        session, lambda: bookings.manager_mark_paid(session, w.manager, held.id or 0), ServiceError
+        session, lambda: manager_mark_paid(session, w.manager, held.id or 0), ServiceError
     )
     assert err.message == "This booking is not waiting for payment."
 
@@ -447,9 +453,9 @@ def test_requests_wait_for_a_manager_who_decides_once(session: Session, estate: 
     assert "waiting for approval" in mails(session, "booking_booked", estate.ann)[0].body
 
     later = NOW + timedelta(hours=2)
-    bookings.decide_request(session, w.manager, paid_req.id or 0, True, now=later)
-    bookings.decide_request(session, w.owner, free_req.id or 0, True, now=later)
-    bookings.decide_request(session, w.manager, no_req.id or 0, False, "Pool party", now=later)
+    decide_request(session, w.manager, paid_req.id or 0, True, now=later)
+    decide_request(session, w.owner, free_req.id or 0, True, now=later)
+    decide_request(session, w.manager, no_req.id or 0, False, "Pool party", now=later)
     assert statuses(session, paid_req, free_req, no_req) == [
         "awaiting_payment",
         "confirmed",
@@ -461,9 +467,7 @@ def test_requests_wait_for_a_manager_who_decides_once(session: Session, estate: 
     for b, approve in ((paid_req, False), (free_req, True), (no_req, True)):
         err = refused(
             session,
-            lambda b=b, a=approve: bookings.decide_request(
-                session, w.manager, b.id or 0, a, now=later
-            ),
+            lambda b=b, a=approve: decide_request(session, w.manager, b.id or 0, a, now=later),
             ServiceError,
         )
         assert err.message == "This request was already decided."
@@ -471,7 +475,7 @@ def test_requests_wait_for_a_manager_who_decides_once(session: Session, estate: 
     instant = book(session, estate.hall, estate.ann, "10:00")
     refused(
         session,
-        lambda: bookings.decide_request(session, w.manager, instant.id or 0, False, now=later),
+        lambda: decide_request(session, w.manager, instant.id or 0, False, now=later),
         ServiceError,
     )
 
@@ -535,7 +539,7 @@ def _paid_booking(session: Session, estate: Estate, **changes: object) -> Bookin
     }
     hall = f.facility(session, estate.w.prop, **(rules | changes))
     b = book(session, hall, estate.ann, "10:00", day="2026-03-05")
-    bookings.manager_mark_paid(session, estate.w.manager, b.id or 0)
+    manager_mark_paid(session, estate.w.manager, b.id or 0)
     return b
 
 
@@ -544,10 +548,10 @@ def test_a_resident_sees_the_fee_before_cancelling_and_pays_that(
 ) -> None:
     b = _paid_booking(session, estate)
     start = at("2026-03-05", "10:00")
-    assert bookings.quote_cancellation(session, estate.ann, b.id or 0, now=NOW) == 0
+    assert quote_cancellation(session, estate.ann, b.id or 0, now=NOW) == 0
     late = start - timedelta(hours=23)
-    assert bookings.quote_cancellation(session, estate.ann, b.id or 0, now=late) == 750
-    bookings.cancel(session, estate.ann, b.id or 0, now=late)
+    assert quote_cancellation(session, estate.ann, b.id or 0, now=late) == 750
+    cancel(session, estate.ann, b.id or 0, now=late)
     row = fresh(session, Booking, b.id)
     assert (row.status, row.cancel_fee, row.cancelled_by_id, row.cancel_reason) == (
         "cancelled",
@@ -556,9 +560,7 @@ def test_a_resident_sees_the_fee_before_cancelling_and_pays_that(
         "",
     )
     assert "Cancellation fee: KES 750." in mails(session, "booking_cancelled", estate.ann)[0].body
-    err = refused(
-        session, lambda: bookings.cancel(session, estate.ann, b.id or 0, now=late), ServiceError
-    )
+    err = refused(session, lambda: cancel(session, estate.ann, b.id or 0, now=late), ServiceError)
     assert err.message == "This booking is no longer active."
 
 
@@ -569,13 +571,13 @@ def test_a_booking_that_has_started_is_not_cancelled_by_the_resident(
     started = at("2026-03-05", "10:00") + timedelta(minutes=1)
     err = refused(
         session,
-        lambda: bookings.cancel(session, estate.ann, b.id or 0, now=started),
+        lambda: cancel(session, estate.ann, b.id or 0, now=started),
         ServiceError,
     )
     assert "already started" in err.message
     assert fresh(session, Booking, b.id).status == "confirmed"
     # The manager still can (with a reason), e.g. to record that the hall was unusable.
-    bookings.cancel(session, estate.w.manager, b.id or 0, "Power cut", now=started)
+    cancel(session, estate.w.manager, b.id or 0, "Power cut", now=started)
     assert fresh(session, Booking, b.id).status == "cancelled"
 
 
@@ -584,14 +586,14 @@ def test_a_manager_cancels_with_a_reason_charges_nothing_and_tells_the_resident(
 ) -> None:
     b = _paid_booking(session, estate, cancel_fee_kind="fixed", cancel_fee_value=400)
     late = at("2026-03-05", "09:00")
-    assert bookings.quote_cancellation(session, estate.ann, b.id or 0, now=late) == 400
+    assert quote_cancellation(session, estate.ann, b.id or 0, now=late) == 400
     for reason in ("", "   "):
         err = refused(
             session,
-            lambda r=reason: bookings.cancel(session, estate.w.manager, b.id or 0, r, now=late),
+            lambda r=reason: cancel(session, estate.w.manager, b.id or 0, r, now=late),
         )
         assert (err.field, err.message) == ("reason", "Enter the reason.")
-    bookings.cancel(session, estate.w.manager, b.id or 0, "Water leak in the hall", now=late)
+    cancel(session, estate.w.manager, b.id or 0, "Water leak in the hall", now=late)
     row = fresh(session, Booking, b.id)
     assert (row.status, row.cancel_fee, row.cancelled_by_id) == (
         "cancelled",
@@ -612,29 +614,29 @@ def test_an_expired_hold_frees_the_slot_and_offers_it_to_the_first_in_line(
     held = book(session, gym, estate.ann, "10:00")
     first = wait(session, gym, estate.ben, "10:00")
     second = wait(session, gym, estate.cat, "10:00")
-    assert bookings.expire_holds(session, now=NOW + timedelta(minutes=29)) == 0
+    assert expire_holds(session, now=NOW + timedelta(minutes=29)) == 0
     assert statuses(session, held) == ["awaiting_payment"]
     expiry = NOW + timedelta(minutes=31)
-    assert bookings.expire_holds(session, now=expiry) == 1
+    assert expire_holds(session, now=expiry) == 1
     assert statuses(session, held, first, second) == ["expired", "offered", "waiting"]
     offered = fresh(session, WaitlistEntry, first.id)
     assert (offered.offered_at, offered.offer_expires_at) == (expiry, expiry + timedelta(hours=1))
     assert "expired unpaid" in mails(session, "booking_expired", estate.ann)[0].body
     [offer] = mails(session, "waitlist_offer")
     assert offer.to_email == estate.ben.email and "Gym" in offer.subject
-    assert bookings.expire_holds(session, now=expiry + timedelta(hours=1)) == 0  # once only
+    assert expire_holds(session, now=expiry + timedelta(hours=1)) == 0  # once only
     assert len(mails(session, "waitlist_offer")) == 1
 
 
 def test_an_offer_is_held_for_the_person_offered(session: Session, estate: Estate) -> None:
     b = book(session, estate.hall, estate.ann, "10:00")
     entry = wait(session, estate.hall, estate.ben, "10:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
     assert statuses(session, entry) == ["offered"]
     # Someone else can't take the slot while the offer runs, but may queue behind it.
     err = refused(session, lambda: book(session, estate.hall, estate.cat, "10:00"), ServiceError)
     assert "offered to someone on the waiting list" in err.message
-    slots = bookings.day_slots(session, estate.cat, estate.hall.id or 0, date(2026, 3, 3), now=NOW)
+    slots = day_slots(session, estate.cat, estate.hall.id or 0, date(2026, 3, 3), now=NOW)
     assert next(s.state for s in slots if s.start == at(DAY, "10:00")) == "taken"
     assert wait(session, estate.hall, estate.cat, "10:00").status == "waiting"
     # Once the offer lapsed (even before the job ran) the slot is bookable again.
@@ -646,10 +648,10 @@ def test_a_lapsed_offer_moves_to_the_next_person(session: Session, estate: Estat
     b = book(session, estate.hall, estate.ann, "10:00")
     first = wait(session, estate.hall, estate.ben, "10:00")
     second = wait(session, estate.hall, estate.cat, "10:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
-    assert bookings.expire_offers(session, now=NOW + timedelta(minutes=59)) == 0
+    cancel(session, estate.ann, b.id or 0, now=NOW)
+    assert expire_offers(session, now=NOW + timedelta(minutes=59)) == 0
     later = NOW + timedelta(minutes=61)
-    assert bookings.expire_offers(session, now=later) == 1
+    assert expire_offers(session, now=later) == 1
     assert statuses(session, first, second) == ["expired", "offered"]
     assert [m.to_email for m in mails(session, "waitlist_offer")] == [
         estate.ben.email,
@@ -658,11 +660,11 @@ def test_a_lapsed_offer_moves_to_the_next_person(session: Session, estate: Estat
     # The first one's offer is gone for good.
     err = refused(
         session,
-        lambda: bookings.accept_offer(session, estate.ben, first.id or 0, now=later),
+        lambda: accept_offer(session, estate.ben, first.id or 0, now=later),
         ServiceError,
     )
     assert err.message == "This offer has expired."
-    booked = bookings.accept_offer(session, estate.cat, second.id or 0, now=later)
+    booked = accept_offer(session, estate.cat, second.id or 0, now=later)
     row = fresh(session, WaitlistEntry, second.id)
     assert (row.status, row.booking_id) == ("accepted", booked.id)
     assert (booked.user_id, booked.start_at, booked.status) == (
@@ -670,7 +672,7 @@ def test_a_lapsed_offer_moves_to_the_next_person(session: Session, estate: Estat
         at(DAY, "10:00"),
         "confirmed",
     )
-    assert bookings.expire_offers(session, now=later + timedelta(hours=5)) == 0
+    assert expire_offers(session, now=later + timedelta(hours=5)) == 0
 
 
 def test_accepting_an_offer_after_it_ran_out_fails_cleanly(
@@ -678,22 +680,20 @@ def test_accepting_an_offer_after_it_ran_out_fails_cleanly(
 ) -> None:
     b = book(session, estate.hall, estate.ann, "10:00")
     entry = wait(session, estate.hall, estate.ben, "10:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
     too_late = NOW + timedelta(minutes=60, seconds=1)
     err = refused(
         session,
-        lambda: bookings.accept_offer(session, estate.ben, entry.id or 0, now=too_late),
+        lambda: accept_offer(session, estate.ben, entry.id or 0, now=too_late),
         ServiceError,
     )
     assert err.message == "This offer has expired."
     # In time it works, once.
-    booked = bookings.accept_offer(
-        session, estate.ben, entry.id or 0, now=NOW + timedelta(minutes=59)
-    )
+    booked = accept_offer(session, estate.ben, entry.id or 0, now=NOW + timedelta(minutes=59))
     assert booked.status == "confirmed"
     refused(
         session,
-        lambda: bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW),
+        lambda: accept_offer(session, estate.ben, entry.id or 0, now=NOW),
         ServiceError,
     )
 
@@ -704,10 +704,10 @@ def test_an_offer_whose_booking_fails_stays_offered(session: Session, estate: Es
     entry = wait(session, estate.hall, estate.ben, "10:00")
     book(session, estate.hall, estate.ben, "12:00")
     book(session, estate.hall, estate.ben, "14:00")  # now at his limit of 2
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
     err = refused(
         session,
-        lambda: bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW),
+        lambda: accept_offer(session, estate.ben, entry.id or 0, now=NOW),
         ValidationError,
     )
     assert "already have 2 upcoming bookings" in err.message
@@ -721,22 +721,22 @@ def test_a_crash_while_accepting_an_offer_keeps_neither_half(
     queueing the confirmation email) leaves the offer open and no booking behind."""
     b = book(session, estate.hall, estate.ann, "10:00")
     entry = wait(session, estate.hall, estate.ben, "10:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
 
     def boom(*_args: object, **_kw: object) -> None:
         raise RuntimeError("disk full")
 
-    real = bookings._booking_email
-    monkeypatch.setattr(bookings, "_booking_email", boom)
+    real = lifecycle._booking_email
+    monkeypatch.setattr(lifecycle, "_booking_email", boom)
     with pytest.raises(RuntimeError):
-        bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW)
+        accept_offer(session, estate.ben, entry.id or 0, now=NOW)
     session.rollback()
     assert statuses(session, entry) == ["offered"]
     with Session(session.get_bind()) as s:
         mine = s.exec(select(Booking).where(Booking.user_id == estate.ben.id)).all()
     assert mine == []
-    monkeypatch.setattr(bookings, "_booking_email", real)
-    booked = bookings.accept_offer(session, estate.ben, entry.id or 0, now=NOW)
+    monkeypatch.setattr(lifecycle, "_booking_email", real)
+    booked = accept_offer(session, estate.ben, entry.id or 0, now=NOW)
     assert booked.status == "confirmed" and statuses(session, entry) == ["accepted"]
 
 
@@ -746,12 +746,12 @@ def test_leaving_the_waiting_list_with_an_offer_passes_it_on(
     b = book(session, estate.hall, estate.ann, "10:00")
     first = wait(session, estate.hall, estate.ben, "10:00")
     second = wait(session, estate.hall, estate.cat, "10:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
-    bookings.leave_waitlist(session, estate.ben, first.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
+    leave_waitlist(session, estate.ben, first.id or 0, now=NOW)
     assert statuses(session, first, second) == ["cancelled", "offered"]
     refused(
         session,
-        lambda: bookings.leave_waitlist(session, estate.ben, first.id or 0, now=NOW),
+        lambda: leave_waitlist(session, estate.ben, first.id or 0, now=NOW),
         ServiceError,
     )
 
@@ -760,7 +760,7 @@ def test_leaving_while_still_waiting_offers_nothing(session: Session, estate: Es
     book(session, estate.hall, estate.ann, "10:00")
     first = wait(session, estate.hall, estate.ben, "10:00")
     second = wait(session, estate.hall, estate.cat, "10:00")
-    bookings.leave_waitlist(session, estate.ben, first.id or 0, now=NOW)
+    leave_waitlist(session, estate.ben, first.id or 0, now=NOW)
     assert statuses(session, first, second) == ["cancelled", "waiting"]
     assert mails(session, "waitlist_offer") == []
 
@@ -785,7 +785,7 @@ def test_a_cancelled_booking_with_nobody_waiting_for_a_later_time_offers_nothing
     b = book(session, estate.hall, estate.ann, "10:00")
     book(session, estate.hall, estate.cat, "11:00")
     other_time = wait(session, estate.hall, estate.ben, "11:00")
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
+    cancel(session, estate.ann, b.id or 0, now=NOW)
     assert statuses(session, other_time) == ["waiting"]
     assert mails(session, "waitlist_offer") == []
 
@@ -796,7 +796,7 @@ def test_a_cancelled_booking_with_nobody_waiting_for_a_later_time_offers_nothing
 def _pay(session: Session, estate: Estate, tasks: f.TaskLog) -> tuple[Booking, Payment]:
     gym = f.facility(session, estate.w.prop, name="Gym", fee=700, deposit=300, hold_minutes=30)
     held = book(session, gym, estate.ann, "10:00")
-    pay = bookings.start_booking_payment(session, estate.ann, held.id or 0, "0712 345 678")
+    pay = start_booking_payment(session, estate.ann, held.id or 0, "0712 345 678")
     assert (pay.booking_id, pay.lease_id, pay.amount, pay.status, pay.phone) == (
         held.id,
         None,
@@ -849,7 +849,7 @@ def test_a_fee_arriving_after_the_hold_expired_goes_to_review(
     session: Session, estate: Estate, tasks: f.TaskLog
 ) -> None:
     held, pay = _pay(session, estate, tasks)
-    assert bookings.expire_holds(session, now=NOW + timedelta(minutes=31)) == 1
+    assert expire_holds(session, now=NOW + timedelta(minutes=31)) == 1
     payments.process_stk_callback(session, _callback(pay))
     booking, payment = fresh(session, Booking, held.id), fresh(session, Payment, pay.id)
     assert booking.status == "expired"
@@ -864,14 +864,14 @@ def test_only_a_held_booking_of_ones_own_can_be_paid(
     free = book(session, estate.hall, estate.ann, "10:00")
     err = refused(
         session,
-        lambda: bookings.start_booking_payment(session, estate.ann, free.id or 0, "0712345678"),
+        lambda: start_booking_payment(session, estate.ann, free.id or 0, "0712345678"),
         ServiceError,
     )
     assert err.message == "This booking is not waiting for payment."
     held, _pay_row = _pay(session, estate, tasks)
     err = refused(
         session,
-        lambda: bookings.start_booking_payment(session, estate.ann, held.id or 0, "0712345678"),
+        lambda: start_booking_payment(session, estate.ann, held.id or 0, "0712345678"),
         ServiceError,
     )
     assert "just sent to your phone" in err.message
@@ -887,13 +887,13 @@ def test_reminders_go_once_to_confirmed_bookings_within_a_day(
     soon = book(session, hall, estate.ann, "10:00")  # Tue 10:00
     later = book(session, hall, estate.ben, "10:00", day="2026-03-05")
     cancelled = book(session, hall, estate.cat, "12:00")
-    bookings.cancel(session, estate.cat, cancelled.id or 0, now=NOW)
+    cancel(session, estate.cat, cancelled.id or 0, now=NOW)
     gym = f.facility(session, w.prop, name="Gym", fee=100)
     unpaid = book(session, gym, estate.cat, "10:00")
     start = at(DAY, "10:00")
-    assert bookings.send_reminders(session, now=start - timedelta(hours=25)) == 0
-    assert bookings.send_reminders(session, now=start - timedelta(hours=23)) == 1
-    assert bookings.send_reminders(session, now=start - timedelta(hours=22)) == 0
+    assert send_reminders(session, now=start - timedelta(hours=25)) == 0
+    assert send_reminders(session, now=start - timedelta(hours=23)) == 1
+    assert send_reminders(session, now=start - timedelta(hours=22)) == 0
     [mail] = mails(session, "booking_reminder")
     assert mail.to_email == estate.ann.email
     assert "Reminder: Community Hall is booked for you on Tue 03 Mar 2026, 10:00–11:00" in mail.body
@@ -910,21 +910,17 @@ def test_day_slots_show_free_taken_mine_blocked_and_past(session: Session, estat
     book(session, hall, ann, "12:00")
     book(session, hall, ben, "13:00", 60)
     gone = book(session, hall, ben, "18:00")
-    bookings.cancel(session, ben, gone.id or 0, now=NOW)
-    bookings.add_blackout(
-        session, estate.w.manager, hall.id or 0, at(DAY, "15:00"), at(DAY, "17:00"), ""
-    )
-    bookings.add_blackout(
-        session, estate.w.manager, hall.id or 0, at(DAY, "07:00"), at(DAY, "08:00"), ""
-    )
+    cancel(session, ben, gone.id or 0, now=NOW)
+    add_blackout(session, estate.w.manager, hall.id or 0, at(DAY, "15:00"), at(DAY, "17:00"), "")
+    add_blackout(session, estate.w.manager, hall.id or 0, at(DAY, "07:00"), at(DAY, "08:00"), "")
     now = at(DAY, "11:30")
-    slots = bookings.day_slots(session, ann, hall.id or 0, date(2026, 3, 3), now=now)
+    slots = day_slots(session, ann, hall.id or 0, date(2026, 3, 3), now=now)
     assert [(s.start, s.end) for s in slots] == [
         (at(DAY, f"{h:02d}:00"), at(DAY, f"{h + 1:02d}:00")) for h in range(6, 22)
     ]
     expected = ["past"] * 6 + ["mine", "taken", "free", "blocked", "blocked"] + ["free"] * 5
     assert [s.state for s in slots] == expected
-    theirs = bookings.day_slots(session, ben, hall.id or 0, date(2026, 3, 3), now=now)
+    theirs = day_slots(session, ben, hall.id or 0, date(2026, 3, 3), now=now)
     assert [s.state for s in theirs][6:8] == ["taken", "mine"]
 
 
@@ -940,20 +936,20 @@ def test_week_slots_cover_each_day_and_closed_days_are_empty(
     )
     book(session, office, estate.ann, "09:00", 90, day="2026-03-04")
     now = NOW + timedelta(minutes=30)
-    week = bookings.week_slots(session, estate.ann, office.id or 0, date(2026, 3, 2), now=now)
+    week = week_slots(session, estate.ann, office.id or 0, date(2026, 3, 2), now=now)
     assert list(week) == [date(2026, 3, d) for d in range(2, 9)]
     assert [len(week[date(2026, 3, d)]) for d in range(2, 9)] == [3, 3, 3, 3, 3, 0, 0]
     # Free-form facilities show hour blocks; the 90 minutes mark two of them.
     assert [s.state for s in week[date(2026, 3, 4)]] == ["mine", "mine", "free"]
     assert [s.state for s in week[date(2026, 3, 2)]] == ["past", "free", "free"]  # 09:00 started
-    month = bookings.week_slots(session, estate.ann, office.id or 0, date(2026, 3, 1), 60, now=NOW)
+    month = week_slots(session, estate.ann, office.id or 0, date(2026, 3, 1), 60, now=NOW)
     assert len(month) == 31  # at most a month at once
 
 
 def test_the_ics_file_describes_the_booking(session: Session, estate: Estate) -> None:
     fac = f.facility(session, estate.w.prop, name="Hall; East, Wing", description="Line 1\nLine 2")
     b = book(session, fac, estate.ann, "10:00", 120)
-    name, body = bookings.booking_ics(session, estate.ann, b.id or 0)
+    name, body = booking_ics(session, estate.ann, b.id or 0)
     assert name == "BKG-2026-0001.ics"
     lines = body.split("\r\n")
     assert lines[:4] == [
@@ -968,10 +964,8 @@ def test_the_ics_file_describes_the_booking(session: Session, estate: Estate) ->
     assert "SUMMARY:Hall\\; East\\, Wing (BKG-2026-0001)" in lines
     assert "DESCRIPTION:Line 1 Line 2" in lines  # descriptions are stored on one line
     assert "STATUS:CONFIRMED" in lines
-    bookings.cancel(session, estate.ann, b.id or 0, now=NOW)
-    assert "STATUS:CANCELLED" in bookings.booking_ics(session, estate.ann, b.id or 0)[1].split(
-        "\r\n"
-    )
+    cancel(session, estate.ann, b.id or 0, now=NOW)
+    assert "STATUS:CANCELLED" in booking_ics(session, estate.ann, b.id or 0)[1].split("\r\n")
 
 
 def test_long_ics_lines_are_folded_at_75_octets_without_splitting_characters(
@@ -980,7 +974,7 @@ def test_long_ics_lines_are_folded_at_75_octets_without_splitting_characters(
     text = "Bwawa la kuogelea — " + "ñ" * 60 + " and the sauna; open daily, 06:00–22:00"
     fac = f.facility(session, estate.w.prop, name="Pool", description=text)
     b = book(session, fac, estate.ann, "10:00", 60)
-    raw = bookings.booking_ics(session, estate.ann, b.id or 0)[1].encode()
+    raw = booking_ics(session, estate.ann, b.id or 0)[1].encode()
     physical = raw.split(b"\r\n")
     assert all(len(line) <= 75 for line in physical)
     assert any(line.startswith(b" ") for line in physical)  # it was long enough to fold
@@ -998,9 +992,7 @@ def test_the_csv_export_lists_every_booking_safely(session: Session, estate: Est
     book(session, estate.hall, mallory, "10:00", guests=3)
     gym = f.facility(session, w.prop, name="Gym", fee=700, deposit=300)
     book(session, gym, estate.ann, "10:00")
-    rows = list(
-        csv.reader(io.StringIO(bookings.bookings_csv(session, w.manager, estate.hall.id or 0)))
-    )
+    rows = list(csv.reader(io.StringIO(bookings_csv(session, w.manager, estate.hall.id or 0))))
     assert rows == [
         ["number", "facility", "resident", "start", "end", "guests", "status", "due_kes"],
         [
@@ -1014,7 +1006,7 @@ def test_the_csv_export_lists_every_booking_safely(session: Session, estate: Est
             "0",
         ],
     ]
-    gym_rows = list(csv.reader(io.StringIO(bookings.bookings_csv(session, w.owner, gym.id or 0))))
+    gym_rows = list(csv.reader(io.StringIO(bookings_csv(session, w.owner, gym.id or 0))))
     assert gym_rows[1][6:] == ["awaiting_payment", "1000"]
     # Busy facilities: the export has every booking, not the page's first 500.
     start = at("2026-03-10", "06:00")
@@ -1030,29 +1022,27 @@ def test_the_csv_export_lists_every_booking_safely(session: Session, estate: Est
         for i in range(520)
     )
     session.commit()
-    rows = list(
-        csv.reader(io.StringIO(bookings.bookings_csv(session, w.manager, estate.hall.id or 0)))
-    )
+    rows = list(csv.reader(io.StringIO(bookings_csv(session, w.manager, estate.hall.id or 0))))
     assert len(rows) == 1 + 1 + 520
-    assert len(bookings.facility_bookings(session, w.manager, estate.hall.id or 0)) == 500
-    day = bookings.facility_bookings(session, w.manager, estate.hall.id or 0, date(2026, 3, 3))
+    assert len(facility_bookings(session, w.manager, estate.hall.id or 0)) == 500
+    day = facility_bookings(session, w.manager, estate.hall.id or 0, date(2026, 3, 3))
     assert [r.number for r in day] == ["BKG-2026-0001"]
 
 
 def test_my_bookings_lists_only_ones_own(session: Session, estate: Estate) -> None:
     mine = book(session, estate.hall, estate.ann, "10:00")
     book(session, estate.hall, estate.ben, "11:00")
-    rows = bookings.my_bookings(session, estate.ann)
+    rows = my_bookings(session, estate.ann)
     assert [(r.id, r.facility, r.booker, r.status) for r in rows] == [
         (mine.id, "Community Hall", estate.ann.full_name, "confirmed")
     ]
     entry = wait(session, estate.hall, estate.ann, "11:00")
-    assert [e.id for e in bookings.my_waitlist(session, estate.ann)] == [entry.id]
-    assert bookings.my_waitlist(session, estate.ben) == []
+    assert [e.id for e in my_waitlist(session, estate.ann)] == [entry.id]
+    assert my_waitlist(session, estate.ben) == []
 
 
 def test_blackouts_are_stored(session: Session, estate: Estate) -> None:
-    row = bookings.add_blackout(
+    row = add_blackout(
         session, estate.w.owner, estate.hall.id or 0, at(DAY, "14:00"), at(DAY, "16:00"), " Paint "
     )
     stored = fresh(session, FacilityBlackout, row.id)

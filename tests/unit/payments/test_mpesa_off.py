@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from pms_app import worker
 from pms_app.accounts.models import User
 from pms_app.background import register_simulator_c2b
-from pms_app.bookings import service as bookings
+from pms_app.bookings.paying import start_booking_payment
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import ConfigError, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError, client_from_settings
@@ -156,7 +156,7 @@ def test_rent_cannot_be_started_and_the_rent_page_says_so(
 def test_booking_fee_cannot_be_paid_by_mpesa_and_the_page_says_so(session: Session) -> None:
     bw = f.book_world(session)
     with pytest.raises(ServiceError) as err:
-        bookings.start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
+        start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
     assert err.value.message == payments.MPESA_OFF_BOOKING
     st = state_for(MyBookingsState, f.login_token(session, bw.w.tenant))
     settle(st.load())

@@ -1,0 +1,48 @@
+"""Times of the bookings domain: the 15-minute grid, HH:MM parsing, and the facility's
+(its property's) timezone. Times are stored in UTC; rules are read in local time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from pms_app.bookings.models import Facility
+from pms_app.core.errors import ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.core.validation import check_date_range
+from pms_app.properties.models import Property
+
+GRID_MINUTES = 15
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _hhmm(value: str, field: str) -> time:
+    if not re.fullmatch(r"\d{2}:\d{2}", value or ""):
+        raise ValidationError("Use HH:MM times, like 06:00.", field)
+    h, m = int(value[:2]), int(value[3:])
+    if h > 23 or m > 59 or m % GRID_MINUTES:
+        raise ValidationError(
+            f"Use times on a {GRID_MINUTES}-minute grid, like 06:00 or 21:45.", field
+        )
+    return time(h, m)
+
+
+def facility_tz(session: Session, facility: Facility) -> ZoneInfo:
+    prop = session.get(Property, facility.property_id)
+    return ZoneInfo(prop.timezone if prop else get_settings().timezone)
+
+
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def parse_local(day: str, hhmm: str, field: str = "start") -> datetime:
+    try:
+        d = date.fromisoformat((day or "").strip())
+    except ValueError:
+        raise ValidationError("Choose a date.", "date") from None
+    check_date_range(d, "date", "a date")
+    return datetime.combine(d, _hhmm((hhmm or "").strip(), field))
