@@ -33,7 +33,7 @@ from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import check_date_range, clean_int, clean_text
 from pms_app.emails.service import queue_email
-from pms_app.payments import service as payments
+from pms_app.payments import booking_fees as payments
 from pms_app.payments.models import Payment
 from pms_app.properties.access import (
     get_managed_property,

@@ -10,7 +10,7 @@ from pms_app.bookings import service as bookings
 from pms_app.bookings import views
 from pms_app.core import clock
 from pms_app.core.settings import get_settings
-from pms_app.payments import service as payments
+from pms_app.payments import booking_fees
 from pms_app.ui.bookings.shared import STATUS_LABELS
 from pms_app.ui.components.forms import form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
@@ -125,7 +125,7 @@ def _booking_card(b: Any) -> rx.Component:
                     " before ",
                     b["hold"],
                     ". ",
-                    payments.MPESA_OFF_BOOKING,
+                    booking_fees.MPESA_OFF_BOOKING,
                     size="2",
                     class_name="booking-mpesa-off",
                 ),

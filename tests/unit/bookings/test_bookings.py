@@ -31,7 +31,7 @@ from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
 from pms_app.integrations.daraja import StkCallback
 from pms_app.ledger.models import LedgerEntry
-from pms_app.payments import service as payments
+from pms_app.payments import callbacks as payments
 from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 
