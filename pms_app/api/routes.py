@@ -23,7 +23,7 @@ from pms_app.core.db import get_engine, session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
 from pms_app.documents.service import open_document
-from pms_app.integrations.daraja import parse_c2b, parse_stk_callback
+from pms_app.integrations.daraja_wire import parse_c2b, parse_stk_callback
 from pms_app.payments.callbacks import process_stk_callback
 from pms_app.payments.paybill import process_c2b_confirmation
 from pms_app.payments.receipts import receipt_pdf

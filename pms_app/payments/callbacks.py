@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from pms_app.core.sequences import insert_ignore
 from pms_app.core.timestamps import utcnow
-from pms_app.integrations.daraja import StkCallback, result_message
+from pms_app.integrations.daraja_wire import StkCallback, result_message
 from pms_app.payments.crediting import credit_payment
 from pms_app.payments.models import EarlyStkCallback, Payment, PaymentStatus
 from pms_app.payments.shared import notify_payment, set_status

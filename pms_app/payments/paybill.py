@@ -19,7 +19,7 @@ from pms_app.properties.access import managed_property_ids, require_approved
 from pms_app.properties.account_numbers import normalise_ref, property_for_ref
 
 if TYPE_CHECKING:
-    from pms_app.integrations.daraja import C2BPayment
+    from pms_app.integrations.daraja_wire import C2BPayment
 
 
 def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:

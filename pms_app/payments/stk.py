@@ -17,7 +17,8 @@ from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_amount, clean_phone
-from pms_app.integrations.daraja import DarajaError, result_message
+from pms_app.integrations.daraja import DarajaError
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases.service import tenant_lease
 from pms_app.payments.callbacks import apply_early_callback, drop_stale_early_callbacks
 from pms_app.payments.crediting import credit_payment

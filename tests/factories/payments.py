@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.integrations.daraja import nairobi_timestamp
+from pms_app.integrations.daraja_wire import nairobi_timestamp
 from pms_app.leases.models import Lease
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from tests.factories.accounts import _seq
@@ -167,7 +167,7 @@ def c2b_payment(
     session: Session, bill_ref: str, amount: int = 1_000, trans_id: str | None = None
 ) -> Payment:
     """A paybill payment as the confirmation callback records it (credited, or unallocated)."""
-    from pms_app.integrations.daraja import parse_c2b
+    from pms_app.integrations.daraja_wire import parse_c2b
     from pms_app.payments import paybill
 
     return paybill.process_c2b_confirmation(

@@ -29,7 +29,8 @@ from pms_app.core import db
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
 from pms_app.emails.models import EmailMessage
-from pms_app.integrations.daraja import client_from_settings, result_message
+from pms_app.integrations.daraja import client_from_settings
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases.models import Lease
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pms_app.core.settings import get_settings
-from pms_app.integrations.daraja import result_message
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
 from pms_app.payments import stk, tenant
 from pms_app.ui.components.forms import field, form_error

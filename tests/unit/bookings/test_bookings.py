@@ -29,7 +29,7 @@ from pms_app.bookings.models import (
 from pms_app.bookings.service import cancellation_fee
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
-from pms_app.integrations.daraja import StkCallback
+from pms_app.integrations.daraja_wire import StkCallback
 from pms_app.ledger.models import LedgerEntry
 from pms_app.payments import callbacks as payments
 from pms_app.payments.models import Payment, PaymentStatus

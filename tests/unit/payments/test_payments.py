@@ -24,12 +24,8 @@ from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_phone
 from pms_app.emails.models import EmailMessage
 from pms_app.integrations import daraja
-from pms_app.integrations.daraja import (
-    DarajaError,
-    StkAccepted,
-    StkQueryResult,
-    parse_stk_callback,
-)
+from pms_app.integrations.daraja import DarajaError
+from pms_app.integrations.daraja_wire import StkAccepted, StkQueryResult, parse_stk_callback
 from pms_app.leases import service as leases
 from pms_app.leases.models import Lease
 from pms_app.ledger import service as ledger
