@@ -7,7 +7,7 @@ import logging
 
 from pms_app.core.settings import get_settings
 from pms_app.integrations.daraja import DarajaError, client_from_settings
-from pms_app.payments.service import callback_url
+from pms_app.payments.stk import callback_url
 
 log = logging.getLogger(__name__)
 

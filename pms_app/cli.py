@@ -15,7 +15,7 @@ from pms_app.core.migrations import upgrade
 from pms_app.core.settings import PROJECT_ROOT, ConfigError, check_config, get_settings
 from pms_app.demo import load_demo
 from pms_app.integrations.daraja import DarajaError, client_from_settings
-from pms_app.payments.service import callback_url
+from pms_app.payments.stk import callback_url
 from pms_app.simulator.access import phone_page_url
 from pms_app.worker import wait_for_local_tasks
 

@@ -11,7 +11,7 @@ from pms_app.accounts.models import User
 from pms_app.accounts.service import SignupForm
 from pms_app.core.db import session_scope
 from pms_app.leases import service as leases
-from pms_app.payments import service as payments
+from pms_app.payments import reviews
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.properties.models import Unit
@@ -40,7 +40,7 @@ def _demo_lease(session: Session, landlord: User, tenant: User, unit: Unit, prop
     lease = leases.create_lease(
         session, landlord, unit.id or 0, tenant.id or 0, rent, rent, 5, start, today=today
     )
-    payments.record_manual_payment(
+    reviews.record_manual_payment(
         session, landlord, lease.id or 0, rent * 2, "cash", start + timedelta(days=3), "DEMO-1"
     )
 

@@ -23,9 +23,10 @@ from pms_app.core.db import get_engine, session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
 from pms_app.documents.service import open_document
-from pms_app.integrations.daraja import parse_c2b, parse_stk_callback
+from pms_app.integrations.daraja_wire import parse_c2b, parse_stk_callback
+from pms_app.payments.callbacks import process_stk_callback
+from pms_app.payments.paybill import process_c2b_confirmation
 from pms_app.payments.receipts import receipt_pdf
-from pms_app.payments.service import process_c2b_confirmation, process_stk_callback
 from pms_app.simulator.routes import simulator_routes
 
 log = logging.getLogger(__name__)

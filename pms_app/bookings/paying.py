@@ -11,7 +11,7 @@ from pms_app.accounts.models import User
 from pms_app.bookings.lifecycle import get_own_or_managed_booking, mark_paid
 from pms_app.bookings.models import Booking, BookingStatus
 from pms_app.core.errors import NotFound, ServiceError
-from pms_app.payments import service as payments
+from pms_app.payments import booking_fees as payments
 from pms_app.payments.models import Payment
 from pms_app.properties.access import require_approved
 

@@ -1,4 +1,5 @@
-"""Safaricom Daraja (M-Pesa) client over `requests`, and parsers for what Daraja posts to us.
+"""Safaricom Daraja (M-Pesa) client over `requests`; the wire shapes and parsers for what Daraja
+posts to us are in `daraja_wire`.
 
 The wire contract is docs in /work/shared/reference/daraja.md. The built-in simulator
 (`pms_app.simulator`) speaks the same contract, so this client is the only one the app needs.
@@ -7,70 +8,32 @@ Never log the passkey, the consumer secret or a token: errors carry Daraja's cod
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 import requests
 
-from pms_app.core import clock
 from pms_app.core.settings import Settings, get_settings
+from pms_app.integrations.daraja_wire import (
+    GENERIC_500,
+    INTERNAL,
+    INVALID_TOKEN,
+    QUOTA,
+    SPIKE_ARREST,
+    StkAccepted,
+    StkQueryResult,
+    nairobi_timestamp,
+    normalize_msisdn,
+    stk_password,
+)
 
 log = logging.getLogger(__name__)
 
-NAIROBI = timezone(timedelta(hours=3), "EAT")  # Kenya has no daylight saving
 TOKEN_REFRESH_MARGIN_S = 60.0
-MIN_AMOUNT, MAX_AMOUNT = 1, 250_000  # whole shillings M-Pesa moves in one transaction
-
-INVALID_TOKEN = "404.001.03"
-INVALID_FIELD = "400.002.02"
-GENERIC_500 = "500.001.1001"
-SPIKE_ARREST = "500.003.02"
-QUOTA = "500.003.03"
-INTERNAL = "500.003.1001"
-
-# Every ResultCode of daraja.md → what the payer should read.
-RESULT_MESSAGES: dict[str, str] = {
-    "0": "Payment received. Thank you.",
-    "1": "Not enough money in your M-Pesa account.",
-    "2": "The amount is below the M-Pesa minimum.",
-    "3": "The amount is above the M-Pesa maximum.",
-    "4": "You have reached your daily M-Pesa limit.",
-    "8": "This payment would take the account above its M-Pesa balance limit.",
-    "17": "You paid the same amount moments ago. Wait two minutes before paying it again.",
-    "1001": "Another M-Pesa payment is already in progress on your phone. Finish it and try again.",
-    "1019": "The M-Pesa prompt expired before it was answered. Please try again.",
-    "1025": "M-Pesa could not send the prompt to your phone. Please try again.",
-    "9999": "M-Pesa could not send the prompt to your phone. Please try again.",
-    "1032": "You cancelled the M-Pesa prompt.",
-    "1036": "The M-Pesa prompt timed out before it reached your phone. Please try again.",
-    "1037": "Your phone could not be reached or the M-Pesa prompt timed out. "
-    "Keep the phone on and unlocked, then try again.",
-    "2001": "Wrong M-Pesa PIN entered.",
-    "2028": "This M-Pesa payment is not permitted. Contact the landlord.",
-    "8006": "Your M-Pesa PIN is locked. Contact Safaricom to unlock it.",
-    "SFC_IC0003": "That phone number is not an M-Pesa number.",
-    "4999": "M-Pesa is still processing the payment.",
-}
-
-
-def result_message(code: str | None) -> str:
-    """The payer's message for a ResultCode (never derived from ResultDesc)."""
-    if code is None:
-        return "M-Pesa has not confirmed the payment yet."
-    code = str(code).strip()
-    if code in RESULT_MESSAGES:
-        return RESULT_MESSAGES[code]
-    return f"The M-Pesa payment did not go through (code {code}). Please try again."
 
 
 class DarajaError(Exception):
@@ -84,73 +47,6 @@ class DarajaError(Exception):
         self.message = message
         self.http_status = http_status
         self.retryable = retryable
-
-
-@dataclass(frozen=True)
-class StkAccepted:
-    merchant_request_id: str
-    checkout_request_id: str
-    customer_message: str
-
-
-@dataclass(frozen=True)
-class StkQueryResult:
-    pending: bool
-    result_code: str | None
-    result_desc: str
-
-
-@dataclass(frozen=True)
-class StkCallback:
-    merchant_request_id: str
-    checkout_request_id: str
-    result_code: str
-    result_desc: str
-    amount: int | None
-    receipt: str | None
-    phone: str | None
-    transaction_date: str | None
-
-    @property
-    def success(self) -> bool:
-        return self.result_code == "0"
-
-
-@dataclass(frozen=True)
-class C2BPayment:
-    trans_id: str
-    trans_time: str
-    amount: int
-    bill_ref: str
-    msisdn: str
-    first_name: str
-    last_name: str
-    shortcode: str
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def nairobi_timestamp(now: datetime | None = None) -> str:
-    """`YYYYMMDDHHmmss` in Nairobi time. A naive `now` is taken as UTC."""
-    now = now or clock.now()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return now.astimezone(NAIROBI).strftime("%Y%m%d%H%M%S")
-
-
-def stk_password(shortcode: str, passkey: str, timestamp: str) -> str:
-    return base64.b64encode(f"{shortcode}{passkey}{timestamp}".encode()).decode()
-
-
-def normalize_msisdn(phone: str) -> str:
-    """07…/01…/+254…/7… → 2547…/2541…; anything else is returned stripped (Daraja judges it)."""
-    raw = re.sub(r"[\s\-()]", "", phone or "").removeprefix("+")
-    if re.fullmatch(r"0[17]\d{8}", raw):
-        return "254" + raw[1:]
-    if re.fullmatch(r"[17]\d{8}", raw):
-        return "254" + raw
-    return raw
 
 
 def _retryable(http_status: int, code: str, message: str) -> bool:
@@ -438,104 +334,4 @@ def client_from_settings(settings: Settings | None = None) -> DarajaClient:
         s.daraja_shortcode,
         s.daraja_passkey,
         s.daraja_transaction_type,
-    )
-
-
-# --- parsing what Daraja posts ------------------------------------------------------------------
-
-
-def _load(payload: object) -> object:
-    if isinstance(payload, bytes | bytearray | str):
-        try:
-            return json.loads(payload)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            # RecursionError: a hostile, thousands-deep nesting is malformed too (400, not 500).
-            raise ValueError("not JSON") from exc
-    return payload
-
-
-def _text(value: object, what: str, allow_empty: bool = False, max_len: int = 100) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{what}: expected text")
-    text = str(value).strip()
-    if (not text and not allow_empty) or len(text) > max_len:
-        raise ValueError(f"{what}: bad value")
-    return text
-
-
-def _whole_shillings(value: object, what: str) -> int:
-    """1, 1.0, "1", "1.00" → 1; fractions, zero, negatives, more than M-Pesa ever moves in one
-    transaction ("1e30"), booleans and junk → ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{what}: expected a number")
-    text = str(value).strip()
-    if len(text) > 20:
-        raise ValueError(f"{what}: expected a number")
-    try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(f"{what}: expected a number") from exc
-    if not number.is_finite() or number != number.to_integral_value():
-        raise ValueError(f"{what}: expected whole shillings")
-    if not MIN_AMOUNT <= number <= MAX_AMOUNT:
-        raise ValueError(f"{what}: outside {MIN_AMOUNT}..{MAX_AMOUNT}")
-    return int(number)
-
-
-def parse_stk_callback(payload: object) -> StkCallback:
-    """The STK callback body (dict, or raw JSON bytes/str). ValueError if malformed."""
-    data = _load(payload)
-    body = data.get("Body") if isinstance(data, dict) else None
-    cb = body.get("stkCallback") if isinstance(body, dict) else None
-    if not isinstance(cb, dict):
-        raise ValueError("no Body.stkCallback")
-    merchant = _text(cb.get("MerchantRequestID"), "MerchantRequestID")
-    checkout = _text(cb.get("CheckoutRequestID"), "CheckoutRequestID")
-    code = cb.get("ResultCode")
-    if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).strip():
-        raise ValueError("ResultCode: missing or not a number/text")
-    result_code = str(code).strip()
-    desc = cb.get("ResultDesc", "")
-    if not isinstance(desc, str):
-        raise ValueError("ResultDesc: expected text")
-
-    items: dict[str, object] = {}
-    meta = cb.get("CallbackMetadata")
-    if meta is not None:
-        raw_items = meta.get("Item") if isinstance(meta, dict) else None
-        if not isinstance(raw_items, list):
-            raise ValueError("CallbackMetadata.Item: expected a list")
-        for item in raw_items:
-            if not isinstance(item, dict) or not isinstance(item.get("Name"), str):
-                raise ValueError("CallbackMetadata.Item: bad entry")
-            if "Value" in item and item["Value"] is not None:  # Balance often has no Value
-                items[item["Name"]] = item["Value"]
-
-    amount = _whole_shillings(items["Amount"], "Amount") if "Amount" in items else None
-    receipt = (
-        _text(items["MpesaReceiptNumber"], "Receipt") if "MpesaReceiptNumber" in items else None
-    )
-    phone = _text(items["PhoneNumber"], "PhoneNumber") if "PhoneNumber" in items else None
-    date = (
-        _text(items["TransactionDate"], "TransactionDate") if "TransactionDate" in items else None
-    )
-    if result_code == "0" and (amount is None or receipt is None):
-        raise ValueError("a successful callback without Amount or MpesaReceiptNumber")
-    return StkCallback(merchant, checkout, result_code, desc, amount, receipt, phone, date)
-
-
-def parse_c2b(payload: object) -> C2BPayment:
-    """A C2B validation/confirmation body (dict, or raw JSON bytes/str). ValueError if malformed."""
-    data = _load(payload)
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return C2BPayment(
-        trans_id=_text(data.get("TransID"), "TransID", max_len=40),
-        trans_time=_text(data.get("TransTime"), "TransTime", max_len=20),
-        amount=_whole_shillings(data.get("TransAmount"), "TransAmount"),
-        bill_ref=_text(data.get("BillRefNumber", ""), "BillRefNumber", allow_empty=True),
-        msisdn=_text(data.get("MSISDN", ""), "MSISDN", allow_empty=True, max_len=200),
-        first_name=_text(data.get("FirstName") or "", "FirstName", allow_empty=True),
-        last_name=_text(data.get("LastName") or "", "LastName", allow_empty=True),
-        shortcode=_text(data.get("BusinessShortCode"), "BusinessShortCode", max_len=20),
     )

@@ -1,0 +1,19 @@
+"""Payments: M-Pesa STK push and paybill (C2B), cash/bank, reviews, receipts and reports.
+
+Public API, one module a line (import the module itself: nothing is re-exported here):
+- `stk`: start_stk_payment, send_stk_push, fail_unsent, reconcile_pending, callback_url, MPESA_OFF
+- `callbacks`: process_stk_callback, apply_early_callback, drop_stale_early_callbacks
+- `paybill`: process_c2b_confirmation, visible_unallocated, assign_unallocated
+- `reviews`: visible_reviews, resolve_review, record_manual_payment (cash or bank)
+- `crediting`: credit_payment (paid, ledger credit and receipt, exactly once)
+- `booking_fees`: start_booking_stk, BookingHooks, register_booking_hooks, MPESA_OFF_BOOKING
+- `shared`: get_visible_payment, payment_label, set_status, notify_payment, require_mpesa
+- `receipts`: receipt_pdf
+- `reports`: dashboard, arrears_list, payments_csv, Filters
+- `board`: payments_page (the managers' payments page in one read)
+- `tenant`: rent_page (the tenant's Rent page in one read)
+- `lease_view`: lease_page, lease_info, payment_lines
+- `reminders`: reminder_targets, queue_reminder, automatic_reminders
+- `tasks`: the background tasks (send_stk_push, reconcile_payments, automatic_reminders)
+- `models`: Payment, PaymentMethod, PaymentStatus, EarlyStkCallback
+"""

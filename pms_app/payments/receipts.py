@@ -13,7 +13,7 @@ from pms_app.integrations.pdf import text_pdf
 from pms_app.leases.models import Lease
 from pms_app.ledger import service as ledger
 from pms_app.payments.models import PaymentStatus
-from pms_app.payments.service import _payment_label, get_visible_payment
+from pms_app.payments.shared import get_visible_payment, payment_label
 from pms_app.properties.models import Property, Unit
 
 
@@ -39,7 +39,7 @@ def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[
         (f"Account: {lease.account_ref}", 11, False),
         (f"Amount: {settings.currency} {payment.amount:,}", 14, True),
         (f"Paid: {paid_at:%d %b %Y %H:%M} ({settings.timezone})", 11, False),
-        (f"Method: {_payment_label(payment)}", 11, False),
+        (f"Method: {payment_label(payment)}", 11, False),
         ("", 10, False),
         (
             f"Balance on the account today: {settings.currency} {bal:,}"

@@ -6,8 +6,7 @@ from pms_app.core import clock, jobs
 from pms_app.core.db import session_scope
 from pms_app.core.settings import get_settings
 from pms_app.integrations import daraja
-from pms_app.payments import reminders
-from pms_app.payments import service as payments
+from pms_app.payments import reminders, stk
 
 SEND_STK_PUSH = "pms.send_stk_push"
 
@@ -18,15 +17,15 @@ SEND_STK_PUSH = "pms.send_stk_push"
 def send_stk_push(payment_id: int, attempt: int = 0) -> str:
     with session_scope() as session:
         if not get_settings().mpesa_enabled:  # switched off since the payment was started
-            payments.fail_unsent(session, payment_id, payments.MPESA_OFF)
+            stk.fail_unsent(session, payment_id, stk.MPESA_OFF)
             return "off"
         try:
-            return payments.send_stk_push(session, payment_id, daraja.client_from_settings())
+            return stk.send_stk_push(session, payment_id, daraja.client_from_settings())
         except daraja.DarajaError as exc:
             if attempt < 3:
                 jobs.enqueue_later(SEND_STK_PUSH, 2**attempt, payment_id, attempt + 1)
                 return "retrying"
-            payments.fail_unsent(
+            stk.fail_unsent(
                 session, payment_id, f"M-Pesa is not answering ({exc.message}). Try again later."
             )
             return "gave up"
@@ -38,7 +37,7 @@ def reconcile_payments() -> dict[str, int]:
     if not get_settings().mpesa_enabled:
         return {"paid": 0, "failed": 0, "pending": 0}  # no M-Pesa to ask
     with session_scope() as session:
-        return payments.reconcile_pending(
+        return stk.reconcile_pending(
             session, daraja.client_from_settings(), older_than_s=get_settings().reconcile_after_s
         )
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from pms_app.core.db import on_commit
 from pms_app.core.settings import Settings, get_settings
 from pms_app.core.timestamps import utcnow
-from pms_app.integrations.daraja import (
+from pms_app.integrations.daraja_wire import (
     GENERIC_500,
     INVALID_FIELD,
     INVALID_TOKEN,

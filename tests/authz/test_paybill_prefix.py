@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from pms_app.accounts.models import Role, User
 from pms_app.core.errors import NotAuthenticated, NotFound
 from pms_app.leases.models import Lease
-from pms_app.payments import service as payments
+from pms_app.payments import paybill
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.properties.account_numbers import prefix_of
 from pms_app.properties.audience import property_audience
@@ -105,16 +105,16 @@ VISIBLE = {
 def test_each_side_sees_only_its_own_queued_money(session: Session, actor: str) -> None:
     r = rivals(session)
     ids = {getattr(r, name).id: name for name in ("a_money", "b_money", "stray")}
-    seen = {ids[p.id] for p in payments.visible_unallocated(session, getattr(r, actor))}
+    seen = {ids[p.id] for p in paybill.visible_unallocated(session, getattr(r, actor))}
     assert seen == VISIBLE[actor]
 
 
 def test_tenants_and_anonymous_see_no_queued_money(session: Session) -> None:
     r = rivals(session)
     with pytest.raises(NotFound):
-        payments.visible_unallocated(session, r.a_tenant)
+        paybill.visible_unallocated(session, r.a_tenant)
     with pytest.raises(NotAuthenticated):
-        payments.visible_unallocated(session, None)
+        paybill.visible_unallocated(session, None)
 
 
 # (actor, payment, lease) → allowed? Only the named property's managers, only to its leases.
@@ -142,7 +142,7 @@ def test_assigning_queued_money(
     r = rivals(session)
     payment, lease = getattr(r, money), getattr(r, target)
     if allowed:
-        done = payments.assign_unallocated(session, getattr(r, actor), payment.id, lease.id)
+        done = paybill.assign_unallocated(session, getattr(r, actor), payment.id, lease.id)
         assert done.status == PaymentStatus.PAID and done.lease_id == lease.id
         f.assert_ledger_exact(session, lease.id)
         return
@@ -151,7 +151,7 @@ def test_assigning_queued_money(
     assert payment.payer_name and payment.account_ref
     assert_denied_quietly(
         session,
-        lambda: payments.assign_unallocated(session, getattr(r, actor), payment.id, lease.id),
+        lambda: paybill.assign_unallocated(session, getattr(r, actor), payment.id, lease.id),
         NotFound,
         f"{actor} assigns {money} to {target}",
         [payment.payer_name, str(payment.amount), f"{payment.amount:,}", payment.account_ref],

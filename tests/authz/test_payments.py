@@ -24,8 +24,7 @@ from pms_app.leases import service as leases
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments import receipts, reminders, reports
-from pms_app.payments import service as payments
+from pms_app.payments import paybill, receipts, reminders, reports, reviews, shared, stk
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.payments.reports import Filters
 from tests import factories as f
@@ -295,7 +294,7 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: ledger.list_leases(s, a, pw.w.prop.id or 0), _check_list_leases
     ),
     "read_payment": Action(
-        lambda s, pw, a: payments.get_visible_payment(s, a, pw.paid.id or 0), _check_read_payment
+        lambda s, pw, a: shared.get_visible_payment(s, a, pw.paid.id or 0), _check_read_payment
     ),
     "receipt_pdf": Action(
         lambda s, pw, a: receipts.receipt_pdf(s, a, pw.paid.id or 0), _check_receipt
@@ -319,9 +318,9 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         _check_remind_arrears,
     ),
     "list_unallocated": Action(
-        lambda s, pw, a: payments.visible_unallocated(s, a), _check_unallocated
+        lambda s, pw, a: paybill.visible_unallocated(s, a), _check_unallocated
     ),
-    "list_reviews": Action(lambda s, pw, a: payments.visible_reviews(s, a), _check_reviews),
+    "list_reviews": Action(lambda s, pw, a: reviews.visible_reviews(s, a), _check_reviews),
     "create_lease": Action(
         lambda s, pw, a: leases.create_lease(
             s,
@@ -346,27 +345,25 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         _check_adjustment,
     ),
     "record_payment": Action(
-        lambda s, pw, a: payments.record_manual_payment(
+        lambda s, pw, a: reviews.record_manual_payment(
             s, a, pw.lease.id or 0, "1,000", "cash", f.iso("01-10"), "slip 7"
         ),
         _check_record_payment,
     ),
     "assign_unallocated": Action(
-        lambda s, pw, a: payments.assign_unallocated(
-            s, a, pw.unallocated.id or 0, pw.lease.id or 0
-        ),
+        lambda s, pw, a: paybill.assign_unallocated(s, a, pw.unallocated.id or 0, pw.lease.id or 0),
         _check_assign,
     ),
     "accept_review": Action(
-        lambda s, pw, a: payments.resolve_review(s, a, pw.review.id or 0, True),
+        lambda s, pw, a: reviews.resolve_review(s, a, pw.review.id or 0, True),
         _check_accept_review,
     ),
     "reject_review": Action(
-        lambda s, pw, a: payments.resolve_review(s, a, pw.review.id or 0, False),
+        lambda s, pw, a: reviews.resolve_review(s, a, pw.review.id or 0, False),
         _check_reject_review,
     ),
     "start_stk_payment": Action(
-        lambda s, pw, a: payments.start_stk_payment(s, a, 100, "0712345678"), _check_start_stk
+        lambda s, pw, a: stk.start_stk_payment(s, a, 100, "0712345678"), _check_start_stk
     ),
 }
 
@@ -448,15 +445,15 @@ def test_allowed_writes(session: Session, actor: str, action: str, tasks: f.Task
 
 def test_assigning_or_resolving_twice_fails(session: Session) -> None:
     pw = f.pay_world(session)
-    payments.assign_unallocated(session, pw.w.manager, pw.unallocated.id or 0, pw.lease.id or 0)
-    payments.resolve_review(session, pw.w.owner, pw.review.id or 0, True)
+    paybill.assign_unallocated(session, pw.w.manager, pw.unallocated.id or 0, pw.lease.id or 0)
+    reviews.resolve_review(session, pw.w.owner, pw.review.id or 0, True)
     balance = ledger.balance(session, pw.lease.id or 0)
     for again in (
-        lambda: payments.assign_unallocated(
+        lambda: paybill.assign_unallocated(
             session, pw.w.owner, pw.unallocated.id or 0, pw.lease.id or 0
         ),
-        lambda: payments.resolve_review(session, pw.w.manager, pw.review.id or 0, True),
-        lambda: payments.resolve_review(session, pw.w.manager, pw.review.id or 0, False),
+        lambda: reviews.resolve_review(session, pw.w.manager, pw.review.id or 0, True),
+        lambda: reviews.resolve_review(session, pw.w.manager, pw.review.id or 0, False),
     ):
         with pytest.raises(ServiceError):
             again()
@@ -467,7 +464,7 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
     assert_denied_quietly(
         session,
         pw,
-        lambda: payments.assign_unallocated(
+        lambda: paybill.assign_unallocated(
             session, pw.w.other_landlord, pw.other_unallocated.id or 0, pw.lease.id or 0
         ),
         NotFound,
@@ -481,13 +478,13 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
         lambda s, a, pw, ids: leases.get_readable_lease(s, a, ids[0]),
         lambda s, a, pw, ids: leases.end_lease(s, a, ids[0], f.iso("01-31")),
         lambda s, a, pw, ids: ledger.post_adjustment(s, a, ids[0], 5, "debit", "x"),
-        lambda s, a, pw, ids: payments.record_manual_payment(
+        lambda s, a, pw, ids: reviews.record_manual_payment(
             s, a, ids[0], 5, "cash", f.iso("01-02")
         ),
-        lambda s, a, pw, ids: payments.get_visible_payment(s, a, ids[1]),
+        lambda s, a, pw, ids: shared.get_visible_payment(s, a, ids[1]),
         lambda s, a, pw, ids: receipts.receipt_pdf(s, a, ids[1]),
-        lambda s, a, pw, ids: payments.resolve_review(s, a, ids[2], True),
-        lambda s, a, pw, ids: payments.assign_unallocated(s, a, ids[3], pw.other_lease.id),
+        lambda s, a, pw, ids: reviews.resolve_review(s, a, ids[2], True),
+        lambda s, a, pw, ids: paybill.assign_unallocated(s, a, ids[3], pw.other_lease.id),
         lambda s, a, pw, ids: reminders.reminder_targets(s, a, [ids[0]], False, TODAY),
     ],
     ids=[
@@ -640,14 +637,14 @@ def test_money_for_no_property_is_only_the_admins(session: Session) -> None:
     assert stray.status == PaymentStatus.UNALLOCATED and stray.property_id is None
 
     admin = f.admin_user(session)
-    assert payments.visible_unallocated(session, owner) == []
+    assert paybill.visible_unallocated(session, owner) == []
     assert property_audience(session, None) == {admin.id}
     with pytest.raises(NotFound):
-        payments.assign_unallocated(session, owner, stray.id or 0, lease.id or 0)
+        paybill.assign_unallocated(session, owner, stray.id or 0, lease.id or 0)
     session.rollback()
     rival = f.landlord(session)
-    assert payments.visible_unallocated(session, rival) == []
-    assert [p.id for p in payments.visible_unallocated(session, admin)] == [stray.id]
-    done = payments.assign_unallocated(session, admin, stray.id or 0, lease.id or 0)
+    assert paybill.visible_unallocated(session, rival) == []
+    assert [p.id for p in paybill.visible_unallocated(session, admin)] == [stray.id]
+    done = paybill.assign_unallocated(session, admin, stray.id or 0, lease.id or 0)
     assert done.status == PaymentStatus.PAID and done.lease_id == lease.id
     f.assert_ledger_exact(session, lease.id or 0)

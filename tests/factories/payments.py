@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from pms_app.integrations.daraja import nairobi_timestamp
+from pms_app.integrations.daraja_wire import nairobi_timestamp
 from pms_app.leases.models import Lease
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from tests.factories.accounts import _seq
@@ -81,7 +81,7 @@ def stk_payment(
     a CheckoutRequestID (pushed=False: not sent yet). paid=True credits it like a callback
     would (M-Pesa receipt `receipt`). age_s back-dates created_at (reconciliation, 60 s guard)."""
     from pms_app.core.timestamps import utcnow
-    from pms_app.payments import service as payments
+    from pms_app.payments import crediting
 
     p = Payment(
         lease_id=lease_row.id,
@@ -99,7 +99,7 @@ def stk_payment(
     session.add(p)
     session.commit()
     if paid:
-        assert payments.credit_payment(session, p, receipt=receipt or _receipt())
+        assert crediting.credit_payment(session, p, receipt=receipt or _receipt())
         session.commit()
     return p
 
@@ -167,10 +167,10 @@ def c2b_payment(
     session: Session, bill_ref: str, amount: int = 1_000, trans_id: str | None = None
 ) -> Payment:
     """A paybill payment as the confirmation callback records it (credited, or unallocated)."""
-    from pms_app.integrations.daraja import parse_c2b
-    from pms_app.payments import service as payments
+    from pms_app.integrations.daraja_wire import parse_c2b
+    from pms_app.payments import paybill
 
-    return payments.process_c2b_confirmation(
+    return paybill.process_c2b_confirmation(
         session, parse_c2b(c2b_body(bill_ref, amount, trans_id))
     )
 

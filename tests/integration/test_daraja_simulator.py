@@ -29,14 +29,8 @@ from starlette.routing import Route
 import pms_app.simulator.models  # noqa: F401  (sim_* tables on SQLModel.metadata before create_all)
 from pms_app.core.settings import SANDBOX_PASSKEY, get_settings
 from pms_app.core.timestamps import utcnow
-from pms_app.integrations.daraja import (
-    DarajaClient,
-    DarajaError,
-    client_from_settings,
-    parse_c2b,
-    parse_stk_callback,
-    stk_password,
-)
+from pms_app.integrations.daraja import DarajaClient, DarajaError, client_from_settings
+from pms_app.integrations.daraja_wire import parse_c2b, parse_stk_callback, stk_password
 from pms_app.simulator import delivery, service
 from pms_app.simulator.models import SimC2BTransaction, SimStkRequest
 from pms_app.simulator.routes import simulator_routes

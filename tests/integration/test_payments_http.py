@@ -29,11 +29,12 @@ from pms_app.core import db
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
 from pms_app.emails.models import EmailMessage
-from pms_app.integrations.daraja import client_from_settings, result_message
+from pms_app.integrations.daraja import client_from_settings
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases.models import Lease
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments import service as payments
+from pms_app.payments import paybill, reviews, stk
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.properties.models import Property
 from pms_app.simulator import delivery, service
@@ -154,7 +155,7 @@ class PayServer:
     def pay(self, session: Session, tenant: User, amount: int, phone: str) -> Payment:
         """What the pay page and the worker do: the pending row, then the task body."""
         sent_before = len(self.tasks.named("send_stk_push"))
-        payment = payments.start_stk_payment(session, tenant, amount, phone)
+        payment = stk.start_stk_payment(session, tenant, amount, phone)
         assert self.tasks.named("send_stk_push")[sent_before:] == [(payment.id,)]
         assert self.committed_at_enqueue[-1], "the task was enqueued before the row was committed"
         assert worker.send_stk_push.run(payment.id) == "sent"
@@ -205,7 +206,7 @@ def pay(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[PayServer]:
     recorder = Recorder(Starlette(routes=[*api_routes(), *simulator_routes()]))
     stop = start_server(recorder, port, "pay-http")
     server = PayServer(base, token, engine, recorder, tasks, committed)
-    assert payments.callback_url("stk") == server.url("stk")
+    assert stk.callback_url("stk") == server.url("stk")
     yield server
     assert delivery.wait_idle(15), "a simulator delivery is still running"
     stop()
@@ -393,13 +394,13 @@ def test_mismatched_amount_or_phone_goes_to_review(pay: PayServer, session: Sess
     f.assert_ledger_exact(session, lease.id)
 
     # Reconciliation leaves review payments alone; a manager decides.
-    assert payments.reconcile_pending(session, client_from_settings(), older_than_s=0) == {
+    assert stk.reconcile_pending(session, client_from_settings(), older_than_s=0) == {
         "paid": 0,
         "failed": 0,
         "pending": 0,
     }
-    payments.resolve_review(session, manager, other_phone.id or 0, accept=True)
-    payments.resolve_review(session, manager, short.id or 0, accept=False)
+    reviews.resolve_review(session, manager, other_phone.id or 0, accept=True)
+    reviews.resolve_review(session, manager, short.id or 0, accept=False)
     assert pay.payment(other_phone.id).status == PaymentStatus.PAID
     assert pay.payment(short.id).status == PaymentStatus.FAILED
     assert _credits(session, lease.id) == [(other_phone.id, -3_000)]
@@ -419,11 +420,11 @@ def test_accepting_a_short_payment_credits_what_was_paid(pay: PayServer, session
         5_000,
         4_000,
     )
-    assert [p.id for p in payments.visible_reviews(session, owner)] == [short.id]
+    assert [p.id for p in reviews.visible_reviews(session, owner)] == [short.id]
     stranger = f.landlord(session)
-    assert payments.visible_reviews(session, stranger) == []
+    assert reviews.visible_reviews(session, stranger) == []
 
-    payments.resolve_review(session, owner, short.id or 0, accept=True)
+    reviews.resolve_review(session, owner, short.id or 0, accept=True)
     paid = pay.payment(short.id)
     assert (paid.status, paid.amount) == (PaymentStatus.PAID, 4_000) and paid.receipt_no
     assert _credits(session, lease.id) == [(short.id, -4_000)]
@@ -433,7 +434,7 @@ def test_accepting_a_short_payment_credits_what_was_paid(pay: PayServer, session
             select(EmailMessage.body).where(EmailMessage.kind == "payment_receipt")
         ).all()
     assert "KES 4,000" in body
-    assert payments.visible_reviews(session, owner) == []
+    assert reviews.visible_reviews(session, owner) == []
     f.assert_ledger_exact(session, lease.id)
 
 
@@ -492,12 +493,12 @@ def test_bad_requests_write_nothing_and_a_lost_callback_is_reconciled(
 
     # The callback never came: the reconciler asks M-Pesa and credits the payment, once.
     client = client_from_settings()
-    assert payments.reconcile_pending(session, client, older_than_s=0) == {
+    assert stk.reconcile_pending(session, client, older_than_s=0) == {
         "paid": 1,
         "failed": 0,
         "pending": 0,
     }
-    assert payments.reconcile_pending(session, client, older_than_s=0)["paid"] == 0
+    assert stk.reconcile_pending(session, client, older_than_s=0)["paid"] == 0
     paid = pay.payment(lost.id)
     assert paid.status == PaymentStatus.PAID and paid.receipt_no
     assert _credits(session, lease.id) == [(lost.id, -4_000)]
@@ -559,13 +560,13 @@ def test_reconciler_waits_for_open_prompts_and_fails_refused_ones(
     sim_answer(status="pending")  # as if the prompt were still on the phone
     client = client_from_settings()
     for _ in range(2):  # both forms of "no answer yet"
-        stats = payments.reconcile_pending(session, client, older_than_s=0)
+        stats = stk.reconcile_pending(session, client, older_than_s=0)
         assert stats == {"paid": 0, "failed": 0, "pending": 1}
         assert pay.payment(payment.id).status == PaymentStatus.PENDING
     assert pay.sim_row(payment.checkout_request_id or "").query_count == 2
 
     sim_answer(status="answered", result_code="1032", receipt=None)
-    stats = payments.reconcile_pending(session, client, older_than_s=0)
+    stats = stk.reconcile_pending(session, client, older_than_s=0)
     assert stats == {"paid": 0, "failed": 1, "pending": 0}
     failed = pay.payment(payment.id)
     assert (failed.status, failed.result_code, failed.result_desc) == (
@@ -639,10 +640,10 @@ def test_paybill_is_credited_once_and_unknown_accounts_are_queued(
     assert queued.property_id == lease.property_id  # guessed from the account's prefix
     assert _balance(session, lease.id) == RENT - 3_700
 
-    assigned = payments.assign_unallocated(session, manager, queued.id or 0, lease.id or 0)
+    assigned = paybill.assign_unallocated(session, manager, queued.id or 0, lease.id or 0)
     assert assigned.status == PaymentStatus.PAID and assigned.lease_id == lease.id
     with pytest.raises(ServiceError):
-        payments.assign_unallocated(session, manager, queued.id or 0, lease.id or 0)
+        paybill.assign_unallocated(session, manager, queued.id or 0, lease.id or 0)
     assert _balance(session, lease.id) == RENT - 4_900
     assert sum(1 for pid, _ in _credits(session, lease.id) if pid == queued.id) == 1
     f.assert_ledger_exact(session, lease.id)

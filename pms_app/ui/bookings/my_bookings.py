@@ -9,7 +9,7 @@ import reflex as rx
 from pms_app.bookings import lifecycle, paying, views, waitlist
 from pms_app.core import clock
 from pms_app.core.settings import get_settings
-from pms_app.payments import service as payments
+from pms_app.payments import booking_fees
 from pms_app.ui.bookings.shared import STATUS_LABELS
 from pms_app.ui.components.forms import form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
@@ -124,7 +124,7 @@ def _booking_card(b: Any) -> rx.Component:
                     " before ",
                     b["hold"],
                     ". ",
-                    payments.MPESA_OFF_BOOKING,
+                    booking_fees.MPESA_OFF_BOOKING,
                     size="2",
                     class_name="booking-mpesa-off",
                 ),

@@ -11,7 +11,7 @@ from pms_app.documents import service as documents
 from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
 from pms_app.payments import lease_view
-from pms_app.payments import service as payments
+from pms_app.payments import reviews as payments
 from pms_app.ui.shell.formatting import METHOD_LABELS
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pms_app.core.settings import get_settings
-from pms_app.integrations.daraja import result_message
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
-from pms_app.payments import service as payments
-from pms_app.payments import tenant
+from pms_app.payments import stk, tenant
 from pms_app.ui.components.forms import field, form_error
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import in_currency, money, money_var
@@ -92,7 +91,7 @@ class PayState(PageState, SessionState):
         started: list[int] = []
 
         def start(s: Session, a: User | None) -> None:
-            started.append(payments.start_stk_payment(s, a, amount, phone).id or 0)
+            started.append(stk.start_stk_payment(s, a, amount, phone).id or 0)
             self._current_id = started[0]  # read by the page's re-read that follows
 
         await self._act(start)
@@ -181,7 +180,7 @@ def _pay_form() -> rx.Component:
 
 def _mpesa_off() -> rx.Component:
     return rx.callout(
-        payments.MPESA_OFF,
+        stk.MPESA_OFF,
         icon="info",
         color_scheme="gray",
         width="100%",

@@ -14,8 +14,7 @@ from pms_app.accounts.models import User
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.leases.service import parse_date, today_local
-from pms_app.payments import board, reminders, reports
-from pms_app.payments import service as payments
+from pms_app.payments import board, paybill, reminders, reports, reviews
 from pms_app.properties.identity import session_identity
 from pms_app.ui.shell.formatting import METHOD_LABELS, money
 from pms_app.ui.shell.forms import int_or_none, text
@@ -163,7 +162,7 @@ class PaymentsState(PageState, SessionState):
         pid = int_or_none(text(form, "payment_id", 20)) or 0
         lid = int_or_none(text(form, "lease_id", 20)) or 0
         await self._act(
-            lambda s, a: payments.assign_unallocated(s, a, pid, lid),
+            lambda s, a: paybill.assign_unallocated(s, a, pid, lid),
             "Payment assigned and credited.",
         )
 
@@ -174,7 +173,7 @@ class PaymentsState(PageState, SessionState):
         done: list[tuple[int, str]] = []
 
         def work(s: Session, a: User | None) -> None:
-            p = payments.resolve_review(s, a, pid, credit)
+            p = reviews.resolve_review(s, a, pid, credit)
             done.append((p.amount, p.receipt_no or ""))  # read now: the page re-read expires it
 
         ok = await self._act(work)

@@ -21,7 +21,7 @@ import reflex as rx
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ValidationError
 from pms_app.core.validation import clean_phone
-from pms_app.integrations.daraja import result_message
+from pms_app.integrations.daraja_wire import result_message
 from pms_app.simulator import service
 from pms_app.simulator.access import may_use_phone, phone_key_ok
 from pms_app.simulator.service import SimulatorError, WireError

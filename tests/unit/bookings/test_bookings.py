@@ -37,9 +37,9 @@ from pms_app.bookings.rules import cancellation_fee
 from pms_app.bookings.waitlist import accept_offer, join_waitlist, leave_waitlist, my_waitlist
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
-from pms_app.integrations.daraja import StkCallback
+from pms_app.integrations.daraja_wire import StkCallback
 from pms_app.ledger.models import LedgerEntry
-from pms_app.payments import service as payments
+from pms_app.payments import callbacks as payments
 from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 

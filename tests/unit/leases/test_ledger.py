@@ -11,7 +11,7 @@ from pms_app.core.errors import ValidationError
 from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import LedgerEntry
-from pms_app.payments import service as payments
+from pms_app.payments import reviews
 from pms_app.payments.models import Payment
 from tests import factories as f
 
@@ -73,12 +73,12 @@ def test_payments_settle_oldest_charges_first_and_overpayment_is_credit(session:
     lease = f.lease(session, rent=10_000, due_day=1, start=f.iso("01-01"))
     ledger.run_billing(session, D("03-01"))  # Jan, Feb, Mar = 30,000
     owner = f.owner_of(session, lease)
-    payments.record_manual_payment(session, owner, lease.id, 15_000, "cash", f.iso("03-02"))
+    reviews.record_manual_payment(session, owner, lease.id, 15_000, "cash", f.iso("03-02"))
     st = ledger.statement(session, lease.id, D("03-02"))
     rent_lines = [line for line in st.lines if line.kind == "rent"]
     assert [line.outstanding for line in rent_lines] == [0, 5_000, 10_000]
     assert st.balance == 15_000 and st.arrears == 15_000 and st.credit == 0
-    payments.record_manual_payment(
+    reviews.record_manual_payment(
         session, owner, lease.id, 20_000, "bank", f.iso("03-03"), "SLIP-9"
     )
     st = ledger.statement(session, lease.id, D("03-03"))
@@ -121,12 +121,12 @@ def test_percent_late_fee_is_on_the_unpaid_part_and_paid_on_time_has_none(sessio
         late_fee_grace_days=3,
     )
     owner = f.owner_of(session, lease)
-    payments.record_manual_payment(session, owner, lease.id, 6_000, "cash", f.iso("01-02"))
+    reviews.record_manual_payment(session, owner, lease.id, 6_000, "cash", f.iso("01-02"))
     ledger.run_billing(session, D("01-10"))
     assert ("late_fee", 400, f.iso("01-05")) in entries(session, lease.id)  # 10% of 4,000
     # February paid in full within grace (back-dated record): no fee.
     ledger.run_billing(session, D("02-01"))
-    payments.record_manual_payment(session, owner, lease.id, 14_400, "cash", f.iso("02-03"))
+    reviews.record_manual_payment(session, owner, lease.id, 14_400, "cash", f.iso("02-03"))
     ledger.run_billing(session, D("02-20"))
     assert [e for e in entries(session, lease.id) if e[0] == "late_fee"] == [
         ("late_fee", 400, f.iso("01-05"))
@@ -204,10 +204,10 @@ def test_manual_payment_cannot_be_in_the_future(session: Session) -> None:
     lease = f.lease(session, start=f.iso("01-01"))
     owner = f.owner_of(session, lease)
     with pytest.raises(ValidationError) as err:
-        payments.record_manual_payment(
+        reviews.record_manual_payment(
             session, owner, lease.id, 100, "cash", (f.today() + timedelta(days=1)).isoformat()
         )
     assert err.value.field == "paid_on"
     with pytest.raises(ValidationError):
-        payments.record_manual_payment(session, owner, lease.id, 100, "cheque", f.iso("01-02"))
+        reviews.record_manual_payment(session, owner, lease.id, 100, "cheque", f.iso("01-02"))
     assert session.exec(select(Payment)).all() == []

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from pms_app.core.settings import SANDBOX_PASSKEY
-from pms_app.integrations.daraja import (
+from pms_app.integrations.daraja import DarajaClient
+from pms_app.integrations.daraja_wire import (
     RESULT_MESSAGES,
     C2BPayment,
-    DarajaClient,
     nairobi_timestamp,
     normalize_msisdn,
     parse_c2b,

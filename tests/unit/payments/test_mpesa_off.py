@@ -18,7 +18,7 @@ from pms_app.bookings.paying import start_booking_payment
 from pms_app.core.errors import ServiceError
 from pms_app.core.settings import ConfigError, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError, client_from_settings
-from pms_app.payments import service as payments
+from pms_app.payments import booking_fees, stk
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.simulator.routes import simulator_routes
 from pms_app.ui.bookings.my_bookings import MyBookingsState
@@ -140,15 +140,15 @@ def test_rent_cannot_be_started_and_the_rent_page_says_so(
     tenant = session.get(User, lease.tenant_id)
     tasks = f.capture_tasks(monkeypatch)
     with pytest.raises(ServiceError) as err:
-        payments.start_stk_payment(session, tenant, 500, "0712345678")
-    assert err.value.message == payments.MPESA_OFF
+        stk.start_stk_payment(session, tenant, 500, "0712345678")
+    assert err.value.message == stk.MPESA_OFF
     assert "cash or bank" in err.value.message
 
     st = state_for(PayState, f.login_token(session, tenant))
     settle(st.load())
     assert st.has_lease and not st.mpesa and not st.simulator
     settle(st.pay({"amount": "500", "phone": "0712345678"}))
-    assert st.error == payments.MPESA_OFF
+    assert st.error == stk.MPESA_OFF
     assert _payments(session) == 0 and tasks.named("send_stk_push") == []
 
 
@@ -157,12 +157,12 @@ def test_booking_fee_cannot_be_paid_by_mpesa_and_the_page_says_so(session: Sessi
     bw = f.book_world(session)
     with pytest.raises(ServiceError) as err:
         start_booking_payment(session, bw.w.tenant, bw.held.id or 0, "0712345678")
-    assert err.value.message == payments.MPESA_OFF_BOOKING
+    assert err.value.message == booking_fees.MPESA_OFF_BOOKING
     st = state_for(MyBookingsState, f.login_token(session, bw.w.tenant))
     settle(st.load())
     assert not st.mpesa and any(r["status"] == "awaiting_payment" for r in st.rows)
     settle(st.pay({"booking_id": str(bw.held.id), "phone": "0712345678"}))
-    assert st.error == payments.MPESA_OFF_BOOKING
+    assert st.error == booking_fees.MPESA_OFF_BOOKING
     assert _payments(session) == 0
 
 

@@ -24,18 +24,22 @@ from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_phone
 from pms_app.emails.models import EmailMessage
 from pms_app.integrations import daraja
-from pms_app.integrations.daraja import (
-    DarajaError,
-    StkAccepted,
-    StkQueryResult,
-    parse_stk_callback,
-)
+from pms_app.integrations.daraja import DarajaError
+from pms_app.integrations.daraja_wire import StkAccepted, StkQueryResult, parse_stk_callback
 from pms_app.leases import service as leases
 from pms_app.leases.models import Lease
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments import receipts, reminders, reports
-from pms_app.payments import service as payments
+from pms_app.payments import (
+    callbacks,
+    crediting,
+    receipts,
+    reminders,
+    reports,
+    reviews,
+    shared,
+    stk,
+)
 from pms_app.payments.models import EarlyStkCallback, Payment, PaymentStatus
 from pms_app.payments.reports import Filters
 from pms_app.properties.models import Property
@@ -100,22 +104,22 @@ def test_amount_phone_and_lease_are_checked_before_anything_is_written(
     before = f.db_snapshot(session)
     for amount in (0, 250_001, "12.5", "abc", "", "-5", "1e3", None, "10,000,001"):
         with pytest.raises(ValidationError) as err:
-            payments.start_stk_payment(session, tenant, amount, PHONE)  # type: ignore[arg-type]
+            stk.start_stk_payment(session, tenant, amount, PHONE)  # type: ignore[arg-type]
         assert err.value.field == "amount", amount
     with pytest.raises(ValidationError) as err:
-        payments.start_stk_payment(session, tenant, 250_001, PHONE)
+        stk.start_stk_payment(session, tenant, 250_001, PHONE)
     assert err.value.message == "M-Pesa payments must be between KES 1 and KES 250,000."
     for phone in ("", "12345", "0812345678", "07123456789", "254712345", "+1 202 555 0100"):
         with pytest.raises(ValidationError) as err:
-            payments.start_stk_payment(session, tenant, 100, phone)
+            stk.start_stk_payment(session, tenant, 100, phone)
         assert err.value.field == "phone", phone
     session.rollback()
     assert f.db_snapshot(session) == before, "a refused request wrote something"
     assert tasks.named("send_stk_push") == []
 
-    low = payments.start_stk_payment(session, tenant, "1", "+254 712-345-678")
+    low = stk.start_stk_payment(session, tenant, "1", "+254 712-345-678")
     _fail_all_pending(session)
-    high = payments.start_stk_payment(session, tenant, "250,000", "0112345678")
+    high = stk.start_stk_payment(session, tenant, "250,000", "0112345678")
     assert (low.amount, low.phone) == (1, "254712345678")
     assert (high.amount, high.phone) == (250_000, "254112345678")
     assert high.account_ref == lease.account_ref and high.lease_id == lease.id
@@ -127,12 +131,12 @@ def test_a_tenant_without_an_active_lease_is_told_so(session: Session) -> None:
     prop = f.property_(session, f.landlord(session))
     tenant = f.tenant(session, prop)
     with pytest.raises(ServiceError) as err:
-        payments.start_stk_payment(session, tenant, 100, PHONE)
+        stk.start_stk_payment(session, tenant, 100, PHONE)
     assert err.value.message == "You have no active lease to pay for. Ask your landlord."
     lease = f.lease(session, prop=prop, tenant_user=tenant)
     leases.end_lease(session, f.owner_of(session, lease), lease.id, f.today())
     with pytest.raises(ServiceError) as err:
-        payments.start_stk_payment(session, tenant, 100, PHONE)
+        stk.start_stk_payment(session, tenant, 100, PHONE)
     assert "no active lease" in err.value.message
     assert _payments(session) == []
 
@@ -140,9 +144,9 @@ def test_a_tenant_without_an_active_lease_is_told_so(session: Session) -> None:
 def test_a_second_prompt_within_a_minute_is_refused(session: Session, tasks: f.TaskLog) -> None:
     lease = f.lease(session)
     tenant = _tenant(session, lease)
-    first = payments.start_stk_payment(session, tenant, 500, PHONE)
+    first = stk.start_stk_payment(session, tenant, 500, PHONE)
     with pytest.raises(ServiceError) as err:
-        payments.start_stk_payment(session, tenant, 500, "0722000000")  # another phone too
+        stk.start_stk_payment(session, tenant, 500, "0722000000")  # another phone too
     assert err.value.message == (
         "A payment prompt was just sent to your phone. Answer it, or wait a minute."
     )
@@ -154,7 +158,7 @@ def test_a_second_prompt_within_a_minute_is_refused(session: Session, tasks: f.T
         .values(created_at=utcnow() - timedelta(seconds=61))
     )
     session.commit()
-    second = payments.start_stk_payment(session, tenant, 500, PHONE)
+    second = stk.start_stk_payment(session, tenant, 500, PHONE)
     assert tasks.named("send_stk_push") == [(first.id,), (second.id,)]
 
 
@@ -162,16 +166,16 @@ def test_stk_initiation_is_rate_limited(session: Session, tasks: f.TaskLog) -> N
     lease = f.lease(session)
     tenant = _tenant(session, lease)
     for _ in range(5):
-        payments.start_stk_payment(session, tenant, 100, PHONE)
+        stk.start_stk_payment(session, tenant, 100, PHONE)
         _fail_all_pending(session)  # answered: the minute guard does not apply
     with pytest.raises(Throttled) as err:
-        payments.start_stk_payment(session, tenant, 100, PHONE)
+        stk.start_stk_payment(session, tenant, 100, PHONE)
     assert err.value.retry_after_s > 500
     session.rollback()
     assert len(_payments(session)) == 5 and len(tasks.named("send_stk_push")) == 5
     # Per tenant: another tenant of the same building is not held up.
     other = f.lease(session, prop=session.get(Property, lease.property_id))
-    assert payments.start_stk_payment(session, _tenant(session, other), 100, PHONE).id
+    assert stk.start_stk_payment(session, _tenant(session, other), 100, PHONE).id
 
 
 def _at_once(engine: Engine, tenant_id: int, n: int) -> list[object]:
@@ -184,7 +188,7 @@ def _at_once(engine: Engine, tenant_id: int, n: int) -> list[object]:
             tenant = s.get(User, tenant_id)
             barrier.wait()
             try:
-                outcomes.append(payments.start_stk_payment(s, tenant, 100, PHONE).id)
+                outcomes.append(stk.start_stk_payment(s, tenant, 100, PHONE).id)
             except ServiceError as exc:
                 outcomes.append(exc.message)
                 s.rollback()
@@ -228,7 +232,7 @@ def test_the_row_is_committed_before_the_push_and_a_rollback_enqueues_nothing(
     lease = f.lease(session)
     tenant = _tenant(session, lease)
     seen.clear()
-    payment = payments.start_stk_payment(session, tenant, 700, PHONE)
+    payment = stk.start_stk_payment(session, tenant, 700, PHONE)
     [(name, row)] = seen
     assert name == "pms.send_stk_push" and row is not None
     assert (row.id, row.status, row.amount) == (payment.id, PaymentStatus.PENDING, 700)
@@ -240,9 +244,9 @@ def test_the_row_is_committed_before_the_push_and_a_rollback_enqueues_nothing(
     def boom(*_a: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(payments, "_notify", boom)
+    monkeypatch.setattr(stk, "notify_payment", boom)
     with pytest.raises(RuntimeError):
-        payments.start_stk_payment(session, tenant, 800, PHONE)
+        stk.start_stk_payment(session, tenant, 800, PHONE)
     session.rollback()
     assert len(tasks.calls) == sent
     assert [p.amount for p in _payments(session)] == [700]
@@ -286,13 +290,13 @@ def _fresh(session: Session, payment: Payment) -> Payment:
 
 def test_the_push_is_sent_once(session: Session) -> None:
     lease = f.lease(session)
-    payment = payments.start_stk_payment(session, _tenant(session, lease), 1_500, PHONE)
+    payment = stk.start_stk_payment(session, _tenant(session, lease), 1_500, PHONE)
     client = FakeDaraja()
-    assert payments.send_stk_push(session, payment.id or 0, client) == "sent"  # type: ignore[arg-type]
-    assert payments.send_stk_push(session, payment.id or 0, client) == "skipped"  # type: ignore[arg-type]
+    assert stk.send_stk_push(session, payment.id or 0, client) == "sent"  # type: ignore[arg-type]
+    assert stk.send_stk_push(session, payment.id or 0, client) == "skipped"  # type: ignore[arg-type]
     [(phone, amount, ref, desc, url)] = client.pushes
     assert (phone, amount, ref, desc) == ("254712345678", 1_500, lease.account_ref, "Rent")
-    assert url == payments.callback_url("stk") and "/api/pay/" in url
+    assert url == stk.callback_url("stk") and "/api/pay/" in url
     assert "mpesa" not in url.lower()  # Daraja refuses such callback URLs
     row = _fresh(session, payment)
     assert (row.status, row.checkout_request_id, row.merchant_request_id) == (
@@ -300,15 +304,15 @@ def test_the_push_is_sent_once(session: Session) -> None:
         "ws_CO_fake_1",
         "m-1",
     )
-    assert payments.send_stk_push(session, 987_654, client) == "skipped"
+    assert stk.send_stk_push(session, 987_654, client) == "skipped"
 
 
 def test_a_refused_push_fails_the_payment_with_a_message(session: Session) -> None:
     lease = f.lease(session)
-    payment = payments.start_stk_payment(session, _tenant(session, lease), 100, PHONE)
+    payment = stk.start_stk_payment(session, _tenant(session, lease), 100, PHONE)
     error = DarajaError("400.002.02", "Bad Request - Invalid PhoneNumber", 400, retryable=False)
     client = FakeDaraja(push_error=error)
-    assert payments.send_stk_push(session, payment.id or 0, client) == "refused"  # type: ignore[arg-type]
+    assert stk.send_stk_push(session, payment.id or 0, client) == "refused"  # type: ignore[arg-type]
     row = _fresh(session, payment)
     assert (row.status, row.result_code, row.result_desc) == (
         PaymentStatus.FAILED,
@@ -316,7 +320,7 @@ def test_a_refused_push_fails_the_payment_with_a_message(session: Session) -> No
         "M-Pesa refused the request: Bad Request - Invalid PhoneNumber",
     )
     assert row.checkout_request_id is None
-    assert payments.send_stk_push(session, payment.id or 0, client) == "skipped"  # type: ignore[arg-type]
+    assert stk.send_stk_push(session, payment.id or 0, client) == "skipped"  # type: ignore[arg-type]
     assert len(client.pushes) == 1
 
 
@@ -324,11 +328,11 @@ def test_a_retryable_error_keeps_the_payment_pending(
     session: Session, monkeypatch: pytest.MonkeyPatch, tasks: f.TaskLog
 ) -> None:
     lease = f.lease(session)
-    payment = payments.start_stk_payment(session, _tenant(session, lease), 100, PHONE)
+    payment = stk.start_stk_payment(session, _tenant(session, lease), 100, PHONE)
     error = DarajaError("500.001.1001", "Unable to lock subscriber", 500, retryable=True)
     client = FakeDaraja(push_error=error)
     with pytest.raises(DarajaError):
-        payments.send_stk_push(session, payment.id or 0, client)  # type: ignore[arg-type]
+        stk.send_stk_push(session, payment.id or 0, client)  # type: ignore[arg-type]
     session.rollback()
     row = _fresh(session, payment)
     assert (row.status, row.checkout_request_id) == (PaymentStatus.PENDING, None)
@@ -357,40 +361,40 @@ def test_callback_rules(session: Session) -> None:
     lease = f.lease(session, rent=10_000, due_day=1)
     p = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
     assert (
-        payments.process_stk_callback(
+        callbacks.process_stk_callback(
             session, parse_stk_callback(f.callback_for(p, 0, receipt="SKAAAA0001"))
         )
         == "paid"
     )
     assert (
-        payments.process_stk_callback(
+        callbacks.process_stk_callback(
             session, parse_stk_callback(f.callback_for(p, 0, receipt="SKAAAA0001"))
         )
         == "ignored"
     )
     assert (
-        payments.process_stk_callback(session, parse_stk_callback(f.callback_for(p, 1032)))
+        callbacks.process_stk_callback(session, parse_stk_callback(f.callback_for(p, 1032)))
         == "ignored"
     )
     unknown = f.stk_callback_body("ws_CO_nobody", 0, amount=2_000)
-    assert payments.process_stk_callback(session, parse_stk_callback(unknown)) == "early"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(unknown)) == "early"
 
     # A receipt already used by another payment: someone replays it, a manager looks.
     q = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
     body = f.callback_for(q, 0, receipt="SKAAAA0001")
-    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "review"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(body)) == "review"
     flagged = _fresh(session, q)
     assert flagged.status == PaymentStatus.REVIEW
     assert f"receipt SKAAAA0001 already used by payment {p.id}" in flagged.result_desc
 
     r = f.stk_payment(session, lease, amount=3_000, phone="254712345678")
     assert (
-        payments.process_stk_callback(session, parse_stk_callback(f.callback_for(r, 1037)))
+        callbacks.process_stk_callback(session, parse_stk_callback(f.callback_for(r, 1037)))
         == "failed"
     )
     assert _fresh(session, r).result_desc.startswith("Your phone could not be reached")
     assert (
-        payments.process_stk_callback(session, parse_stk_callback(f.callback_for(r, 0))) == "paid"
+        callbacks.process_stk_callback(session, parse_stk_callback(f.callback_for(r, 0))) == "paid"
     )
     assert ledger.balance(session, lease.id) == 10_000 - 5_000
     f.assert_ledger_exact(session, lease.id)
@@ -403,14 +407,14 @@ def test_a_flagged_payment_keeps_its_mpesa_receipt(session: Session) -> None:
     a = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
     b = f.stk_payment(session, lease, amount=2_000, phone="254712345678")
     odd = f.callback_for(a, 0, amount=1, receipt="SKDUP00001")
-    assert payments.process_stk_callback(session, parse_stk_callback(odd)) == "review"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(odd)) == "review"
     assert _fresh(session, a).mpesa_receipt == "SKDUP00001"
     same_receipt = f.callback_for(b, 0, receipt="SKDUP00001")
-    assert payments.process_stk_callback(session, parse_stk_callback(same_receipt)) == "review"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(same_receipt)) == "review"
     assert f"already used by payment {a.id}" in _fresh(session, b).result_desc
     assert _fresh(session, b).mpesa_receipt is None
     owner = f.owner_of(session, lease)
-    accepted = payments.resolve_review(session, owner, a.id or 0, accept=True)
+    accepted = reviews.resolve_review(session, owner, a.id or 0, accept=True)
     assert accepted.mpesa_receipt == "SKDUP00001" and accepted.status == PaymentStatus.PAID
     # Accepting credits what M-Pesa reported paid (KES 1), not the 2,000 that was asked.
     assert accepted.amount == 1
@@ -434,7 +438,7 @@ def test_reconciler(session: Session) -> None:
             unreachable.checkout_request_id or "": DarajaError("timeout", "slow", 0, True),
         }
     )
-    stats = payments.reconcile_pending(session, client)  # type: ignore[arg-type]
+    stats = stk.reconcile_pending(session, client)  # type: ignore[arg-type]
     assert stats == {"paid": 1, "failed": 2, "pending": 2}
     assert young.checkout_request_id not in client.queries  # under a minute old: not asked
     assert _fresh(session, paid).status == PaymentStatus.PAID
@@ -513,12 +517,12 @@ def books(session: Session) -> Books:
     tenant_a.full_name = '=HYPERLINK("http://evil.example","Tom")'
     session.add(tenant_a)
     session.commit()
-    payments.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
-    payments.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
-    payments.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
+    reviews.record_manual_payment(session, owner, a.id, 15_000, "cash", f.iso("02-10"))
+    reviews.record_manual_payment(session, owner, a.id, 5_000, "bank", f.iso("03-02"), "=1+2")
+    reviews.record_manual_payment(session, owner, b.id, 16_000, "bank", f.iso("03-01"), "@SUM(A1)")
     # A waiver is a credit but not money collected.
     ledger.post_adjustment(session, owner, b.id, 1_000, "credit", "Goodwill", f.iso("03-03"))
-    payments.record_manual_payment(
+    reviews.record_manual_payment(
         session, f.owner_of(session, c), c.id, 1_000, "cash", f.iso("01-02"), "-2+3"
     )
     return Books(a, b, c, owner, tenant_a)
@@ -652,7 +656,7 @@ def test_automatic_reminders_before_and_after_the_due_day(session: Session) -> N
     payer = f.lease(session, prop=prop, rent=8_000, due_day=5, start=f.iso("01-05"))
     elsewhere = f.lease(session, rent=5_000, due_day=5, start=f.iso("01-05"))  # reminders off
     ledger.run_billing(session, D("03-05"))
-    payments.record_manual_payment(
+    reviews.record_manual_payment(
         session, f.owner_of(session, payer), payer.id, 24_000, "cash", f.iso("03-05")
     )
 
@@ -678,8 +682,9 @@ def test_payment_dates_are_local_days(session: Session, monkeypatch: pytest.Monk
     owner = f.owner_of(session, lease)
     p = f.stk_payment(session, lease, amount=1_000)
     moment = datetime(f.last_year(), 3, 31, 22, 30, tzinfo=UTC)
-    monkeypatch.setattr(payments, "utcnow", lambda: moment)
-    assert payments.credit_payment(session, p)
+    monkeypatch.setattr(crediting, "utcnow", lambda: moment)
+    monkeypatch.setattr(shared, "utcnow", lambda: moment)  # set_status stamps updated_at
+    assert crediting.credit_payment(session, p)
     session.commit()
     with Session(session.get_bind()) as s:
         entry = s.exec(
@@ -725,24 +730,24 @@ def test_a_callback_that_overtakes_the_push_answer_is_applied_when_the_id_is_sto
     session: Session,
 ) -> None:
     lease = f.lease(session, rent=10_000, due_day=1)
-    payment = payments.start_stk_payment(session, _tenant(session, lease), 2_500, PHONE)
+    payment = stk.start_stk_payment(session, _tenant(session, lease), 2_500, PHONE)
     body = f.stk_callback_body(
         "ws_CO_early_1", 0, amount=2_500, phone="254712345678", receipt="SKEARLY001"
     )
     # M-Pesa answers before our push request has even stored the CheckoutRequestID.
-    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "early"
-    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "early"  # repeated
+    assert callbacks.process_stk_callback(session, parse_stk_callback(body)) == "early"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(body)) == "early"  # repeated
     assert _fresh(session, payment).status == PaymentStatus.PENDING
     assert _early_rows(session) == ["ws_CO_early_1"]
 
-    assert payments.send_stk_push(session, payment.id or 0, OneIdDaraja()) == "sent"  # type: ignore[arg-type]
+    assert stk.send_stk_push(session, payment.id or 0, OneIdDaraja()) == "sent"  # type: ignore[arg-type]
     paid = _fresh(session, payment)
     assert (paid.status, paid.mpesa_receipt) == (PaymentStatus.PAID, "SKEARLY001")
     assert paid.receipt_no and _early_rows(session) == []
     assert ledger.balance(session, lease.id) == 10_000 - 2_500
     f.assert_ledger_exact(session, lease.id)
     # The same callback again, now for a known payment: nothing more.
-    assert payments.process_stk_callback(session, parse_stk_callback(body)) == "ignored"
+    assert callbacks.process_stk_callback(session, parse_stk_callback(body)) == "ignored"
 
 
 def test_the_reconciler_applies_a_kept_callback_without_asking_mpesa(session: Session) -> None:
@@ -764,7 +769,7 @@ def test_the_reconciler_applies_a_kept_callback_without_asking_mpesa(session: Se
     session.add(stale)
     session.commit()
     client = FakeDaraja()
-    stats = payments.reconcile_pending(session, client, older_than_s=60)
+    stats = stk.reconcile_pending(session, client, older_than_s=60)
     assert stats == {"paid": 1, "failed": 0, "pending": 0}
     assert client.queries == []
     assert _fresh(session, p).mpesa_receipt == "SKKEPT0001"
@@ -783,7 +788,7 @@ def _race_callback_and_push_answer(
         try:
             with Session(engine, expire_on_commit=False) as s:
                 barrier.wait(timeout=10)
-                payments.process_stk_callback(s, parse_stk_callback(body))
+                callbacks.process_stk_callback(s, parse_stk_callback(body))
         except BaseException as exc:
             errors.append(exc)
 
@@ -791,7 +796,7 @@ def _race_callback_and_push_answer(
         try:
             with Session(engine, expire_on_commit=False) as s:
                 barrier.wait(timeout=10)
-                payments.send_stk_push(s, payment_id, OneIdDaraja(checkout_id=checkout))  # type: ignore[arg-type]
+                stk.send_stk_push(s, payment_id, OneIdDaraja(checkout_id=checkout))  # type: ignore[arg-type]
         except BaseException as exc:
             errors.append(exc)
 

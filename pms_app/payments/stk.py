@@ -1,0 +1,208 @@
+"""M-Pesa STK push: starting a rent payment (the pending row first), the push task, giving up
+on an unsent push, and reconciliation by status query when a callback was lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from pms_app.accounts import throttle
+from pms_app.accounts.models import User
+from pms_app.core import jobs
+from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.settings import get_settings
+from pms_app.core.timestamps import utcnow
+from pms_app.core.validation import clean_amount, clean_phone
+from pms_app.integrations.daraja import DarajaError
+from pms_app.integrations.daraja_wire import result_message
+from pms_app.leases.service import tenant_lease
+from pms_app.payments.callbacks import apply_early_callback, drop_stale_early_callbacks
+from pms_app.payments.crediting import credit_payment
+from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.payments.shared import notify_payment, require_mpesa, set_status
+from pms_app.properties.access import require_approved
+
+if TYPE_CHECKING:
+    from pms_app.integrations.daraja import DarajaClient
+
+
+STK_MIN, STK_MAX = 1, 250_000
+# Shown instead of the Pay buttons, and the refusal, when the install has no M-Pesa at all.
+MPESA_OFF = (
+    "M-Pesa payments are not set up on this install. Pay your landlord by cash or bank and ask "
+    "for a receipt."
+)
+
+
+def callback_url(kind: str) -> str:
+    s = get_settings()
+    # Daraja refuses callback URLs containing words like "mpesa": keep the path neutral.
+    return f"{s.callback_base_url}/api/pay/{s.callback_token}/{kind}"
+
+
+def start_stk_payment(
+    session: Session, actor: User | None, amount: str | int, phone: str
+) -> Payment:
+    """The tenant asks for an STK prompt. The pending row exists before anything is sent."""
+
+    user = require_approved(session, actor)
+    lease = tenant_lease(session, user)
+    if lease is None:
+        raise ServiceError("You have no active lease to pay for. Ask your landlord.")
+    require_mpesa(MPESA_OFF)
+    value = clean_amount(amount, "amount", "the amount", required=True) or 0
+    if not STK_MIN <= value <= STK_MAX:
+        raise ValidationError(
+            f"M-Pesa payments must be between KES {STK_MIN} and KES {STK_MAX:,}.", "amount"
+        )
+    msisdn = clean_phone(phone)
+    just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."
+    # Each push rings a phone. The rate-limit row is written first: it makes the tenant's
+    # concurrent requests (two tabs, a double click) wait for each other, so the check below
+    # sees a prompt started a moment ago instead of both pushing.
+    throttle.hit(session, f"stk:{user.id}", limit=5, window_s=600)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent first request created the row
+        session.rollback()
+        raise ServiceError(just_sent) from None
+    recent = session.exec(
+        select(Payment.id).where(
+            Payment.lease_id == lease.id,
+            Payment.method == PaymentMethod.STK,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.created_at > utcnow() - timedelta(seconds=60),
+        )
+    ).first()
+    if recent is not None:
+        raise ServiceError(just_sent)
+    payment = Payment(
+        lease_id=lease.id,
+        property_id=lease.property_id,
+        method=PaymentMethod.STK,
+        status=PaymentStatus.PENDING,
+        amount=value,
+        phone=msisdn,
+        account_ref=lease.account_ref,
+        initiated_by_id=user.id,
+    )
+    session.add(payment)
+    session.flush()
+    jobs.enqueue_after_commit(session, "pms.send_stk_push", payment.id or 0)
+    notify_payment(session, payment)
+    session.commit()
+    return payment
+
+
+def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> str:
+    """Task body: send the push for a pending payment once. Returns what happened."""
+
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.status != PaymentStatus.PENDING or payment.checkout_request_id:
+        return "skipped"
+    try:
+        accepted = client.stk_push(
+            payment.phone, payment.amount, payment.account_ref[:12], "Rent", callback_url("stk")
+        )
+    except DarajaError as exc:
+        if exc.retryable:
+            raise
+        set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_code=exc.code[:20],
+            result_desc=f"M-Pesa refused the request: {exc.message}"[:300],
+        )
+        notify_payment(session, payment)
+        session.commit()
+        return "refused"
+    session.exec(  # type: ignore[call-overload]
+        update(Payment)
+        .where(Payment.id == payment.id, col(Payment.checkout_request_id).is_(None))  # type: ignore[arg-type]
+        .values(
+            checkout_request_id=accepted.checkout_request_id,
+            merchant_request_id=accepted.merchant_request_id,
+            updated_at=utcnow(),
+        )
+    )
+    notify_payment(session, payment)
+    session.commit()
+    apply_early_callback(session, accepted.checkout_request_id)  # M-Pesa was quicker than us
+    return "sent"
+
+
+def fail_unsent(session: Session, payment_id: int, message: str) -> None:
+    """Give up on a push that could not be sent (retries exhausted)."""
+    payment = session.get(Payment, payment_id)
+    if (
+        payment
+        and payment.checkout_request_id is None
+        and set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_desc=message[:300],
+        )
+    ):
+        notify_payment(session, payment)
+    session.commit()
+
+
+def reconcile_pending(
+    session: Session, client: DarajaClient, older_than_s: int = 60, give_up_after_s: int = 600
+) -> dict[str, int]:
+    """Lost callbacks: ask M-Pesa about payments pending too long (unless the callback did come,
+    early, and is waiting to be applied)."""
+
+    drop_stale_early_callbacks(session)
+    now = utcnow()
+    stats = {"paid": 0, "failed": 0, "pending": 0}
+    rows = session.exec(
+        select(Payment).where(
+            Payment.status == PaymentStatus.PENDING,
+            Payment.method == PaymentMethod.STK,
+            Payment.created_at < now - timedelta(seconds=older_than_s),
+        )
+    ).all()
+    for payment in rows:
+        age = (now - payment.created_at).total_seconds()
+        if payment.checkout_request_id is None:
+            if age > give_up_after_s:
+                fail_unsent(session, payment.id or 0, "The payment request never reached M-Pesa.")
+                stats["failed"] += 1
+            continue
+        early = apply_early_callback(session, payment.checkout_request_id)
+        if early is not None:
+            if early in stats:  # "paid" or "failed" ("review" waits for a manager)
+                stats[early] += 1
+            continue
+        try:
+            answer = client.stk_query(payment.checkout_request_id)
+        except DarajaError:
+            stats["pending"] += 1
+            continue
+        if answer.pending:
+            stats["pending"] += 1
+            continue
+        if answer.result_code == "0":
+            if credit_payment(session, payment):
+                stats["paid"] += 1
+        elif set_status(
+            session,
+            payment,
+            (PaymentStatus.PENDING,),
+            status=PaymentStatus.FAILED,
+            result_code=(answer.result_code or "")[:20],
+            result_desc=result_message(answer.result_code)[:300],
+        ):
+            notify_payment(session, payment)
+            stats["failed"] += 1
+        session.commit()
+    return stats
