@@ -17,8 +17,7 @@ from pms_app.ui.leases import lease, lease_state, leases
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import public
-from pms_app.ui.shell.live import LiveState, live_bridge
-from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.live import live_bridge
 from pms_app.ui.shell.session import SessionState
 from pms_app.ui.simulator.phone import register_phone_page
 
@@ -31,7 +30,6 @@ app.register_lifespan_task(register_simulator_c2b)
 
 _public = SessionState.load_identity
 _guest = SessionState.redirect_if_logged_in
-_member = [SessionState.require_login, LiveState.connect]
 
 app.add_page(public.index_page, route="/", title="pms", on_load=_public)
 app.add_page(public.about_page, route="/about", title="About · pms", on_load=_public)
@@ -68,7 +66,7 @@ app.add_page(
     title="Invitation · pms",
     on_load=invitation.InvitationState.load,
 )
-# Pages for logged-in (and approved) people: (page, route, title, the page's state or None).
+# Pages for logged-in (and approved) people: (page, route, title, the page's PageState or None).
 MEMBER_PAGES = [
     (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState),
     (
@@ -90,11 +88,7 @@ MEMBER_PAGES = [
     (my_bookings.my_bookings_page, "/bookings", "My bookings", my_bookings.MyBookingsState),
 ]
 for page, route, title, state in MEMBER_PAGES:
-    if state is None:
-        on_load: Any = SessionState.enter
-    elif issubclass(state, PageState):  # guard, live tab and data in one event
-        on_load = state.load
-    else:
-        on_load = [*_member, state.load]
+    # A PageState's load: the guard, the live tab and the page's data in one event.
+    on_load: Any = SessionState.enter if state is None else state.load
     app.add_page(page, route=route, title=f"{title} · pms", on_load=on_load)
 register_phone_page(app)  # /simulator/phone, only with MPESA_SIMULATOR=1 (key or admin to use it)

@@ -16,11 +16,10 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.core.db import session_scope
 from pms_app.core.realtime import CHANNEL, local_queue
 from pms_app.core.settings import get_settings
 from pms_app.ui.shell.session import SessionState
-from pms_app.ui.shell.tabs import forget_tab, register_tab, tabs_of
+from pms_app.ui.shell.tabs import forget_tab, tabs_of
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +37,9 @@ def live_page(route: str) -> Any:
 
 
 class LiveState(rx.State):
-    stamp: int = 0
+    """A tab's entry for the bridge (`modify_state`); the tab registers in `SessionState._enter`."""
 
-    @rx.event
-    async def connect(self) -> None:
-        session_state = await self.get_state(SessionState)
-        with session_scope() as session:
-            user = session_state._actor(session)
-        if user is not None and self.router.session.client_token:
-            register_tab(user.id or 0, self.router.session.client_token)
+    stamp: int = 0  # bumped on every push
 
 
 async def _push(app: Any, user_ids: list[int]) -> None:
