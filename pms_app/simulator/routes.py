@@ -21,8 +21,9 @@ from starlette.routing import BaseRoute, Route
 
 from pms_app.core.db import session_scope
 from pms_app.core.settings import Settings, get_settings
-from pms_app.simulator import service
-from pms_app.simulator.service import BadCredentials, WireError
+from pms_app.simulator import c2b, stk
+from pms_app.simulator.oauth import check_bearer, issue_token
+from pms_app.simulator.wire import BadCredentials, WireError
 
 PREFIX = "/sim"
 
@@ -59,7 +60,7 @@ async def _run(work: Callable[[Session, Settings], dict[str, Any]]) -> Response:
 async def oauth(request: Request) -> Response:
     auth = request.headers.get("authorization")
     grant = request.query_params.get("grant_type")
-    return await _run(lambda s, cfg: service.issue_token(s, auth, grant, cfg))
+    return await _run(lambda s, cfg: issue_token(s, auth, grant, cfg))
 
 
 def _bearer_call(
@@ -68,17 +69,17 @@ def _bearer_call(
     auth = request.headers.get("authorization")
 
     def work(session: Session, settings: Settings) -> dict[str, Any]:
-        service.check_bearer(session, auth)  # the token is checked before the body
+        check_bearer(session, auth)  # the token is checked before the body
         return fn(session, _parse(raw), settings)
 
     return work
 
 
 def _push(session: Session, body: object, settings: Settings) -> dict[str, str]:
-    req = service.create_stk_request(session, body, settings)
+    req = stk.create_stk_request(session, body, settings)
     if settings.sim_mode == "auto":
-        service.apply_auto_rule(session, req)  # the callback still waits sim_callback_delay_s
-    return service.push_response(req)
+        stk.apply_auto_rule(session, req)  # the callback still waits sim_callback_delay_s
+    return stk.push_response(req)
 
 
 async def stk_push(request: Request) -> Response:
@@ -87,21 +88,19 @@ async def stk_push(request: Request) -> Response:
 
 async def stk_query(request: Request) -> Response:
     return await _run(
-        _bearer_call(request, await request.body(), lambda s, b, cfg: service.query(s, b, cfg))
+        _bearer_call(request, await request.body(), lambda s, b, cfg: stk.query(s, b, cfg))
     )
 
 
 async def c2b_register(request: Request) -> Response:
     return await _run(
-        _bearer_call(
-            request, await request.body(), lambda s, b, cfg: service.register_c2b(s, b, cfg)
-        )
+        _bearer_call(request, await request.body(), lambda s, b, cfg: c2b.register_c2b(s, b, cfg))
     )
 
 
 async def c2b_simulate(request: Request) -> Response:
     return await _run(
-        _bearer_call(request, await request.body(), lambda s, b, _cfg: service.simulate_c2b(s, b))
+        _bearer_call(request, await request.body(), lambda s, b, _cfg: c2b.simulate_c2b(s, b))
     )
 
 

@@ -31,7 +31,7 @@ from pms_app.core.settings import SANDBOX_PASSKEY, get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.integrations.daraja import DarajaClient, DarajaError, client_from_settings
 from pms_app.integrations.daraja_wire import parse_c2b, parse_stk_callback, stk_password
-from pms_app.simulator import delivery, service
+from pms_app.simulator import delivery, stk, wire
 from pms_app.simulator.models import SimC2BTransaction, SimStkRequest
 from pms_app.simulator.routes import simulator_routes
 from tests.asyncio_helpers import settle
@@ -79,13 +79,13 @@ class Sim:
 
     def row(self, checkout_id: str) -> SimStkRequest:
         with Session(self.engine) as s:
-            row = service.find(s, checkout_id)
+            row = stk.find(s, checkout_id)
             assert row is not None
             return row
 
     def answer(self, checkout_id: str, action: str, pin: str | None = None) -> SimStkRequest:
         with Session(self.engine, expire_on_commit=False) as s:
-            return service.answer(s, checkout_id, action, pin)
+            return stk.answer(s, checkout_id, action, pin)
 
 
 @pytest.fixture
@@ -241,10 +241,10 @@ def test_client_from_settings_points_at_the_simulator(sim: Sim) -> None:
 @pytest.mark.parametrize(
     ("action", "pin", "code"),
     [
-        (service.ACCEPT, "1234", 0),
-        (service.ACCEPT, "9999", 2001),
-        (service.CANCEL, None, 1032),
-        (service.TIMEOUT, None, 1037),
+        (stk.ACCEPT, "1234", 0),
+        (stk.ACCEPT, "9999", 2001),
+        (stk.CANCEL, None, 1032),
+        (stk.TIMEOUT, None, 1037),
     ],
 )
 def test_manual_answer_posts_one_callback(
@@ -294,8 +294,8 @@ def test_manual_answer_posts_one_callback(
     assert row.callback_sent_at is not None and row.callback_result == "HTTP 200"
     result = client.stk_query(checkout)
     assert not result.pending and result.result_code == str(code)
-    with pytest.raises(service.SimulatorError):
-        sim.answer(checkout, service.CANCEL)  # answered once only
+    with pytest.raises(wire.SimulatorError):
+        sim.answer(checkout, stk.CANCEL)  # answered once only
     assert delivery.wait_idle(5) and len(sim.got("stk")) == 1
 
 
@@ -347,7 +347,7 @@ def test_query_while_pending_then_answered(sim: Sim) -> None:
     assert busy.value.code == "500.001.1001" and busy.value.retryable
     assert "lock subscriber" in busy.value.message
 
-    sim.answer(checkout, service.CANCEL)
+    sim.answer(checkout, stk.CANCEL)
     result = client.stk_query(checkout)
     assert (result.pending, result.result_code) == (False, "1032")
     assert result.result_desc == "Request Cancelled by user"  # not the callback's wording
@@ -360,7 +360,7 @@ def test_unanswered_prompt_times_out_with_1037(sim: Sim) -> None:
         s.execute(
             update(SimStkRequest)
             .where(col(SimStkRequest.checkout_request_id) == checkout)
-            .values(created_at=utcnow() - timedelta(seconds=service.PROMPT_TIMEOUT_S + 1))
+            .values(created_at=utcnow() - timedelta(seconds=stk.PROMPT_TIMEOUT_S + 1))
         )
         s.commit()
     result = client.stk_query(checkout)

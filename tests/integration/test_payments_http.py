@@ -37,7 +37,8 @@ from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments import paybill, reviews, stk
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.properties.models import Property
-from pms_app.simulator import delivery, service
+from pms_app.simulator import delivery
+from pms_app.simulator import stk as sim_stk
 from pms_app.simulator.models import SimStkRequest
 from pms_app.simulator.routes import simulator_routes
 from tests import factories as f
@@ -148,7 +149,7 @@ class PayServer:
 
     def sim_row(self, checkout: str) -> SimStkRequest:
         with Session(self.engine) as s:
-            row = service.find(s, checkout)
+            row = sim_stk.find(s, checkout)
             assert row is not None
             return row
 
@@ -296,7 +297,7 @@ def test_stk_payment_is_credited_once_whatever_the_callbacks_do(
     # Exactly what the simulator posted, answered 200 "Accepted".
     [original] = pay.calls("stk", paid.checkout_request_id)
     assert original.status == 200 and json.loads(original.answer) == ACCEPTED
-    assert original.body == json.dumps(service.callback_payload(sim)).encode()
+    assert original.body == json.dumps(sim_stk.callback_payload(sim)).encode()
 
     # The same callback again, one after the other …
     for _ in range(3):
@@ -378,7 +379,7 @@ def test_mismatched_amount_or_phone_goes_to_review(pay: PayServer, session: Sess
     assert flagged.status == PaymentStatus.REVIEW
     assert "amount 1 ≠ 5000" in flagged.result_desc and flagged.receipt_no is None
     # The genuine callback arriving later does not credit it behind the manager's back.
-    genuine = service.callback_payload(pay.sim_row(short.checkout_request_id or ""))
+    genuine = sim_stk.callback_payload(pay.sim_row(short.checkout_request_id or ""))
     assert pay.post("stk", genuine).status_code == 200
     assert pay.payment(short.id).status == PaymentStatus.REVIEW
 
@@ -446,7 +447,7 @@ def test_bad_requests_write_nothing_and_a_lost_callback_is_reconciled(
     assert lost.status == PaymentStatus.PENDING
     sim = pay.sim_row(lost.checkout_request_id or "")
     assert sim.status == "answered" and sim.result_code == "0" and sim.callback_sent_at is None
-    genuine = service.callback_payload(sim)
+    genuine = sim_stk.callback_payload(sim)
 
     before = f.db_snapshot(session)
     for junk in (
@@ -519,7 +520,7 @@ def test_source_ip_allow_list(
     believed only as far as TRUSTED_PROXY_HOPS of our own proxies reach."""
     lease, tenant = _tenant_lease(session)
     payment = pay.settled(pay.pay(session, tenant, 600, DROPPED), callbacks=0)
-    genuine = service.callback_payload(pay.sim_row(payment.checkout_request_id or ""))
+    genuine = sim_stk.callback_payload(pay.sim_row(payment.checkout_request_id or ""))
     monkeypatch.setenv("MPESA_ALLOWED_IPS", "196.201.212.0/24,196.201.213.0/24")
     monkeypatch.delenv("TRUSTED_PROXY_HOPS", raising=False)
     get_settings.cache_clear()
@@ -550,7 +551,7 @@ def test_reconciler_waits_for_open_prompts_and_fails_refused_ones(
 
     def sim_answer(**values: object) -> None:
         with Session(pay.engine) as s:
-            row = service.find(s, payment.checkout_request_id or "")
+            row = sim_stk.find(s, payment.checkout_request_id or "")
             assert row is not None
             for key, value in values.items():
                 setattr(row, key, value)

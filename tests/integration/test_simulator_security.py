@@ -31,7 +31,7 @@ from pms_app.api.routes import build_api
 from pms_app.core.settings import PROJECT_ROOT, check_config, get_settings
 from pms_app.integrations.daraja import DarajaError
 from pms_app.properties.models import Property
-from pms_app.simulator import delivery, service
+from pms_app.simulator import delivery, stk
 from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest
 from pms_app.ui.simulator.phone_state import PhoneState, _snapshot_if_allowed
 from tests import factories as f
@@ -243,7 +243,7 @@ def test_delivery_rechecks_stored_urls(sim: Sim, attacker: Attacker) -> None:
             .values(confirmation_url=evil, validation_url=evil)
         )
         s.commit()
-    sim.answer(checkout, service.ACCEPT, "1234")
+    sim.answer(checkout, stk.ACCEPT, "1234")
     client.simulate_c2b(10, "254708374149", "A1-0042")
     assert delivery.wait_idle(5)
     assert attacker.hits == [] and sim.got("stk") == [] and sim.got("confirm") == []

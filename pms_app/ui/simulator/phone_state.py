@@ -22,9 +22,10 @@ from pms_app.core.db import session_scope
 from pms_app.core.errors import ValidationError
 from pms_app.core.validation import clean_phone
 from pms_app.integrations.daraja_wire import result_message
-from pms_app.simulator import service
+from pms_app.simulator import c2b as sim_c2b
+from pms_app.simulator import stk
 from pms_app.simulator.access import may_use_phone, phone_key_ok
-from pms_app.simulator.service import SimulatorError, WireError
+from pms_app.simulator.wire import SimulatorError, WireError
 from pms_app.ui.shell.formatting import currency, money
 from pms_app.ui.shell.session import SessionState
 
@@ -55,7 +56,7 @@ def _snapshot(phone: str) -> dict[str, list[dict[str, str]]]:
                 "business": r.shortcode,
                 "description": r.description,
             }
-            for r in service.pending_prompts(session, phone)
+            for r in stk.pending_prompts(session, phone)
         ]
         history = [
             {
@@ -66,7 +67,7 @@ def _snapshot(phone: str) -> dict[str, list[dict[str, str]]]:
                 "code": r.result_code or "",
                 "result": result_message(r.result_code),
             }
-            for r in service.recent_answers(session, phone)
+            for r in stk.recent_answers(session, phone)
         ]
         paid = [
             {
@@ -76,7 +77,7 @@ def _snapshot(phone: str) -> dict[str, list[dict[str, str]]]:
                 "business": t.shortcode,
                 "status": t.status,
             }
-            for t in service.c2b_transactions(session, phone)
+            for t in sim_c2b.c2b_transactions(session, phone)
         ]
     return {"prompts": prompts, "history": history, "c2b": paid}
 
@@ -223,7 +224,7 @@ class PhoneState(SessionState):
         def answer() -> str:
             try:
                 with session_scope() as session:
-                    req = service.answer(session, checkout, action, pin)
+                    req = stk.answer(session, checkout, action, pin)
                     return _outcome_text(
                         req.result_code or "", req.amount, req.shortcode, req.receipt
                     )
@@ -235,15 +236,15 @@ class PhoneState(SessionState):
 
     @rx.event
     async def send_pin(self, form: dict[str, Any]) -> None:
-        await self._answer(service.ACCEPT, str(_form(form).get("pin", ""))[:12])
+        await self._answer(stk.ACCEPT, str(_form(form).get("pin", ""))[:12])
 
     @rx.event
     async def cancel(self) -> None:
-        await self._answer(service.CANCEL)
+        await self._answer(stk.CANCEL)
 
     @rx.event
     async def let_time_out(self) -> None:
-        await self._answer(service.TIMEOUT)
+        await self._answer(stk.TIMEOUT)
 
     @rx.event
     async def pay_bill(self, form: dict[str, Any]) -> None:
@@ -268,7 +269,7 @@ class PhoneState(SessionState):
         def simulate() -> str:
             try:
                 with session_scope() as session:
-                    service.simulate_c2b(session, body)
+                    sim_c2b.simulate_c2b(session, body)
             except WireError as exc:
                 return exc.message.removeprefix("Bad Request - ")
             return ""

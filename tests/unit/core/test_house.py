@@ -10,9 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 MAX_LINES = 400
 # Modules still over the limit, each with its reason; the list may only shrink.
-TOO_LONG = {
-    "pms_app/simulator/service.py": "the whole simulated Daraja wire contract; to split STK and C2B",
-}
+TOO_LONG: dict[str, str] = {}
 
 
 def _modules() -> list[Path]:
