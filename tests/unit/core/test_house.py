@@ -1,6 +1,6 @@
-"""The shape of the house (docs/architecture.md), checked on the source: modules stay small, and
-an import placed inside a function says why. (The import direction itself is import-linter's
-job: `.importlinter`, run by .ci/run.)"""
+"""The shape of the house (docs/architecture.md), checked on the source: modules stay small, an
+import placed inside a function says why, and pages stand alone. (The import direction between
+packages is import-linter's job: `.importlinter`, run by .ci/run.)"""
 
 from __future__ import annotations
 
@@ -51,3 +51,62 @@ def test_imports_inside_functions_say_why() -> None:
                 if "#" not in here and not above.startswith("#"):
                     silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert silent == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, module, name) for each name a module imports: `from m import n` gives (m, n),
+    `import m` gives (m, None); relative imports resolved. Imports under TYPE_CHECKING count."""
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found: list[tuple[int, str, str | None]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found += [(node.lineno, module, alias.name) for alias in node.names]
+    return found
+
+
+# What a ui domain's pages may share among themselves: page states (`*_state`) and form pieces
+# (`shared`). Every other module of pms_app/ui/<domain>/ is a page, which only pms_app.pms_app
+# registers; what two pages or two domains share goes to ui/components or ui/shell.
+UI_COMMON = {"shell", "components"}
+
+
+def _ui_domain_modules() -> dict[str, str]:
+    """module → its ui domain, for every module in pms_app/ui/<domain>/."""
+    return {
+        _module_name(p): p.parent.name
+        for p in (ROOT / "pms_app" / "ui").glob("*/*.py")
+        if p.parent.name not in UI_COMMON and p.name != "__init__.py"
+    }
+
+
+def _is_page(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return not (last.endswith("_state") or last == "shared")
+
+
+def test_no_page_imports_another_page_or_another_ui_domain() -> None:
+    domain_of = _ui_domain_modules()
+    bad = []
+    for path in (ROOT / "pms_app" / "ui").rglob("*.py"):
+        importer = _module_name(path)
+        for line, module, name in _imports(path):
+            # `from pms_app.ui.leases import lease` imports the module pms_app.ui.leases.lease.
+            target = f"{module}.{name}" if f"{module}.{name}" in domain_of else module
+            if target not in domain_of or target == importer:
+                continue
+            where = f"{path.relative_to(ROOT)}:{line} imports {target}"
+            if _is_page(target):
+                bad.append(f"{where}, a page")
+            elif domain_of[target] != domain_of.get(importer):
+                bad.append(f"{where}, of another ui domain")
+    assert bad == []
