@@ -74,6 +74,27 @@ def form_notice(message: Var) -> rx.Component:
 # the browser's native submit must never put field values (passwords!) into the URL.
 
 
+def form_card(
+    *children: rx.Component,
+    on_submit: object,
+    max_width: str,
+    spacing: str = "2",
+    **form_props: object,
+) -> rx.Component:
+    """A card holding one posted form, its children stacked; `form_props` go to the form (an id,
+    reset_on_submit, a key that re-mounts it)."""
+    return rx.card(
+        rx.form(
+            rx.vstack(*children, spacing=spacing),
+            method="post",
+            on_submit=on_submit,  # type: ignore[arg-type]
+            **form_props,  # type: ignore[arg-type]
+        ),
+        width="100%",
+        max_width=max_width,
+    )
+
+
 def confirm_button(
     label: str | Var,
     title: str | Var,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pms_app.documents import service as documents
-from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.forms import field, form_card, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.leases.lease_state import LeaseState
@@ -77,6 +77,27 @@ def _documents_section() -> rx.Component:
     )
 
 
+def _end_lease_dialog() -> rx.Component:
+    """The end-lease form's button: asks first, then submits the form (its move-out date)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("End lease", color_scheme="red", variant="soft", type="button")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("End this lease?"),
+            rx.alert_dialog.description("No rent is charged after the move-out date."),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", type="button")),
+                rx.alert_dialog.action(
+                    rx.button("End lease", color_scheme="red", type="submit", form="end-lease-form")
+                ),
+                spacing="3",
+                justify="end",
+            ),
+        ),
+    )
+
+
 def lease_page() -> rx.Component:
     S = LeaseState
     i = S.info
@@ -128,111 +149,52 @@ def lease_page() -> rx.Component:
                 rx.cond(
                     S.active,
                     rx.flex(
-                        rx.card(
-                            rx.form(
-                                rx.vstack(
-                                    rx.heading("Record a cash or bank payment", size="3"),
-                                    field(in_currency("Amount"), "amount", S.errors, "number"),
-                                    rx.select(
-                                        ["cash", "bank"], name="method", default_value="cash"
-                                    ),
-                                    field("Paid on", "paid_on", S.errors, "date"),
-                                    field(
-                                        "Reference (slip no., optional)",
-                                        "reference",
-                                        S.errors,
-                                        required=False,
-                                    ),
-                                    rx.button("Record payment", type="submit", id="record-payment"),
-                                    spacing="2",
-                                ),
-                                method="post",
-                                on_submit=S.record_payment,
+                        form_card(
+                            rx.heading("Record a cash or bank payment", size="3"),
+                            field(in_currency("Amount"), "amount", S.errors, "number"),
+                            rx.select(["cash", "bank"], name="method", default_value="cash"),
+                            field("Paid on", "paid_on", S.errors, "date"),
+                            field(
+                                "Reference (slip no., optional)",
+                                "reference",
+                                S.errors,
+                                required=False,
                             ),
-                            width="100%",
+                            rx.button("Record payment", type="submit", id="record-payment"),
+                            on_submit=S.record_payment,
                             max_width="340px",
                         ),
-                        rx.card(
-                            rx.form(
-                                rx.vstack(
-                                    rx.heading("Adjustment", size="3"),
-                                    field(in_currency("Amount"), "adj_amount", S.errors, "number"),
-                                    rx.select.root(
-                                        rx.select.trigger(),
-                                        rx.select.content(
-                                            rx.select.item(
-                                                "Charge (tenant owes more)", value="debit"
-                                            ),
-                                            rx.select.item(
-                                                "Credit (tenant owes less)", value="credit"
-                                            ),
-                                        ),
-                                        name="direction",
-                                        default_value="debit",
-                                    ),
-                                    field("Reason", "reason", S.errors),
-                                    field(
-                                        "Date (optional)",
-                                        "adj_date",
-                                        S.errors,
-                                        "date",
-                                        required=False,
-                                    ),
-                                    rx.button("Post adjustment", type="submit", variant="outline"),
-                                    spacing="2",
+                        form_card(
+                            rx.heading("Adjustment", size="3"),
+                            field(in_currency("Amount"), "adj_amount", S.errors, "number"),
+                            rx.select.root(
+                                rx.select.trigger(),
+                                rx.select.content(
+                                    rx.select.item("Charge (tenant owes more)", value="debit"),
+                                    rx.select.item("Credit (tenant owes less)", value="credit"),
                                 ),
-                                method="post",
-                                on_submit=S.adjust,
+                                name="direction",
+                                default_value="debit",
                             ),
-                            width="100%",
+                            field("Reason", "reason", S.errors),
+                            field(
+                                "Date (optional)",
+                                "adj_date",
+                                S.errors,
+                                "date",
+                                required=False,
+                            ),
+                            rx.button("Post adjustment", type="submit", variant="outline"),
+                            on_submit=S.adjust,
                             max_width="340px",
                         ),
-                        rx.card(
-                            rx.form(
-                                rx.vstack(
-                                    rx.heading("End the lease", size="3"),
-                                    field("Move-out date", "move_out", S.errors, "date"),
-                                    rx.alert_dialog.root(
-                                        rx.alert_dialog.trigger(
-                                            rx.button(
-                                                "End lease",
-                                                color_scheme="red",
-                                                variant="soft",
-                                                type="button",
-                                            )
-                                        ),
-                                        rx.alert_dialog.content(
-                                            rx.alert_dialog.title("End this lease?"),
-                                            rx.alert_dialog.description(
-                                                "No rent is charged after the move-out date."
-                                            ),
-                                            rx.hstack(
-                                                rx.alert_dialog.cancel(
-                                                    rx.button(
-                                                        "Cancel", variant="soft", type="button"
-                                                    )
-                                                ),
-                                                rx.alert_dialog.action(
-                                                    rx.button(
-                                                        "End lease",
-                                                        color_scheme="red",
-                                                        type="submit",
-                                                        form="end-lease-form",
-                                                    )
-                                                ),
-                                                spacing="3",
-                                                justify="end",
-                                            ),
-                                        ),
-                                    ),
-                                    spacing="2",
-                                ),
-                                id="end-lease-form",
-                                method="post",
-                                on_submit=S.end,
-                            ),
-                            width="100%",
+                        form_card(
+                            rx.heading("End the lease", size="3"),
+                            field("Move-out date", "move_out", S.errors, "date"),
+                            _end_lease_dialog(),
+                            on_submit=S.end,
                             max_width="300px",
+                            id="end-lease-form",
                         ),
                         spacing="3",
                         wrap="wrap",

@@ -6,7 +6,13 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.ui.components.forms import confirm_button, field, form_error, form_notice
+from pms_app.ui.components.forms import (
+    confirm_button,
+    field,
+    form_card,
+    form_error,
+    form_notice,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.properties.property_state import PropertyState
 from pms_app.ui.shell.formatting import in_currency
@@ -74,61 +80,54 @@ def _rules_section() -> rx.Component:
     S = PropertyState
     return rx.cond(
         S.can_manage,
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Rent rules", size="4"),
-                    rx.text("Late fee", size="2", weight="medium"),
-                    rx.el.select(
-                        rx.el.option("No late fee", value="none"),
-                        rx.el.option(in_currency("Fixed amount"), value="fixed"),
-                        rx.el.option("Percent of the unpaid rent", value="percent"),
-                        name="late_fee_kind",
-                        default_value=S.rules["late_fee_kind"],
-                        style={"padding": "6px"},
-                    ),
-                    field(
-                        "Late fee amount or percent",
-                        "late_fee_value",
-                        S.errors,
-                        "number",
-                        default_value=S.rules["late_fee_value"],
-                        required=False,
-                    ),
-                    field(
-                        "Grace days after the due day",
-                        "grace_days",
-                        S.errors,
-                        "number",
-                        default_value=S.rules["grace_days"],
-                        required=False,
-                    ),
-                    field(
-                        "Email a reminder N days before the due day (0 = off)",
-                        "remind_before",
-                        S.errors,
-                        "number",
-                        default_value=S.rules["remind_before"],
-                        required=False,
-                    ),
-                    field(
-                        "…and N days after it if unpaid (0 = off)",
-                        "remind_after",
-                        S.errors,
-                        "number",
-                        default_value=S.rules["remind_after"],
-                        required=False,
-                    ),
-                    rx.button("Save rules", type="submit", variant="outline"),
-                    spacing="2",
-                ),
-                method="post",
-                on_submit=S.save_rules,
-                reset_on_submit=False,
-                key=S.rules.to_string(),
+        form_card(
+            rx.heading("Rent rules", size="4"),
+            rx.text("Late fee", size="2", weight="medium"),
+            rx.el.select(
+                rx.el.option("No late fee", value="none"),
+                rx.el.option(in_currency("Fixed amount"), value="fixed"),
+                rx.el.option("Percent of the unpaid rent", value="percent"),
+                name="late_fee_kind",
+                default_value=S.rules["late_fee_kind"],
+                style={"padding": "6px"},
             ),
-            width="100%",
+            field(
+                "Late fee amount or percent",
+                "late_fee_value",
+                S.errors,
+                "number",
+                default_value=S.rules["late_fee_value"],
+                required=False,
+            ),
+            field(
+                "Grace days after the due day",
+                "grace_days",
+                S.errors,
+                "number",
+                default_value=S.rules["grace_days"],
+                required=False,
+            ),
+            field(
+                "Email a reminder N days before the due day (0 = off)",
+                "remind_before",
+                S.errors,
+                "number",
+                default_value=S.rules["remind_before"],
+                required=False,
+            ),
+            field(
+                "…and N days after it if unpaid (0 = off)",
+                "remind_after",
+                S.errors,
+                "number",
+                default_value=S.rules["remind_after"],
+                required=False,
+            ),
+            rx.button("Save rules", type="submit", variant="outline"),
+            on_submit=S.save_rules,
             max_width="520px",
+            reset_on_submit=False,
+            key=S.rules.to_string(),
         ),
     )
 
@@ -190,30 +189,24 @@ def _details_section() -> rx.Component:
     S = PropertyState
     return rx.cond(
         S.can_manage,
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Details", size="4"),
-                    field("Name", "name", S.errors, default_value=S.name),
-                    field("Address", "address", S.errors, default_value=S.address),
-                    field(
-                        in_currency("Default monthly rent"),
-                        "default_rent",
-                        S.errors,
-                        "number",
-                        required=False,
-                        default_value=S.default_rent,
-                    ),
-                    rx.button("Save details", type="submit"),
-                    spacing="3",
-                ),
-                method="post",
-                on_submit=S.save_details,
-                reset_on_submit=False,
-                key=S.name,
+        form_card(
+            rx.heading("Details", size="4"),
+            field("Name", "name", S.errors, default_value=S.name),
+            field("Address", "address", S.errors, default_value=S.address),
+            field(
+                in_currency("Default monthly rent"),
+                "default_rent",
+                S.errors,
+                "number",
+                required=False,
+                default_value=S.default_rent,
             ),
-            width="100%",
+            rx.button("Save details", type="submit"),
+            on_submit=S.save_details,
             max_width="520px",
+            spacing="3",
+            reset_on_submit=False,
+            key=S.name,
         ),
         rx.text(S.address),
     )

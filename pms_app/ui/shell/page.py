@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
-from sqlmodel import Session
 
-from pms_app.accounts.models import User
 from pms_app.core.errors import ServiceError, ValidationError
+
+if TYPE_CHECKING:  # ui reads and writes through the services, never the tables (.importlinter)
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
 
 
 class PageState(rx.State, mixin=True):

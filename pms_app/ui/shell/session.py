@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import reflex as rx
-from sqlmodel import Session
 
 from pms_app.accounts import service as accounts
-from pms_app.accounts.models import Role, User
 from pms_app.core.db import committed_since_asked, session_scope
 from pms_app.core.settings import get_settings
+from pms_app.properties.access import MANAGING_ROLES
 from pms_app.properties.identity import NOBODY, Identity, session_identity
 from pms_app.ui.shell.tabs import register_tab
+
+if TYPE_CHECKING:  # ui reads and writes through the services, never the tables (.importlinter)
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
 
 T = TypeVar("T")
 
@@ -64,7 +68,7 @@ class SessionState(rx.State):
 
     @rx.var
     def is_manager(self) -> bool:
-        return self.user_role in (Role.ADMIN, Role.LANDLORD, Role.MANAGER)
+        return self.user_role in MANAGING_ROLES
 
     # --- helpers for substates (backend only: leading underscore) ---------------------------
 
