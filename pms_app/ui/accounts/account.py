@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
 from pms_app.accounts import service as accounts
-from pms_app.ui.components.forms import field, form_level_error, form_notice
+from pms_app.ui.components.forms import field, form_error, form_notice
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 
 class ProfileState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"full_name", "phone", "current_password", "password", "confirm"}
+    )
+
     full_name: str = ""
     phone: str = ""
     email: str = ""
@@ -60,7 +64,7 @@ class ProfileState(PageState, SessionState):
 def profile_page() -> rx.Component:
     S = ProfileState
     return app_shell(
-        form_level_error(S.errors),  # an error of no field (e.g. the session ended meanwhile)
+        form_error(S.error),  # an error with no input of its own (e.g. the session ended meanwhile)
         rx.flex(
             rx.card(
                 rx.form(

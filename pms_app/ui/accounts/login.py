@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -28,6 +28,8 @@ async def _pause(seconds: float) -> None:
 
 
 class LoginState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({"email", "password"})
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
         email, password = text(form, "email", 300), text(form, "password")

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from pms_app.accounts import service as accounts
 from pms_app.properties.identity import NOBODY
-from pms_app.ui.components.forms import field, form_error, form_level_error, form_notice
+from pms_app.ui.components.forms import field, form_error, form_notice
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -17,6 +17,8 @@ from pms_app.ui.shell.session import SessionState, navbar
 
 
 class ForgotState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({"email"})
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> None:
         self.notice = ""
@@ -59,6 +61,8 @@ def forgot_page() -> rx.Component:
 
 
 class ResetState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({"password", "confirm"})
+
     done: bool = False
     link_ok: bool = True
 
@@ -99,7 +103,7 @@ def reset_page() -> rx.Component:
     S = ResetState
     return public_shell(
         rx.heading("Choose a new password", size="7"),
-        form_level_error(S.errors),
+        form_error(S.error),
         rx.cond(
             S.done,
             rx.vstack(

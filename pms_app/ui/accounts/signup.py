@@ -3,7 +3,7 @@ its landlord). The password is hashed (argon2) in a worker thread, off the event
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -11,7 +11,7 @@ from pms_app.accounts import service as accounts
 from pms_app.accounts.service import SignupForm
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
-from pms_app.ui.components.forms import field, form_level_error
+from pms_app.ui.components.forms import field, form_error
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.page import PageState
@@ -28,6 +28,10 @@ def _signup_form(form: dict[str, Any]) -> SignupForm:
 
 
 class LandlordSignupState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"full_name", "email", "phone", "password"}
+    )
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
         data, ip = _signup_form(form), self._client_ip()
@@ -67,7 +71,7 @@ def signup_page() -> rx.Component:
         rx.text("Manage your properties, units and tenants.", color_scheme="gray"),
         rx.form(
             rx.vstack(
-                form_level_error(LandlordSignupState.errors),
+                form_error(LandlordSignupState.error),
                 *_person_fields(LandlordSignupState.errors),
                 rx.button(
                     "Create account",
@@ -92,6 +96,10 @@ def signup_page() -> rx.Component:
 
 
 class TenantSignupState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"full_name", "email", "phone", "password", "property"}
+    )
+
     property_options: list[dict[str, str]] = []
     unit_options: list[dict[str, str]] = []
     property_id: str = ""
@@ -145,7 +153,7 @@ def tenant_signup_page() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                form_level_error(S.errors),
+                form_error(S.error),
                 rx.text("Property", size="2", weight="medium"),
                 rx.select.root(
                     rx.select.trigger(

@@ -54,15 +54,6 @@ def form_error(message: Var) -> rx.Component:
     )
 
 
-def form_level_error(errors: Var) -> rx.Component:
-    """The error of a page state's `errors` that belongs to no field (`errors["form"]`): a field's
-    own error shows beside its input only."""
-    return rx.cond(
-        errors.contains("form"),  # type: ignore[attr-defined]
-        form_error(errors["form"]),  # type: ignore[index]
-    )
-
-
 def form_notice(message: Var) -> rx.Component:
     return rx.cond(
         message != "",

@@ -3,10 +3,11 @@ adjustments, documents and the end of the lease."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core.errors import ValidationError
 from pms_app.documents import service as documents
 from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
@@ -23,9 +24,18 @@ if TYPE_CHECKING:
 
     from pms_app.accounts.models import User
 
+# The adjustment form's inputs for the service's fields (the payment form has an "amount" too).
+ADJUSTMENT_INPUTS = {"amount": "adj_amount", "date": "adj_date"}
+
 
 @live_page("/lease")
 class LeaseState(PageState, SessionState):
+    # The payment, adjustment and end-of-lease forms; a select's or a document's error shows in
+    # the banner.
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"amount", "paid_on", "reference", "adj_amount", "reason", "adj_date", "move_out"}
+    )
+
     lease_id: int = 0
     info: dict[str, str] = {}
     active: bool = False
@@ -114,18 +124,22 @@ class LeaseState(PageState, SessionState):
 
     @rx.event
     async def adjust(self, form: dict[str, Any]) -> None:
-        await self._act(
-            lambda s, a: ledger.post_adjustment(
-                s,
-                a,
-                self.lease_id,
-                text(form, "adj_amount", 20),
-                text(form, "direction", 10),
-                text(form, "reason", 200),
-                text(form, "adj_date", 20),
-            ),
-            "Adjustment posted.",
-        )
+        def post(s: Session, a: User | None) -> None:
+            try:
+                ledger.post_adjustment(
+                    s,
+                    a,
+                    self.lease_id,
+                    text(form, "adj_amount", 20),
+                    text(form, "direction", 10),
+                    text(form, "reason", 200),
+                    text(form, "adj_date", 20),
+                )
+            except ValidationError as exc:  # its error beside this form's input, not the payment's
+                field = ADJUSTMENT_INPUTS.get(exc.field or "", exc.field)
+                raise ValidationError(exc.message, field) from exc
+
+        await self._act(post, "Adjustment posted.")
 
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -37,6 +37,10 @@ def _select(name: str, options: Any, placeholder: str) -> rx.Component:
 
 @live_page("/leases")
 class LeasesState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"unit", "tenant", "rent", "deposit", "due_day", "start_date", "end_date"}
+    )
+
     property_id: int = 0
     property_name: str = ""
     rows: list[dict[str, Any]] = []
@@ -136,13 +140,20 @@ def leases_page() -> rx.Component:
                             _select("tenant", S.tenant_options, "Choose an approved tenant…"),
                             rx.cond(
                                 S.errors.contains("tenant"),
-                                rx.text(S.errors["tenant"], color_scheme="red", size="2"),
+                                rx.text(
+                                    S.errors["tenant"],
+                                    color_scheme="red",
+                                    size="2",
+                                    id="tenant-error",
+                                ),
                             ),
                             rx.text("Unit", size="2", weight="medium"),
                             _select("unit", S.unit_options, "Choose a unit without a lease…"),
                             rx.cond(
                                 S.errors.contains("unit"),
-                                rx.text(S.errors["unit"], color_scheme="red", size="2"),
+                                rx.text(
+                                    S.errors["unit"], color_scheme="red", size="2", id="unit-error"
+                                ),
                             ),
                             field(in_currency("Monthly rent"), "rent", S.errors, "number"),
                             field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 @live_page("/pay")
 class PayState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({"amount", "phone"})
+
     has_lease: bool = False
     balance: int = 0
     arrears: int = 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from pms_app.properties import invitations
-from pms_app.ui.components.forms import field, form_level_error
+from pms_app.ui.components.forms import field, form_error
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -15,6 +15,8 @@ from pms_app.ui.shell.session import SessionState
 
 
 class InvitationState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({"full_name", "phone", "password"})
+
     valid: bool = False
     property_name: str = ""
     email: str = ""
@@ -66,7 +68,7 @@ def invitation_page() -> rx.Component:
     S = InvitationState
     return public_shell(
         rx.heading("Invitation", size="7"),
-        form_level_error(S.errors),
+        form_error(S.error),
         rx.cond(
             S.valid,
             rx.vstack(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from pms_app.properties import service as properties
-from pms_app.ui.components.forms import field, form_level_error
+from pms_app.ui.components.forms import field, form_error
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.forms import text
@@ -16,6 +16,10 @@ from pms_app.ui.shell.session import SessionState
 
 
 class NewPropertyState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"name", "address", "default_rent", "unit_count", "label_prefix"}
+    )
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
         values = [
@@ -36,7 +40,7 @@ def new_property_page() -> rx.Component:
     return app_shell(
         rx.form(
             rx.vstack(
-                form_level_error(S.errors),
+                form_error(S.error),
                 field("Name", "name", S.errors, placeholder="Sunrise Apartments"),
                 field("Address", "address", S.errors, placeholder="Ngong Road, Nairobi"),
                 field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -20,6 +20,20 @@ if TYPE_CHECKING:
 
 
 class PropertyState(PageState, SessionState):
+    # The details and rules forms. The unit rows', the new unit's and the invitation's inputs
+    # have no error beside them: theirs show in the banner.
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "name",
+            "address",
+            "default_rent",
+            "late_fee_value",
+            "grace_days",
+            "remind_before",
+            "remind_after",
+        }
+    )
+
     property_id: int = 0
     name: str = ""
     address: str = ""

@@ -2,6 +2,8 @@
 the event loop.
 
     class LeasesState(PageState, SessionState):
+        # the inputs that show their own error (ClassVar: else Reflex makes it a state var)
+        _inline_fields: ClassVar[frozenset[str]] = frozenset({"rent", "due_day"})
         rows: list[dict[str, Any]] = []
 
         def _on_enter(self) -> None:            # optional: query parameters, before the read
@@ -19,16 +21,17 @@ the event loop.
 
 Register the page with `on_load=LeasesState.load`: the guard (logged in, approved), this tab's
 live-update registration and `_load` run as one event, in one session, in a worker thread.
-`_act` runs a service, shows its error (next to its field) or the notice, then re-reads the
-page in the same session. A `ServiceError` raised by `_load` or by the service goes through
-`_fail`, the one place a page turns it into text.
+`_act` runs a service, shows its error or the notice, then re-reads the page in the same
+session. A `ServiceError` raised by `_load` or by the service goes through `_fail`, the one place
+a page turns it into text: beside its field when the page lists that field in `_inline_fields`
+(an input with its error under it, `field(…, S.errors)`), else in the banner (`error`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -42,8 +45,13 @@ if TYPE_CHECKING:  # ui reads and writes through the services, never the tables 
 
 class PageState(rx.State, mixin=True):
     errors: dict[str, str] = {}  # field → message (a ValidationError's field; "form" if none)
-    error: str = ""
+    error: str = ""  # the banner: an error of no field, or of a field not shown inline
     notice: str = ""
+
+    # The fields whose error the page shows beside their input, and only there. An error of any
+    # other field (a table row's input, a select, an upload) goes to the banner as well, so no
+    # message is lost (tests/unit/ui/test_field_errors.py holds the list to the page's view).
+    _inline_fields: ClassVar[frozenset[str]] = frozenset()
 
     # --- what a page provides -------------------------------------------------------------
 
@@ -68,7 +76,7 @@ class PageState(rx.State, mixin=True):
         """The one error path of every page state."""
         field = exc.field if isinstance(exc, ValidationError) else None
         self.errors = {field or "form": exc.message}
-        self.error = exc.message
+        self.error = "" if field in self._inline_fields else exc.message
 
     def _load_or_fail(self, session: Session, actor: User | None) -> None:
         try:
