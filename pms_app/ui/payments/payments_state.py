@@ -5,12 +5,10 @@ Updates live when a payment lands."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
-from sqlmodel import Session
 
-from pms_app.accounts.models import User
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.leases.service import parse_date, today_local
@@ -21,6 +19,11 @@ from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
