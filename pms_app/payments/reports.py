@@ -76,9 +76,14 @@ class Dashboard:
     total_arrears: int
 
 
-def _scope(session: Session, actor: User | None, filters: Filters) -> list[int]:
+def scoped_property_ids(
+    session: Session, actor: User | None, filters: Filters, managed: list[int] | None = None
+) -> list[int]:
+    """The properties a dashboard covers: the actor's managed ones (`managed`, when the caller
+    has read them already), narrowed by the filter, which must be one of them; the filters
+    checked."""
     user = require_approved(session, actor)
-    ids = managed_property_ids(session, user)
+    ids = managed_property_ids(session, user) if managed is None else managed
     if filters.property_id is not None:
         if filters.property_id not in ids:
             raise NotFound("property")
@@ -241,13 +246,7 @@ def _params(ids: list[int], filters: Filters) -> tuple[tuple[bool, bool, bool], 
 def dashboard(
     session: Session, actor: User | None, filters: Filters, today: date, page: int = 1
 ) -> Dashboard:
-    return dashboard_of(session, _scope(session, actor, filters), filters, today, page)
-
-
-def scoped_property_ids(session: Session, user: User, filters: Filters) -> list[int]:
-    """The properties a dashboard covers: the user's managed ones, narrowed by the filter
-    (which must be one of them); the filters checked."""
-    return _scope(session, user, filters)
+    return dashboard_of(session, scoped_property_ids(session, actor, filters), filters, today, page)
 
 
 def dashboard_of(
@@ -318,7 +317,7 @@ def arrears_list(
 
 
 def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
-    ids = _scope(session, actor, filters)
+    ids = scoped_property_ids(session, actor, filters)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
 from pms_app.bookings import views
 from pms_app.bookings.facilities import create_facility, list_facilities
-from pms_app.ui.bookings.shared import DEFAULTS, facility_fields, facility_form
+from pms_app.ui.bookings.shared import DEFAULTS, FACILITY_FIELDS, facility_fields, facility_form
 from pms_app.ui.components.forms import form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 @live_page("/facilities")
 class FacilitiesState(PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = FACILITY_FIELDS
     rows: list[dict[str, Any]] = []
     property_options: list[dict[str, str]] = []
     defaults: dict[str, str] = DEFAULTS

@@ -9,7 +9,7 @@ import reflex as rx
 
 from pms_app.ui.bookings.facility_state import FacilityState
 from pms_app.ui.bookings.shared import facility_fields
-from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.forms import field_error, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state
 
 
@@ -185,6 +185,7 @@ def _manager_tools() -> rx.Component:
                     wrap="wrap",
                     align="center",
                 ),
+                *(field_error(S.errors, name) for name in ("date", "b_from", "b_to")),
                 method="post",
                 on_submit=S.add_blackout,
             ),
@@ -278,6 +279,7 @@ def facility_page() -> rx.Component:
                                 wrap="wrap",
                                 align="center",
                             ),
+                            field_error(S.errors, "guests"),
                             method="post",
                             on_submit=S.book,
                             reset_on_submit=False,

@@ -4,7 +4,7 @@ the manager's tools (requests, marking paid, cancelling, the rules, blackouts, C
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -13,7 +13,12 @@ from pms_app.core import clock
 from pms_app.core.errors import ValidationError
 from pms_app.core.validation import check_date_range
 from pms_app.properties.access import managed_property_ids
-from pms_app.ui.bookings.shared import STATUS_LABELS, facility_form, facility_values
+from pms_app.ui.bookings.shared import (
+    FACILITY_FIELDS,
+    STATUS_LABELS,
+    facility_form,
+    facility_values,
+)
 from pms_app.ui.shell.formatting import money
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
@@ -28,6 +33,14 @@ if TYPE_CHECKING:
 
 @live_page("/facility")
 class FacilityState(PageState, SessionState):
+    # The rules form's inputs, the booking form's guests, the blackout's date and times. A slot's
+    # start or end (chosen by button, no input of its own) goes to the banner.
+    _inline_fields: ClassVar[frozenset[str]] = FACILITY_FIELDS | {
+        "guests",
+        "date",
+        "b_from",
+        "b_to",
+    }
     facility_id: int = 0
     info: dict[str, str] = {}
     day: str = ""

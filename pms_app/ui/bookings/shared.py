@@ -9,7 +9,7 @@ import reflex as rx
 
 from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.times import WEEKDAYS
-from pms_app.ui.components.forms import field
+from pms_app.ui.components.forms import field, field_error
 from pms_app.ui.shell.formatting import currency, in_currency
 from pms_app.ui.shell.forms import text
 
@@ -49,6 +49,28 @@ def facility_form(form: dict[str, Any]) -> FacilityForm:
     )
 
 
+# The facility form's inputs that show their own error (`field()` or a day's hours); the select
+# (cancel_fee_kind) has none, so its error goes to the banner.
+FACILITY_FIELDS: frozenset[str] = frozenset(
+    {
+        "name",
+        "description",
+        "capacity",
+        *(f"hours_{d}" for d in range(7)),
+        "slot_minutes",
+        "min_minutes",
+        "max_minutes",
+        "advance_days",
+        "max_active_per_resident",
+        "fee",
+        "deposit",
+        "free_cancel_hours",
+        "cancel_fee_value",
+        "hold_minutes",
+        "offer_minutes",
+    }
+)
+
 DEFAULTS: dict[str, str] = {
     "name": "",
     "description": "",
@@ -84,6 +106,31 @@ def facility_values(facility: Facility) -> dict[str, str]:
     return values
 
 
+def _day_hours(d: int, errors: Any, v: Any) -> rx.Component:
+    """One weekday's opening and closing time, its error (`hours_<d>`) under them."""
+    return rx.vstack(
+        rx.hstack(
+            rx.text(WEEKDAYS[d], width="100px", size="2"),
+            rx.input(
+                name=f"open_{d}",
+                default_value=v[f"open_{d}"],
+                width="90px",
+                aria_label=f"{WEEKDAYS[d]} opens",
+            ),
+            rx.text("–"),
+            rx.input(
+                name=f"close_{d}",
+                default_value=v[f"close_{d}"],
+                width="90px",
+                aria_label=f"{WEEKDAYS[d]} closes",
+            ),
+            align="center",
+        ),
+        field_error(errors, f"hours_{d}"),
+        spacing="1",
+    )
+
+
 def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
     """The facility form's fields; `v` is a dict var of default values."""
 
@@ -95,29 +142,7 @@ def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
         field("Description", "description", errors, required=False, default_value=v["description"]),
         num("Capacity (guests per booking)", "capacity"),
         rx.text("Opening hours (leave a day empty to close it)", size="2", weight="medium"),
-        *[
-            rx.hstack(
-                rx.text(WEEKDAYS[d], width="100px", size="2"),
-                rx.input(
-                    name=f"open_{d}",
-                    default_value=v[f"open_{d}"],
-                    width="90px",
-                    aria_label=f"{WEEKDAYS[d]} opens",
-                ),
-                rx.text("–"),
-                rx.input(
-                    name=f"close_{d}",
-                    default_value=v[f"close_{d}"],
-                    width="90px",
-                    aria_label=f"{WEEKDAYS[d]} closes",
-                ),
-                align="center",
-            )
-            for d in range(7)
-        ],
-        rx.cond(
-            errors.contains("hours_0"), rx.text(errors["hours_0"], color_scheme="red", size="2")
-        ),
+        *[_day_hours(d, errors, v) for d in range(7)],
         num("Slot length in minutes (empty = free start/end)", "slot_minutes", required=False),
         num("Shortest booking (minutes)", "min_minutes"),
         num("Longest booking (minutes)", "max_minutes"),

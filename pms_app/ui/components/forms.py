@@ -31,13 +31,19 @@ def field(
             size="3",
         ),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        rx.cond(
-            errors.contains(name),  # type: ignore[attr-defined]
-            rx.text(errors[name], color_scheme="red", size="2", id=f"{name}-error"),  # type: ignore[index]
-        ),
+        field_error(errors, name),
         spacing="1",
         width="100%",
         align="start",
+    )
+
+
+def field_error(errors: Var, name: str) -> rx.Component:
+    """`errors[name]` in red, with the id `<name>-error`, for an input not built by `field()`
+    (a row of small inputs, a day's opening hours)."""
+    return rx.cond(
+        errors.contains(name),  # type: ignore[attr-defined]
+        rx.text(errors[name], color_scheme="red", size="2", id=f"{name}-error"),  # type: ignore[index]
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
@@ -714,8 +716,25 @@ def test_an_offer_whose_booking_fails_stays_offered(session: Session, estate: Es
     assert statuses(session, entry) == ["offered"]
 
 
+@contextmanager
+def emails_cannot_be_queued(session: Session) -> Iterator[None]:
+    """Every INSERT into the outbox table (email_messages) fails, as a full disk would make it:
+    the failure comes from the database, not from a stand-in for the code that queues."""
+
+    def boom(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO EMAIL_MESSAGES"):
+            raise RuntimeError("disk full")
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", boom)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", boom)
+
+
 def test_a_crash_while_accepting_an_offer_keeps_neither_half(
-    session: Session, estate: Estate, monkeypatch: pytest.MonkeyPatch
+    session: Session, estate: Estate
 ) -> None:
     """The acceptance and the booking are one transaction: an error in between (here: while
     queueing the confirmation email) leaves the offer open and no booking behind."""
@@ -723,19 +742,13 @@ def test_a_crash_while_accepting_an_offer_keeps_neither_half(
     entry = wait(session, estate.hall, estate.ben, "10:00")
     cancel(session, estate.ann, b.id or 0, now=NOW)
 
-    def boom(*_args: object, **_kw: object) -> None:
-        raise RuntimeError("disk full")
-
-    real = lifecycle._booking_email
-    monkeypatch.setattr(lifecycle, "_booking_email", boom)
-    with pytest.raises(RuntimeError):
+    with emails_cannot_be_queued(session), pytest.raises(RuntimeError, match="disk full"):
         accept_offer(session, estate.ben, entry.id or 0, now=NOW)
     session.rollback()
     assert statuses(session, entry) == ["offered"]
     with Session(session.get_bind()) as s:
         mine = s.exec(select(Booking).where(Booking.user_id == estate.ben.id)).all()
     assert mine == []
-    monkeypatch.setattr(lifecycle, "_booking_email", real)
     booked = accept_offer(session, estate.ben, entry.id or 0, now=NOW)
     assert booked.status == "confirmed" and statuses(session, entry) == ["accepted"]
 
