@@ -16,14 +16,30 @@ from pms_app.ui.dashboard import dashboard
 from pms_app.ui.leases import lease, lease_state, leases
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
-from pms_app.ui.public import public
+from pms_app.ui.public import not_found, public
 from pms_app.ui.shell.live import live_bridge
 from pms_app.ui.shell.session import SessionState
 from pms_app.ui.simulator.phone import register_phone_page
 
 check_config(get_settings())  # e.g. the M-Pesa simulator on a public BASE_URL: refuse to start
+THEME_COLOR = "#12a594"  # Radix teal-9, the theme's accent (rxconfig.py); the icons' background
+# Every page's head: the installable-app manifest and icons (assets/, served at /), and the
+# service worker that shows assets/offline.html when a page cannot load (a file: the CSP
+# allows no inline script). The font: assets/fonts/fonts.css (self-hosted Roboto).
+HEAD = [
+    rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+    rx.el.meta(name="theme-color", content=THEME_COLOR),
+    rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+    rx.el.link(rel="icon", href="/icons/icon-192.png", type="image/png", sizes="192x192"),
+    rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+    rx.script(src="/sw-register.js", async_=True),
+]
 # Our routes first, then the hardening middleware around everything (pages, events, uploads).
-app = rx.App(api_transformer=[build_api(), hardening(get_settings().base_url)])
+app = rx.App(
+    api_transformer=[build_api(), hardening(get_settings().base_url)],
+    head_components=HEAD,
+    stylesheets=["/fonts/fonts.css"],
+)
 app.register_lifespan_task(embedded_scheduler)
 app.register_lifespan_task(live_bridge)
 app.register_lifespan_task(register_simulator_c2b)
@@ -34,6 +50,8 @@ _guest = SessionState.redirect_if_logged_in
 app.add_page(public.index_page, route="/", title="pms", on_load=_public)
 app.add_page(public.about_page, route="/about", title="About · pms", on_load=_public)
 app.add_page(public.contact_page, route="/contact", title="Contact · pms", on_load=_public)
+# Any address the app does not have (Reflex's "404" route).
+app.add_page(not_found.not_found_page, route="404", title="Page not found · pms", on_load=_public)
 app.add_page(login.login_page, route="/login", title="Log in · pms", on_load=_guest)
 app.add_page(signup.signup_page, route="/signup", title="Sign up · pms", on_load=_guest)
 app.add_page(

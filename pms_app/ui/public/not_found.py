@@ -1,0 +1,37 @@
+"""The page for an address the app does not have (Reflex's "404" route): say so, offer a way on."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pms_app.ui.components.layout import public_shell
+from pms_app.ui.shell.session import SessionState
+
+
+def not_found_page() -> rx.Component:
+    return public_shell(
+        rx.vstack(
+            rx.text("404", size="9", weight="bold", color_scheme="teal", id="not-found-code"),
+            rx.heading("Page not found", size="7", id="not-found-title"),
+            rx.text(
+                "There is no page at this address. It may have moved, or the link may be "
+                "mistyped. Ukurasa huu haupatikani.",
+                color_scheme="gray",
+            ),
+            rx.hstack(
+                rx.cond(
+                    SessionState.logged_in,
+                    rx.link(rx.button("Go to your dashboard", size="3"), href="/dashboard"),
+                    rx.link(rx.button("Go to the home page", size="3"), href="/"),
+                ),
+                rx.cond(~SessionState.logged_in, rx.link("Log in", href="/login")),
+                align="center",
+                spacing="4",
+                wrap="wrap",
+                id="not-found-links",
+            ),
+            spacing="3",
+            align="start",
+            width="100%",
+        )
+    )
