@@ -39,7 +39,7 @@ config = rx.Config(
     redis_url=_settings.redis_url or None,
     # Without Redis Reflex runs one backend worker, so states can live in its memory: the disk
     # manager's pickling and file writes after every event buy only survival of a restart, and a
-    # client re-hydrates from its session cookie anyway. With Redis, Reflex picks Redis itself.
+    # client re-hydrates from its session cookie anyway. Set explicitly, so Redis must be named too.
     state_manager_mode=(
         rx.constants.StateManagerMode.REDIS
         if _settings.redis_url

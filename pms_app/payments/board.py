@@ -111,7 +111,7 @@ def payments_page(
     if user.role not in MANAGING_ROLES:
         raise NotFound("page")
     managed = managed_property_ids(session, user)
-    scoped = scoped_property_ids(session, user, filters, managed=managed)
+    scoped = scoped_property_ids(session, user, filters)
     board = dashboard_of(session, scoped, filters, today, page)
     params = {"ids": managed}
     properties = [(pid, name) for pid, name in session.exec(_properties_stmt(), params=params)]

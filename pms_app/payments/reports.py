@@ -76,14 +76,12 @@ class Dashboard:
     total_arrears: int
 
 
-def scoped_property_ids(
-    session: Session, actor: User | None, filters: Filters, managed: list[int] | None = None
-) -> list[int]:
-    """The properties a dashboard covers: the actor's managed ones (`managed`, when the caller
-    has read them already), narrowed by the filter, which must be one of them; the filters
-    checked."""
+def scoped_property_ids(session: Session, actor: User | None, filters: Filters) -> list[int]:
+    """The properties a dashboard covers: the actor's managed ones (read once per transaction:
+    `managed_property_ids` remembers them), narrowed by the filter, which must be one of them;
+    the filters checked."""
     user = require_approved(session, actor)
-    ids = managed_property_ids(session, user) if managed is None else managed
+    ids = managed_property_ids(session, user)
     if filters.property_id is not None:
         if filters.property_id not in ids:
             raise NotFound("property")

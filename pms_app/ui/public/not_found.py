@@ -22,9 +22,11 @@ def not_found_page() -> rx.Component:
                 rx.cond(
                     SessionState.logged_in,
                     rx.link(rx.button("Go to your dashboard", size="3"), href="/dashboard"),
-                    rx.link(rx.button("Go to the home page", size="3"), href="/"),
+                    rx.fragment(
+                        rx.link(rx.button("Go to the home page", size="3"), href="/"),
+                        rx.link("Log in", href="/login"),
+                    ),
                 ),
-                rx.cond(~SessionState.logged_in, rx.link("Log in", href="/login")),
                 align="center",
                 spacing="4",
                 wrap="wrap",
