@@ -19,11 +19,16 @@ def not_found_page() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.hstack(
+                # A link styled as a button (as_child), not a button inside a link: one control.
                 rx.cond(
                     SessionState.logged_in,
-                    rx.link(rx.button("Go to your dashboard", size="3"), href="/dashboard"),
+                    rx.button(
+                        rx.link("Go to your dashboard", href="/dashboard"), as_child=True, size="3"
+                    ),
                     rx.fragment(
-                        rx.link(rx.button("Go to the home page", size="3"), href="/"),
+                        rx.button(
+                            rx.link("Go to the home page", href="/"), as_child=True, size="3"
+                        ),
                         rx.link("Log in", href="/login"),
                     ),
                 ),
