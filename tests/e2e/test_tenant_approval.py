@@ -101,7 +101,8 @@ def test_rejected_tenant_sees_the_reason(new_page, server: Server) -> None:
     card = landlord.locator(".approval-card").filter(has_text="Rita Reject")
     expect(card).to_contain_text("Unit asked for: not given")
     card.locator("input[name=reason]").fill("We don't know you")
-    card.locator(".reject-btn").click()
+    card.locator(".reject-btn").click()  # asks first
+    landlord.get_by_role("alertdialog").get_by_role("button", name="Reject").click()
     expect(landlord.locator("#form-notice")).to_contain_text("rejected")
     _, body = server.wait_for_email(tenant_email, "tenant_rejected")
     assert "We don't know you" in body

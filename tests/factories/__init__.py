@@ -58,7 +58,7 @@ from tests.factories.properties import (
     world_from_ids,
 )
 from tests.factories.snapshots import db_snapshot, restore
-from tests.factories.states import state_for
+from tests.factories.states import keyed, state_for
 
 __all__ = [
     "BOOK_NOW",
@@ -101,6 +101,7 @@ __all__ = [
     "property_",
     "residents",
     "restore",
+    "keyed",
     "state_for",
     "stk_callback_body",
     "stk_payment",

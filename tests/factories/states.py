@@ -17,3 +17,11 @@ def state_for(cls: type, token: str | None = "") -> Any:
     if token is not None:
         st.session_token = token
     return st
+
+
+def keyed(state: Any, form: dict[str, Any]) -> dict[str, Any]:
+    """`form` as the page's own form sends it: with the page's current submission key (a form
+    without it, or with a spent one, is a replay and writes nothing: PageState._replayed)."""
+    from pms_app.ui.shell.forms import SUBMISSION_FIELD
+
+    return {**form, SUBMISSION_FIELD: state.submission}

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.accounts import service as accounts
-from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.forms import field, form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -39,10 +39,14 @@ class ProfileState(PageState, SessionState):
     async def save(self, form: dict[str, Any]) -> None:
         self.pw_notice = ""
         name, phone = text(form, "full_name", 200), text(form, "phone", 40)
-        await self._act(lambda s, a: accounts.update_profile(s, a, name, phone), "Profile saved.")
+        await self._act(
+            lambda s, a: accounts.update_profile(s, a, name, phone), "Profile saved.", form
+        )
 
     @rx.event
     async def change_password(self, form: dict[str, Any]) -> None:
+        if self._replayed(form):
+            return
         self.errors, self.error, self.notice, self.pw_notice = {}, "", "", ""
         current, new, confirm = (
             text(form, "current_password"),
@@ -53,7 +57,7 @@ class ProfileState(PageState, SessionState):
             self.errors = {"confirm": "The two passwords don't match."}
             return
         # argon2 (checking the current password, hashing the new one) in a worker thread.
-        token = await self._attempt(lambda s, a: accounts.change_password(s, a, current, new))
+        token = await self._attempt(lambda s, a: accounts.change_password(s, a, current, new), form)
         if token is None:
             return
         self.session_token = token
@@ -67,7 +71,7 @@ def profile_page() -> rx.Component:
         form_error(S.error),  # an error with no input of its own (e.g. the session ended meanwhile)
         rx.flex(
             rx.card(
-                rx.form(
+                write_form(
                     rx.vstack(
                         rx.heading("Profile", size="4"),
                         form_notice(S.notice),
@@ -79,10 +83,11 @@ def profile_page() -> rx.Component:
                             default_value=S.full_name,
                         ),
                         field("Phone", "phone", S.errors, "tel", default_value=S.phone),
-                        rx.button("Save profile", type="submit"),
+                        submit_button("Save profile", S, "profile-form"),
                         spacing="3",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="profile-form",
                     on_submit=S.save,
                     reset_on_submit=False,
                     key=S.email,
@@ -91,7 +96,7 @@ def profile_page() -> rx.Component:
                 max_width="420px",
             ),
             rx.card(
-                rx.form(
+                write_form(
                     rx.vstack(
                         rx.heading("Change password", size="4"),
                         form_notice(S.pw_notice),
@@ -116,10 +121,11 @@ def profile_page() -> rx.Component:
                             "password",
                             auto_complete="new-password",
                         ),
-                        rx.button("Change password", type="submit", id="change-password"),
+                        submit_button("Change password", S, "password-form", id="change-password"),
                         spacing="3",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="password-form",
                     on_submit=S.change_password,
                 ),
                 width="100%",

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from pms_app.accounts import service as accounts
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -36,7 +36,7 @@ class LoginState(PageState, SessionState):
         ip, ua = self._client_ip(), self.router.headers.user_agent or ""
         # argon2 and the database block: in a worker thread, so the event loop serves everyone.
         await _pause(await self._run(lambda s, _a: accounts.login_delay(s, email)))
-        token = await self._attempt(lambda s, _a: accounts.login(s, email, password, ip, ua))
+        token = await self._attempt(lambda s, _a: accounts.login(s, email, password, ip, ua), form)
         if token is None:
             return None
         self.session_token = token
@@ -46,7 +46,7 @@ class LoginState(PageState, SessionState):
 def login_page() -> rx.Component:
     return public_shell(
         rx.heading("Log in", size="7"),
-        rx.form(
+        write_form(
             rx.vstack(
                 form_error(LoginState.error),
                 field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
@@ -57,10 +57,13 @@ def login_page() -> rx.Component:
                     "password",
                     auto_complete="current-password",
                 ),
-                rx.button("Log in", type="submit", size="3", width="100%", id="login-submit"),
+                submit_button(
+                    "Log in", LoginState, "login-form", size="3", width="100%", id="login-submit"
+                ),
                 spacing="4",
             ),
-            method="post",
+            state=LoginState,
+            form_id="login-form",
             on_submit=LoginState.submit,
             reset_on_submit=False,
         ),

@@ -9,7 +9,7 @@ import reflex as rx
 
 from pms_app.accounts import service as accounts
 from pms_app.properties.identity import NOBODY
-from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.forms import field, form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -21,10 +21,12 @@ class ForgotState(PageState, SessionState):
 
     @rx.event
     async def submit(self, form: dict[str, Any]) -> None:
+        if self._replayed(form):
+            return
         self.notice = ""
         email, ip = text(form, "email", 300), self._client_ip()
         sent = await self._attempt(
-            lambda s, _a: accounts.request_password_reset(s, email, ip) or True
+            lambda s, _a: accounts.request_password_reset(s, email, ip) or True, form
         )
         if sent:  # the same words whether or not the account exists
             self.notice = (
@@ -39,21 +41,23 @@ def forgot_page() -> rx.Component:
             "Enter your email and we'll send you a link to choose a new one.",
             color_scheme="gray",
         ),
-        rx.form(
+        write_form(
             rx.vstack(
                 form_error(ForgotState.error),
                 form_notice(ForgotState.notice),
                 field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
-                rx.button(
+                submit_button(
                     "Send reset link",
-                    type="submit",
+                    ForgotState,
+                    "forgot-form",
                     size="3",
                     width="100%",
                     id="forgot-submit",
                 ),
                 spacing="4",
             ),
-            method="post",
+            state=ForgotState,
+            form_id="forgot-form",
             on_submit=ForgotState.submit,
         ),
         rx.link("Back to log in", href="/login"),
@@ -81,6 +85,8 @@ class ResetState(PageState, SessionState):
 
     @rx.event
     async def submit(self, form: dict[str, Any]) -> None:
+        if self._replayed(form):
+            return
         self.errors, self.error = {}, ""
         password, confirm = text(form, "password"), text(form, "confirm")
         if password != confirm:
@@ -88,7 +94,7 @@ class ResetState(PageState, SessionState):
             return
         token = self._token()
         done = await self._attempt(
-            lambda s, _a: accounts.reset_password(s, token, password) or True
+            lambda s, _a: accounts.reset_password(s, token, password) or True, form
         )
         if not done:
             # A weak password is its field's error; anything else means the link is spent.
@@ -117,7 +123,7 @@ def reset_page() -> rx.Component:
             ),
             rx.cond(
                 S.link_ok,
-                rx.form(
+                write_form(
                     rx.vstack(
                         field(
                             "New password",
@@ -134,16 +140,18 @@ def reset_page() -> rx.Component:
                             "password",
                             auto_complete="new-password",
                         ),
-                        rx.button(
+                        submit_button(
                             "Set password",
-                            type="submit",
+                            S,
+                            "reset-form",
                             size="3",
                             width="100%",
                             id="reset-submit",
                         ),
                         spacing="4",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="reset-form",
                     on_submit=S.submit,
                     reset_on_submit=False,
                 ),

@@ -11,7 +11,7 @@ from pms_app.accounts import service as accounts
 from pms_app.accounts.service import SignupForm
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.page import PageState
@@ -35,7 +35,7 @@ class LandlordSignupState(PageState, SessionState):
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
         data, ip = _signup_form(form), self._client_ip()
-        token = await self._attempt(lambda s, _a: accounts.signup_landlord(s, data, ip)[1])
+        token = await self._attempt(lambda s, _a: accounts.signup_landlord(s, data, ip)[1], form)
         if token is None:
             return None
         self.session_token = token
@@ -69,20 +69,22 @@ def signup_page() -> rx.Component:
     return public_shell(
         rx.heading("Create a landlord account", size="7"),
         rx.text("Manage your properties, units and tenants.", color_scheme="gray"),
-        rx.form(
+        write_form(
             rx.vstack(
                 form_error(LandlordSignupState.error),
                 *_person_fields(LandlordSignupState.errors),
-                rx.button(
+                submit_button(
                     "Create account",
-                    type="submit",
+                    LandlordSignupState,
+                    "signup-form",
                     size="3",
                     width="100%",
                     id="signup-submit",
                 ),
                 spacing="4",
             ),
-            method="post",
+            state=LandlordSignupState,
+            form_id="signup-form",
             on_submit=LandlordSignupState.submit,
             reset_on_submit=False,
         ),
@@ -128,7 +130,7 @@ class TenantSignupState(PageState, SessionState):
         data, ip = _signup_form(form), self._client_ip()
         pid, uid = int_or_none(self.property_id), int_or_none(self.unit_id)
         token = await self._attempt(
-            lambda s, _a: memberships.signup_tenant(s, data, pid, uid, ip)[1]
+            lambda s, _a: memberships.signup_tenant(s, data, pid, uid, ip)[1], form
         )
         if token is None:
             return None
@@ -151,7 +153,7 @@ def tenant_signup_page() -> rx.Component:
                 icon="info",
             ),
         ),
-        rx.form(
+        write_form(
             rx.vstack(
                 form_error(S.error),
                 rx.text("Property", size="2", weight="medium"),
@@ -195,10 +197,13 @@ def tenant_signup_page() -> rx.Component:
                     size="3",
                 ),
                 *_person_fields(S.errors),
-                rx.button("Sign up", type="submit", size="3", width="100%", id="signup-submit"),
+                submit_button(
+                    "Sign up", S, "tenant-signup-form", size="3", width="100%", id="signup-submit"
+                ),
                 spacing="4",
             ),
-            method="post",
+            state=S,
+            form_id="tenant-signup-form",
             on_submit=S.submit,
             reset_on_submit=False,
         ),

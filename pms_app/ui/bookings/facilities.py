@@ -9,7 +9,7 @@ import reflex as rx
 from pms_app.bookings import views
 from pms_app.bookings.facilities import create_facility, list_facilities
 from pms_app.ui.bookings.shared import DEFAULTS, FACILITY_FIELDS, facility_fields, facility_form
-from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.forms import form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
 from pms_app.ui.shell.forms import int_or_none, text
@@ -57,7 +57,7 @@ class FacilitiesState(PageState, SessionState):
         def _create(s: Session, a: User | None) -> None:
             created.append(create_facility(s, a, pid, facility_form(form)).id or 0)
 
-        if await self._act(_create, "Facility created."):
+        if await self._act(_create, "Facility created.", form):
             return rx.redirect(f"/facility?id={created[0]}")
         return None
 
@@ -94,7 +94,7 @@ def facilities_page() -> rx.Component:
         rx.cond(
             S.property_options.length() > 0,
             rx.card(
-                rx.form(
+                write_form(
                     rx.vstack(
                         rx.heading("New facility", size="4"),
                         rx.el.select(
@@ -103,13 +103,17 @@ def facilities_page() -> rx.Component:
                                 lambda o: rx.el.option(o["label"], value=o["id"]),
                             ),
                             name="property",
+                            aria_label="Property",
                             style={"padding": "6px"},
                         ),
                         *facility_fields(S.errors, S.defaults),
-                        rx.button("Create facility", type="submit", id="create-facility"),
+                        submit_button(
+                            "Create facility", S, "new-facility-form", id="create-facility"
+                        ),
                         spacing="2",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="new-facility-form",
                     on_submit=S.create,
                     reset_on_submit=False,
                 ),

@@ -9,7 +9,14 @@ import reflex as rx
 
 from pms_app.ui.bookings.facility_state import FacilityState
 from pms_app.ui.bookings.shared import facility_fields
-from pms_app.ui.components.forms import field_error, form_error, form_notice
+from pms_app.ui.components.forms import (
+    confirm_submit,
+    field_error,
+    form_error,
+    form_notice,
+    submit_button,
+    write_form,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 
 
@@ -121,7 +128,7 @@ def _manager_tools() -> rx.Component:
                                     (b["status"] == "confirmed")
                                     | (b["status"] == "awaiting_payment")
                                     | (b["status"] == "requested"),
-                                    rx.form(
+                                    write_form(
                                         rx.hstack(
                                             rx.el.input(
                                                 type="hidden",
@@ -131,17 +138,21 @@ def _manager_tools() -> rx.Component:
                                             rx.input(
                                                 name="reason",
                                                 placeholder="Reason",
+                                                aria_label="Reason for cancelling",
                                                 size="1",
                                                 required=True,
                                             ),
-                                            rx.button(
-                                                "Cancel",
+                                            confirm_submit(
+                                                "Cancel booking",
+                                                "Cancel this booking?",
+                                                "The resident is emailed with your reason.",
+                                                S,
+                                                "cancel-" + b["id"].to_string(),
                                                 size="1",
-                                                color_scheme="red",
-                                                variant="ghost",
                                             ),
                                         ),
-                                        method="post",
+                                        state=S,
+                                        form_id="cancel-" + b["id"].to_string(),
                                         on_submit=S.manager_cancel,
                                     ),
                                 ),
@@ -158,13 +169,14 @@ def _manager_tools() -> rx.Component:
             rx.accordion.root(
                 rx.accordion.item(
                     header="Edit the facility's rules",
-                    content=rx.form(
+                    content=write_form(
                         rx.vstack(
                             *facility_fields(S.errors, S.values),
-                            rx.button("Save facility", type="submit", id="save-facility"),
+                            submit_button("Save facility", S, "facility-form", id="save-facility"),
                             spacing="2",
                         ),
-                        method="post",
+                        state=S,
+                        form_id="facility-form",
                         on_submit=S.save_facility,
                         reset_on_submit=False,
                         key=S.values.to_string(),
@@ -174,19 +186,37 @@ def _manager_tools() -> rx.Component:
                 width="100%",
                 max_width="560px",
             ),
-            rx.form(
+            write_form(
                 rx.hstack(
                     rx.text("Block for maintenance:", size="2"),
-                    rx.input(type="date", name="b_date", required=True),
-                    rx.input(name="b_from", placeholder="08:00", width="80px", required=True),
-                    rx.input(name="b_to", placeholder="12:00", width="80px", required=True),
-                    rx.input(name="b_reason", placeholder="Reason", width="160px"),
-                    rx.button("Add blackout", size="1", variant="outline"),
+                    rx.input(type="date", name="b_date", required=True, aria_label="Blackout date"),
+                    rx.input(
+                        name="b_from",
+                        placeholder="08:00",
+                        width="80px",
+                        required=True,
+                        aria_label="Blackout from",
+                    ),
+                    rx.input(
+                        name="b_to",
+                        placeholder="12:00",
+                        width="80px",
+                        required=True,
+                        aria_label="Blackout until",
+                    ),
+                    rx.input(
+                        name="b_reason",
+                        placeholder="Reason",
+                        width="160px",
+                        aria_label="Blackout reason",
+                    ),
+                    submit_button("Add blackout", S, "blackout-form", size="1", variant="outline"),
                     wrap="wrap",
                     align="center",
                 ),
                 *(field_error(S.errors, name) for name in ("date", "b_from", "b_to")),
-                method="post",
+                state=S,
+                form_id="blackout-form",
                 on_submit=S.add_blackout,
             ),
             width="100%",
@@ -255,7 +285,7 @@ def facility_page() -> rx.Component:
                 rx.cond(
                     S.selected != "",
                     rx.card(
-                        rx.form(
+                        write_form(
                             rx.hstack(
                                 rx.text("Slots:", size="2"),
                                 rx.input(
@@ -265,6 +295,7 @@ def facility_page() -> rx.Component:
                                     min=1,
                                     max=S.info["max_slots"],
                                     width="70px",
+                                    aria_label="Slots",
                                 ),
                                 rx.text("Guests:", size="2"),
                                 rx.input(
@@ -273,14 +304,21 @@ def facility_page() -> rx.Component:
                                     default_value="1",
                                     min=1,
                                     width="80px",
+                                    aria_label="Guests",
                                 ),
-                                rx.input(name="note", placeholder="Note (optional)", width="200px"),
-                                rx.button("Book", type="submit", id="book-submit"),
+                                rx.input(
+                                    name="note",
+                                    placeholder="Note (optional)",
+                                    aria_label="Note (optional)",
+                                    width="200px",
+                                ),
+                                submit_button("Book", S, "book-form", id="book-submit"),
                                 wrap="wrap",
                                 align="center",
                             ),
                             field_error(S.errors, "guests"),
-                            method="post",
+                            state=S,
+                            form_id="book-form",
                             on_submit=S.book,
                             reset_on_submit=False,
                         ),

@@ -187,7 +187,7 @@ class FacilityState(PageState, SessionState):
                 f"Booked: {booking.number} ({STATUS_LABELS.get(booking.status, booking.status)})."
             )
 
-        if await self._act(_book, "Booked."):
+        if await self._act(_book, "Booked.", form):
             self.notice = made[0]
             self.selected = ""
 
@@ -213,6 +213,7 @@ class FacilityState(PageState, SessionState):
         await self._act(
             lambda s, a: facilities.update_facility(s, a, self.facility_id, facility_form(form)),
             "Facility saved.",
+            form,
         )
 
     @rx.event
@@ -228,6 +229,7 @@ class FacilityState(PageState, SessionState):
         await self._act(
             lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 300)),
             "Booking cancelled; the resident was emailed.",
+            form,
         )
 
     @rx.event
@@ -252,4 +254,4 @@ class FacilityState(PageState, SessionState):
                 text(form, "b_reason", 200),
             )
 
-        await self._act(_add, "Blackout added.")
+        await self._act(_add, "Blackout added.", form)

@@ -11,7 +11,7 @@ from pms_app.core import clock
 from pms_app.core.settings import get_settings
 from pms_app.payments import booking_fees
 from pms_app.ui.bookings.shared import STATUS_LABELS
-from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.forms import form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
 from pms_app.ui.shell.forms import int_or_none, text
@@ -71,6 +71,7 @@ class MyBookingsState(PageState, SessionState):
         await self._act(
             lambda s, a: paying.start_booking_payment(s, a, bid, text(form, "phone", 40)),
             "Check your phone and enter your M-Pesa PIN.",
+            form,
         )
 
     @rx.event
@@ -131,7 +132,7 @@ def _booking_card(b: Any) -> rx.Component:
             ),
             rx.cond(
                 (b["status"] == "awaiting_payment") & S.mpesa,
-                rx.form(
+                write_form(
                     rx.hstack(
                         rx.text("Pay ", b["due"], " before ", b["hold"], size="2"),
                         rx.el.input(type="hidden", name="booking_id", value=b["id"].to_string()),
@@ -141,11 +142,18 @@ def _booking_card(b: Any) -> rx.Component:
                             width="160px",
                             aria_label="M-Pesa phone",
                         ),
-                        rx.button("Pay with M-Pesa", size="1", class_name="booking-pay"),
+                        submit_button(
+                            "Pay with M-Pesa",
+                            S,
+                            "booking-pay-" + b["id"].to_string(),
+                            size="1",
+                            class_name="booking-pay",
+                        ),
                         wrap="wrap",
                         align="center",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="booking-pay-" + b["id"].to_string(),
                     on_submit=S.pay,
                 ),
             ),

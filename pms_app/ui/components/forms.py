@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex.vars import Var
+
+from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD
 
 
 def field(
@@ -71,21 +75,60 @@ def form_notice(message: Var) -> rx.Component:
 # the browser's native submit must never put field values (passwords!) into the URL.
 
 
+def write_form(
+    *children: rx.Component,
+    state: type,
+    form_id: str | Var,
+    on_submit: object,
+    **form_props: object,
+) -> rx.Component:
+    """A form that writes. It carries the page's submission key, so the server writes a
+    submission once however often it arrives (PageState._act with `form=`), and its
+    `submit_button` spins and takes no clicks from the submit until the page has answered.
+    `form_props` go to the form (reset_on_submit, a key that re-mounts it, a width)."""
+    S: Any = state
+    return rx.form(
+        rx.el.input(type="hidden", name=SUBMISSION_FIELD, value=S.submission),
+        # mark_busy reads the id from the form's data: the submit chain is compiled outside
+        # any rx.foreach, where a row's id (a loop variable) does not exist.
+        rx.el.input(type="hidden", name=FORM_ID_FIELD, value=form_id),
+        *children,
+        id=form_id,
+        method="post",
+        on_submit=[S.mark_busy, on_submit, S.clear_busy],  # type: ignore[list-item]
+        **form_props,  # type: ignore[arg-type]
+    )
+
+
+def submit_button(label: str | Var, state: type, form_id: str | Var, **props: Any) -> rx.Component:
+    """The submit button of `write_form(form_id=…)`: busy while its form is being sent."""
+    S: Any = state
+    return rx.button(
+        label,
+        type="submit",
+        form=form_id,
+        loading=S.busy == form_id,
+        **props,
+    )
+
+
 def form_card(
     *children: rx.Component,
+    state: type,
+    form_id: str,
     on_submit: object,
     max_width: str,
     spacing: str = "2",
     **form_props: object,
 ) -> rx.Component:
-    """A card holding one posted form, its children stacked; `form_props` go to the form (an id,
-    reset_on_submit, a key that re-mounts it)."""
+    """A card holding one writing form, its children stacked."""
     return rx.card(
-        rx.form(
+        write_form(
             rx.vstack(*children, spacing=spacing),
-            method="post",
-            on_submit=on_submit,  # type: ignore[arg-type]
-            **form_props,  # type: ignore[arg-type]
+            state=state,
+            form_id=form_id,
+            on_submit=on_submit,
+            **form_props,
         ),
         width="100%",
         max_width=max_width,
@@ -111,6 +154,34 @@ def confirm_button(
                 rx.alert_dialog.action(
                     rx.button(label, color_scheme=color, on_click=on_confirm)  # type: ignore[arg-type]
                 ),
+                spacing="3",
+                justify="end",
+            ),
+        ),
+    )
+
+
+def confirm_submit(
+    label: str | Var,
+    title: str | Var,
+    detail: str | Var,
+    state: type,
+    form_id: str | Var,
+    color: str = "red",
+    **trigger_props: Any,
+) -> rx.Component:
+    """A writing form's submit button that asks first; the dialog's button submits the form
+    (`form=` reaches it from the dialog, which is rendered outside the form)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(label, color_scheme=color, variant="soft", type="button", **trigger_props)
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(detail),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", type="button")),
+                rx.alert_dialog.action(submit_button(label, state, form_id, color_scheme=color)),
                 spacing="3",
                 justify="end",
             ),

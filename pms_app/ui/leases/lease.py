@@ -5,7 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from pms_app.documents import service as documents
-from pms_app.ui.components.forms import field, form_card, form_error, form_notice
+from pms_app.ui.components.forms import (
+    confirm_submit,
+    field,
+    form_card,
+    form_error,
+    form_notice,
+    submit_button,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.leases.lease_state import LeaseState
@@ -77,27 +84,6 @@ def _documents_section() -> rx.Component:
     )
 
 
-def _end_lease_dialog() -> rx.Component:
-    """The end-lease form's button: asks first, then submits the form (its move-out date)."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("End lease", color_scheme="red", variant="soft", type="button")
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("End this lease?"),
-            rx.alert_dialog.description("No rent is charged after the move-out date."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", type="button")),
-                rx.alert_dialog.action(
-                    rx.button("End lease", color_scheme="red", type="submit", form="end-lease-form")
-                ),
-                spacing="3",
-                justify="end",
-            ),
-        ),
-    )
-
-
 def lease_page() -> rx.Component:
     S = LeaseState
     i = S.info
@@ -160,7 +146,9 @@ def lease_page() -> rx.Component:
                                 S.errors,
                                 required=False,
                             ),
-                            rx.button("Record payment", type="submit", id="record-payment"),
+                            submit_button("Record payment", S, "payment-form", id="record-payment"),
+                            state=S,
+                            form_id="payment-form",
                             on_submit=S.record_payment,
                             max_width="340px",
                         ),
@@ -184,17 +172,26 @@ def lease_page() -> rx.Component:
                                 "date",
                                 required=False,
                             ),
-                            rx.button("Post adjustment", type="submit", variant="outline"),
+                            submit_button("Post adjustment", S, "adjust-form", variant="outline"),
+                            state=S,
+                            form_id="adjust-form",
                             on_submit=S.adjust,
                             max_width="340px",
                         ),
                         form_card(
                             rx.heading("End the lease", size="3"),
                             field("Move-out date", "move_out", S.errors, "date"),
-                            _end_lease_dialog(),
+                            confirm_submit(
+                                "End lease",
+                                "End this lease?",
+                                "No rent is charged after the move-out date.",
+                                S,
+                                "end-lease-form",
+                            ),
+                            state=S,
+                            form_id="end-lease-form",
                             on_submit=S.end,
                             max_width="300px",
-                            id="end-lease-form",
                         ),
                         spacing="3",
                         wrap="wrap",

@@ -120,6 +120,7 @@ class LeaseState(PageState, SessionState):
                 text(form, "reference", 100),
             ),
             "Payment recorded; a receipt was emailed to the tenant.",
+            form,
         )
 
     @rx.event
@@ -139,7 +140,7 @@ class LeaseState(PageState, SessionState):
                 field = ADJUSTMENT_INPUTS.get(exc.field or "", exc.field)
                 raise ValidationError(exc.message, field) from exc
 
-        await self._act(post, "Adjustment posted.")
+        await self._act(post, "Adjustment posted.", form)
 
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]) -> Any:
@@ -169,4 +170,5 @@ class LeaseState(PageState, SessionState):
         await self._act(
             lambda s, a: leases.end_lease(s, a, self.lease_id, text(form, "move_out", 20)),
             "Lease ended.",
+            form,
         )

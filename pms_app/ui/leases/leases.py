@@ -9,7 +9,14 @@ import reflex as rx
 from pms_app.leases import service as leases
 from pms_app.leases import views
 from pms_app.ledger import service as ledger
-from pms_app.ui.components.forms import field, form_error, form_notice
+from pms_app.ui.components.forms import (
+    field,
+    field_error,
+    form_error,
+    form_notice,
+    submit_button,
+    write_form,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.formatting import in_currency, money
@@ -98,6 +105,7 @@ class LeasesState(PageState, SessionState):
                 text(form, "end_date", 20),
             ),
             "Lease created; the deposit and the first rent are on the tenant's statement.",
+            form,
         )
 
 
@@ -133,28 +141,15 @@ def leases_page() -> rx.Component:
                     ),
                 ),
                 rx.card(
-                    rx.form(
+                    write_form(
                         rx.vstack(
                             rx.heading("New lease", size="4"),
                             rx.text("Tenant", size="2", weight="medium"),
                             _select("tenant", S.tenant_options, "Choose an approved tenant…"),
-                            rx.cond(
-                                S.errors.contains("tenant"),
-                                rx.text(
-                                    S.errors["tenant"],
-                                    color_scheme="red",
-                                    size="2",
-                                    id="tenant-error",
-                                ),
-                            ),
+                            field_error(S.errors, "tenant"),
                             rx.text("Unit", size="2", weight="medium"),
                             _select("unit", S.unit_options, "Choose a unit without a lease…"),
-                            rx.cond(
-                                S.errors.contains("unit"),
-                                rx.text(
-                                    S.errors["unit"], color_scheme="red", size="2", id="unit-error"
-                                ),
-                            ),
+                            field_error(S.errors, "unit"),
                             field(in_currency("Monthly rent"), "rent", S.errors, "number"),
                             field(
                                 in_currency("Deposit"),
@@ -174,10 +169,11 @@ def leases_page() -> rx.Component:
                             field(
                                 "End date (optional)", "end_date", S.errors, "date", required=False
                             ),
-                            rx.button("Create lease", type="submit", id="create-lease"),
+                            submit_button("Create lease", S, "lease-form", id="create-lease"),
                             spacing="3",
                         ),
-                        method="post",
+                        state=S,
+                        form_id="lease-form",
                         on_submit=S.create,
                         reset_on_submit=False,
                     ),

@@ -10,7 +10,7 @@ from pms_app.core.settings import get_settings
 from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
 from pms_app.payments import stk, tenant
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import in_currency, money, money_var
 from pms_app.ui.shell.forms import text
@@ -96,7 +96,7 @@ class PayState(PageState, SessionState):
             started.append(stk.start_stk_payment(s, a, amount, phone).id or 0)
             self._current_id = started[0]  # read by the page's re-read that follows
 
-        await self._act(start)
+        await self._act(start, form=form)
 
 
 def _payment_view(p: PaymentLine) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def _current_payment() -> rx.Component:
 def _pay_form() -> rx.Component:
     S = PayState
     return rx.card(
-        rx.form(
+        write_form(
             rx.vstack(
                 rx.heading("Pay with M-Pesa", size="4"),
                 field(
@@ -167,10 +167,11 @@ def _pay_form() -> rx.Component:
                     default_value=S.default_phone,
                     hint="07…, 01… or +254…",
                 ),
-                rx.button("Pay now", type="submit", size="3", id="pay-submit"),
+                submit_button("Pay now", S, "pay-form", size="3", id="pay-submit"),
                 spacing="3",
             ),
-            method="post",
+            state=S,
+            form_id="pay-form",
             on_submit=S.pay,
             reset_on_submit=False,
             key=S.default_amount + S.default_phone,

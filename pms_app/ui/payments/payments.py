@@ -6,7 +6,13 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.ui.components.forms import confirm_button, form_error, form_notice
+from pms_app.ui.components.forms import (
+    confirm_button,
+    form_error,
+    form_notice,
+    submit_button,
+    write_form,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.payments.payments_state import PaymentsState
@@ -152,7 +158,7 @@ def _unallocated() -> rx.Component:
             rx.foreach(
                 S.unallocated,
                 lambda p: rx.card(
-                    rx.form(
+                    write_form(
                         rx.hstack(
                             rx.text(p["date"], size="2"),
                             rx.text(currency(), " ", p["amount"], weight="bold"),
@@ -180,13 +186,15 @@ def _unallocated() -> rx.Component:
                                 ),
                                 name="lease_id",
                                 required=True,
+                                aria_label="Assign to a lease",
                                 style={"padding": "6px"},
                             ),
-                            rx.button("Assign", type="submit", size="1"),
+                            submit_button("Assign", S, "assign-" + p["id"].to_string(), size="1"),
                             wrap="wrap",
                             align="center",
                         ),
-                        method="post",
+                        state=S,
+                        form_id="assign-" + p["id"].to_string(),
                         on_submit=S.assign,
                     ),
                     width="100%",

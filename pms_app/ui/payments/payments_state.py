@@ -167,6 +167,7 @@ class PaymentsState(PageState, SessionState):
         await self._act(
             lambda s, a: paybill.assign_unallocated(s, a, pid, lid),
             "Payment assigned and credited.",
+            form,
         )
 
     @rx.event

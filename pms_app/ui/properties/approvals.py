@@ -8,7 +8,13 @@ import reflex as rx
 
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
-from pms_app.ui.components.forms import form_error, form_notice
+from pms_app.ui.components.forms import (
+    confirm_submit,
+    form_error,
+    form_notice,
+    submit_button,
+    write_form,
+)
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
@@ -62,6 +68,7 @@ class ApprovalsState(PageState, SessionState):
         await self._act(
             lambda s, a: memberships.approve_tenant(s, a, mid, unit),
             "Tenant approved and emailed.",
+            form,
         )
 
     @rx.event
@@ -71,11 +78,14 @@ class ApprovalsState(PageState, SessionState):
         await self._act(
             lambda s, a: memberships.reject_tenant(s, a, mid, reason),
             "Signup rejected; the person was emailed.",
+            form,
         )
 
 
 def _row(row: Any) -> rx.Component:
     S = ApprovalsState
+    approve_id = "approve-" + row["membership_id"].to_string()
+    reject_id = "reject-" + row["membership_id"].to_string()
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -87,7 +97,7 @@ def _row(row: Any) -> rx.Component:
             ),
             rx.text(row["email"], " · ", row["phone"], size="2"),
             rx.text("Unit asked for: ", row["requested_unit"], size="2"),
-            rx.form(
+            write_form(
                 rx.hstack(
                     rx.el.input(
                         type="hidden",
@@ -110,37 +120,46 @@ def _row(row: Any) -> rx.Component:
                             "min-width": "160px",
                         },
                     ),
-                    rx.button(
+                    submit_button(
                         "Approve",
-                        type="submit",
+                        S,
+                        approve_id,
                         color_scheme="green",
                         class_name="approve-btn",
                     ),
                     wrap="wrap",
                     align="center",
                 ),
-                method="post",
+                state=S,
+                form_id=approve_id,
                 on_submit=S.approve,
             ),
-            rx.form(
+            write_form(
                 rx.hstack(
                     rx.el.input(
                         type="hidden",
                         name="membership_id",
                         value=row["membership_id"].to_string(),
                     ),
-                    rx.input(name="reason", placeholder="Reason (optional)", width="260px"),
-                    rx.button(
+                    rx.input(
+                        name="reason",
+                        placeholder="Reason (optional)",
+                        aria_label="Reason for rejecting (optional)",
+                        width="260px",
+                    ),
+                    confirm_submit(
                         "Reject",
-                        type="submit",
-                        color_scheme="red",
-                        variant="soft",
+                        "Reject " + row["name"].to(str) + "?",
+                        "They are emailed and can sign up again for this or another property.",
+                        S,
+                        reject_id,
                         class_name="reject-btn",
                     ),
                     wrap="wrap",
                     align="center",
                 ),
-                method="post",
+                state=S,
+                form_id=reject_id,
                 on_submit=S.reject,
             ),
             spacing="3",

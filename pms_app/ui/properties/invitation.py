@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from pms_app.properties import invitations
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.page import PageState
@@ -48,7 +48,8 @@ class InvitationState(PageState, SessionState):
         password = text(form, "password")
         # argon2 (the new account's password) runs with the rest in a worker thread.
         session_token = await self._attempt(
-            lambda s, _a: invitations.accept_with_new_account(s, token, name, phone, password)[1]
+            lambda s, _a: invitations.accept_with_new_account(s, token, name, phone, password)[1],
+            form,
         )
         if session_token is None:
             return None
@@ -92,7 +93,7 @@ def invitation_page() -> rx.Component:
                             " and open the link again.",
                         ),
                     ),
-                    rx.form(
+                    write_form(
                         rx.vstack(
                             rx.text("Email: ", S.email, color_scheme="gray"),
                             field("Full name", "full_name", S.errors, auto_complete="name"),
@@ -110,11 +111,12 @@ def invitation_page() -> rx.Component:
                                 "password",
                                 auto_complete="new-password",
                             ),
-                            rx.button("Create account and join", type="submit", width="100%"),
+                            submit_button("Create account and join", S, "join-form", width="100%"),
                             spacing="3",
                             width="100%",
                         ),
-                        method="post",
+                        state=S,
+                        form_id="join-form",
                         on_submit=S.accept_new,
                         reset_on_submit=False,
                     ),

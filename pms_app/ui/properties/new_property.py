@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from pms_app.properties import service as properties
-from pms_app.ui.components.forms import field, form_error
+from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.forms import text
@@ -30,7 +30,7 @@ class NewPropertyState(PageState, SessionState):
             text(form, "label_prefix", 20),
         ]
         prop_id = await self._attempt(
-            lambda s, a: properties.create_property(s, a, *values).id,
+            lambda s, a: properties.create_property(s, a, *values).id, form
         )
         return None if prop_id is None else rx.redirect(f"/property?id={prop_id}")
 
@@ -38,7 +38,7 @@ class NewPropertyState(PageState, SessionState):
 def new_property_page() -> rx.Component:
     S = NewPropertyState
     return app_shell(
-        rx.form(
+        write_form(
             rx.vstack(
                 form_error(S.error),
                 field("Name", "name", S.errors, placeholder="Sunrise Apartments"),
@@ -65,11 +65,14 @@ def new_property_page() -> rx.Component:
                     "number",
                     required=False,
                 ),
-                rx.button("Create property", type="submit", size="3", id="create-property"),
+                submit_button(
+                    "Create property", S, "property-form", size="3", id="create-property"
+                ),
                 spacing="4",
                 max_width="480px",
             ),
-            method="post",
+            state=S,
+            form_id="property-form",
             on_submit=S.submit,
             reset_on_submit=False,
         ),

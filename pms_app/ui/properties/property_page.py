@@ -12,6 +12,8 @@ from pms_app.ui.components.forms import (
     form_card,
     form_error,
     form_notice,
+    submit_button,
+    write_form,
 )
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.properties.property_state import PropertyState
@@ -24,7 +26,7 @@ def _unit_row(unit: Any) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 S.can_manage,
-                rx.form(
+                write_form(
                     rx.hstack(
                         rx.el.input(type="hidden", name="unit_id", value=unit["id"].to_string()),
                         rx.input(
@@ -42,10 +44,17 @@ def _unit_row(unit: Any) -> rx.Component:
                             aria_label="Rent",
                             type="number",
                         ),
-                        rx.button("Save", type="submit", size="1", variant="soft"),
+                        submit_button(
+                            "Save",
+                            S,
+                            "unit-form-" + unit["id"].to_string(),
+                            size="1",
+                            variant="soft",
+                        ),
                         spacing="2",
                     ),
-                    method="post",
+                    state=S,
+                    form_id="unit-form-" + unit["id"].to_string(),
                     on_submit=S.save_unit,
                     reset_on_submit=False,
                     # Re-mount when the saved values change so the inputs show what was stored.
@@ -123,7 +132,9 @@ def _rules_section() -> rx.Component:
                 default_value=S.rules["remind_after"],
                 required=False,
             ),
-            rx.button("Save rules", type="submit", variant="outline"),
+            submit_button("Save rules", S, "rules-form", variant="outline"),
+            state=S,
+            form_id="rules-form",
             on_submit=S.save_rules,
             max_width="520px",
             reset_on_submit=False,
@@ -159,24 +170,27 @@ def _units_section() -> rx.Component:
         ),
         rx.cond(
             S.can_manage,
-            rx.form(
+            write_form(
                 rx.hstack(
                     rx.input(
                         name="label",
                         placeholder="New unit label",
+                        aria_label="New unit label",
                         width="150px",
                         required=True,
                     ),
                     rx.input(
                         name="rent",
                         placeholder="Rent (optional)",
+                        aria_label="Rent of the new unit (optional)",
                         width="150px",
                         type="number",
                     ),
-                    rx.button("Add unit", type="submit", variant="outline"),
+                    submit_button("Add unit", S, "add-unit-form", variant="outline"),
                     wrap="wrap",
                 ),
-                method="post",
+                state=S,
+                form_id="add-unit-form",
                 on_submit=S.add_unit,
             ),
         ),
@@ -201,7 +215,9 @@ def _details_section() -> rx.Component:
                 required=False,
                 default_value=S.default_rent,
             ),
-            rx.button("Save details", type="submit"),
+            submit_button("Save details", S, "details-form"),
+            state=S,
+            form_id="details-form",
             on_submit=S.save_details,
             max_width="520px",
             spacing="3",
@@ -235,20 +251,22 @@ def _people_section() -> rx.Component:
                     spacing="2",
                 ),
             ),
-            rx.form(
+            write_form(
                 rx.hstack(
                     rx.input(
                         name="email",
                         type="email",
                         placeholder="Email to invite",
+                        aria_label="Email to invite",
                         required=True,
                         width="240px",
                     ),
                     rx.select(["staff", "manager"], name="role", default_value="staff"),
-                    rx.button("Send invitation", type="submit", variant="outline"),
+                    submit_button("Send invitation", S, "invite-form", variant="outline"),
                     wrap="wrap",
                 ),
-                method="post",
+                state=S,
+                form_id="invite-form",
                 on_submit=S.invite,
             ),
             rx.text(

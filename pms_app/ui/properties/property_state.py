@@ -100,6 +100,7 @@ class PropertyState(PageState, SessionState):
         await self._act(
             lambda s, a: properties.update_property(s, a, pid, *values),
             "Property details saved.",
+            form,
         )
 
     @rx.event
@@ -113,7 +114,7 @@ class PropertyState(PageState, SessionState):
             text(form, "remind_after", 5),
         ]
         await self._act(
-            lambda s, a: properties.update_rules(s, a, pid, *values), "Rent rules saved."
+            lambda s, a: properties.update_rules(s, a, pid, *values), "Rent rules saved.", form
         )
 
     @rx.event
@@ -121,14 +122,16 @@ class PropertyState(PageState, SessionState):
         unit_id = int_or_none(text(form, "unit_id", 20)) or 0
         label, rent = text(form, "label", 40), text(form, "rent", 20)
         await self._act(
-            lambda s, a: properties.update_unit(s, a, unit_id, label, rent), "Unit saved."
+            lambda s, a: properties.update_unit(s, a, unit_id, label, rent), "Unit saved.", form
         )
 
     @rx.event
     async def add_unit(self, form: dict[str, Any]) -> None:
         pid = self.property_id
         label, rent = text(form, "label", 40), text(form, "rent", 20)
-        await self._act(lambda s, a: properties.add_unit(s, a, pid, label, rent), "Unit added.")
+        await self._act(
+            lambda s, a: properties.add_unit(s, a, pid, label, rent), "Unit added.", form
+        )
 
     @rx.event
     async def delete_unit(self, unit_id: int) -> None:
@@ -141,6 +144,7 @@ class PropertyState(PageState, SessionState):
         email, role = text(form, "email", 300), text(form, "role", 20)
         answer: list[str] = []  # the service's answer: the same whoever the address belongs to
         if await self._act(
-            lambda s, a: answer.append(invitations.invite(s, a, pid, email, role, ip=ip))
+            lambda s, a: answer.append(invitations.invite(s, a, pid, email, role, ip=ip)),
+            form=form,
         ):
             self.notice = answer[0]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The hidden input of every form that writes: the page's submission key (shell/page.py).
+SUBMISSION_FIELD = "submission"
+FORM_ID_FIELD = "form_id"  # which form is being sent: its button shows it is busy
+
 
 def text(form: Any, key: str, max_len: int = 2000) -> str:
     if not isinstance(form, dict):

@@ -30,12 +30,14 @@ a page turns it into text: beside its field when the page lists that field in `_
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
 from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD, text
 
 if TYPE_CHECKING:  # ui reads and writes through the services, never the tables (.importlinter)
     from sqlmodel import Session
@@ -47,6 +49,11 @@ class PageState(rx.State, mixin=True):
     errors: dict[str, str] = {}  # field → message (a ValidationError's field; "form" if none)
     error: str = ""  # the banner: an error of no field, or of a field not shown inline
     notice: str = ""
+    # The page's submission key: every form that writes carries it (a hidden input, see
+    # components/forms.write_form) and a write that succeeds replaces it, so the same submission
+    # sent twice (a double click, a slow network's retry, a replayed event) writes once.
+    submission: str = ""
+    busy: str = ""  # the id of the form being sent: its button spins and takes no clicks
 
     # The fields whose error the page shows beside their input, and only there. An error of any
     # other field (a table row's input, a select, an upload) goes to the banner as well, so no
@@ -69,8 +76,27 @@ class PageState(rx.State, mixin=True):
     @rx.event
     async def load(self) -> Any:
         self.errors, self.error, self.notice = {}, "", ""
+        if not self.submission:
+            self.submission = secrets.token_urlsafe(12)
         self._on_enter()
         return await self._enter(self._load_or_fail)  # type: ignore[attr-defined]
+
+    @rx.event
+    def mark_busy(self, form: dict[str, Any]) -> None:
+        """First event of a writing form's chain (cheap: on the loop)."""
+        self.busy = text(form, FORM_ID_FIELD, 80)
+
+    @rx.event
+    def clear_busy(self) -> None:
+        """Last event of the chain, whatever the handler did."""
+        self.busy = ""
+
+    def _replayed(self, form: Any) -> bool:
+        """This form's submission was already written (or never issued by this page)."""
+        return text(form, SUBMISSION_FIELD, 64) != self.submission
+
+    def _written(self) -> None:
+        self.submission = secrets.token_urlsafe(12)
 
     def _fail(self, exc: ServiceError) -> None:
         """The one error path of every page state."""
@@ -95,8 +121,17 @@ class PageState(rx.State, mixin=True):
     async def _refresh(self) -> None:
         await asyncio.to_thread(self._reload)
 
-    async def _act(self, fn: Callable[[Session, User | None], object], notice: str = "") -> bool:
-        """Run a service as the acting user; on success show `notice` and re-read the page."""
+    async def _act(
+        self,
+        fn: Callable[[Session, User | None], object],
+        notice: str = "",
+        form: Any = None,
+    ) -> bool:
+        """Run a service as the acting user; on success show `notice` and re-read the page.
+        With the submitted `form`: a submission already written is ignored, the page left as
+        the first one made it."""
+        if form is not None and self._replayed(form):
+            return False
         self.errors, self.error, self.notice = {}, "", ""
 
         def work(session: Session, actor: User | None) -> bool:
@@ -113,11 +148,15 @@ class PageState(rx.State, mixin=True):
         ok: bool = await self._run(work)  # type: ignore[attr-defined]
         if ok:
             self.notice = notice
+            if form is not None:
+                self._written()
         return ok
 
-    async def _attempt(self, fn: Callable[[Session, User | None], Any]) -> Any:
+    async def _attempt(self, fn: Callable[[Session, User | None], Any], form: Any = None) -> Any:
         """Run a service for its result (a download, a redirect target); its error is shown
-        through `_fail` and None returned."""
+        through `_fail` and None returned (also for a `form` submission already written)."""
+        if form is not None and self._replayed(form):
+            return None
         self.errors, self.error = {}, ""
 
         def work(session: Session, actor: User | None) -> Any:
@@ -128,4 +167,7 @@ class PageState(rx.State, mixin=True):
                 self._fail(exc)
                 return None
 
-        return await self._run(work)  # type: ignore[attr-defined]
+        result = await self._run(work)  # type: ignore[attr-defined]
+        if form is not None and result is not None:
+            self._written()
+        return result

@@ -147,7 +147,7 @@ def test_rent_cannot_be_started_and_the_rent_page_says_so(
     st = state_for(PayState, f.login_token(session, tenant))
     settle(st.load())
     assert st.has_lease and not st.mpesa and not st.simulator
-    settle(st.pay({"amount": "500", "phone": "0712345678"}))
+    settle(st.pay(f.keyed(st, {"amount": "500", "phone": "0712345678"})))
     assert st.error == stk.MPESA_OFF
     assert _payments(session) == 0 and tasks.named("send_stk_push") == []
 
@@ -161,7 +161,7 @@ def test_booking_fee_cannot_be_paid_by_mpesa_and_the_page_says_so(session: Sessi
     st = state_for(MyBookingsState, f.login_token(session, bw.w.tenant))
     settle(st.load())
     assert not st.mpesa and any(r["status"] == "awaiting_payment" for r in st.rows)
-    settle(st.pay({"booking_id": str(bw.held.id), "phone": "0712345678"}))
+    settle(st.pay(f.keyed(st, {"booking_id": str(bw.held.id), "phone": "0712345678"})))
     assert st.error == booking_fees.MPESA_OFF_BOOKING
     assert _payments(session) == 0
 

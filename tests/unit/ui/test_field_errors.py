@@ -98,9 +98,9 @@ def test_the_rent_pages_bad_phone_and_amount_show_beside_their_fields(session: S
     st = state_for(PayState, f.login_token(session, tenant))
     settle(st.load())
     assert st.has_lease and st.mpesa
-    settle(st.pay({"amount": "500", "phone": "12"}))
+    settle(st.pay(f.keyed(st, {"amount": "500", "phone": "12"})))
     assert set(st.errors) == {"phone"} and st.error == ""
-    settle(st.pay({"amount": "0", "phone": "0712345678"}))
+    settle(st.pay(f.keyed(st, {"amount": "0", "phone": "0712345678"})))
     assert set(st.errors) == {"amount"} and st.error == ""
 
 

@@ -83,7 +83,11 @@ def test_foreign_or_unapproved_callers_change_nothing(
     ap = state_for(ApprovalsState, token)
     settle(ap.load())
     assert ap.rows == []
-    settle(ap.approve({"membership_id": str(world["pending_m"].id), "unit_id": str(units[0].id)}))
+    settle(
+        ap.approve(
+            f.keyed(ap, {"membership_id": str(world["pending_m"].id), "unit_id": str(units[0].id)})
+        )
+    )
     assert ap.error
 
     ds = state_for(DashboardState, token)
