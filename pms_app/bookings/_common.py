@@ -12,6 +12,7 @@ from pms_app.accounts.models import User
 from pms_app.bookings.models import Booking, BookingStatus, Facility, WaitlistEntry, WaitStatus
 from pms_app.bookings.rules import _overlapping
 from pms_app.bookings.times import facility_tz
+from pms_app.core import formats
 from pms_app.core.realtime import notify_after_commit
 from pms_app.core.settings import get_settings
 from pms_app.emails.service import queue_email
@@ -24,9 +25,7 @@ def _notify(session: Session, facility: Facility, booking: Booking) -> None:
 
 
 def _when(session: Session, facility: Facility, booking: Booking | WaitlistEntry) -> str:
-    tz = facility_tz(session, facility)
-    s, e = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-    return f"{s:%a %d %b %Y, %H:%M}–{e:%H:%M}"
+    return formats.span(booking.start_at, booking.end_at, facility_tz(session, facility))
 
 
 def _booking_email(
@@ -35,13 +34,14 @@ def _booking_email(
     base = get_settings().base_url
     when = _when(session, facility, booking)
     # Every message below is formatted eagerly: only awaiting-payment bookings have a hold time.
-    until = f"{booking.hold_expires_at:%H:%M}" if booking.hold_expires_at else ""
+    tz = facility_tz(session, facility)
+    until = formats.clock_time(booking.hold_expires_at, tz) if booking.hold_expires_at else ""
     lines = {
         "booked": {
             BookingStatus.CONFIRMED: f"Your booking {booking.number} of {facility.name} on {when} is confirmed.",
             BookingStatus.AWAITING_PAYMENT: (
                 f"{facility.name} is held for you on {when} ({booking.number}). Pay KES "
-                f"{booking.fee + booking.deposit:,} before {until} UTC or the "
+                f"{booking.fee + booking.deposit:,} before {until} or the "
                 "slot is released."
             ),
             BookingStatus.REQUESTED: f"Your request {booking.number} for {facility.name} on {when} is waiting for approval.",
@@ -106,7 +106,8 @@ def _offer_next(
                 f"{facility.name} is free: confirm within {facility.offer_minutes} minutes",
                 f"Hello {user.full_name},\n\nThe time you waited for — {facility.name}, "
                 f"{_when(session, facility, entry)} — is free. Confirm it before "
-                f"{entry.offer_expires_at:%H:%M} UTC: {get_settings().base_url}/bookings",
+                f"{formats.clock_time(entry.offer_expires_at, facility_tz(session, facility))}: "
+                f"{get_settings().base_url}/bookings",
                 kind="waitlist_offer",
                 dedupe_key=f"offer:{entry.id}",
             )

@@ -15,6 +15,7 @@ from pms_app.bookings.lifecycle import get_own_or_managed_booking
 from pms_app.bookings.listings import facility_bookings
 from pms_app.bookings.models import BookingStatus
 from pms_app.bookings.times import facility_tz
+from pms_app.core import formats
 from pms_app.core.timestamps import utcnow
 
 
@@ -32,8 +33,8 @@ def bookings_csv(session: Session, actor: User | None, facility_id: int) -> str:
                 r.number,
                 _safe(r.facility),
                 _safe(r.booker),
-                f"{r.start.astimezone(tz):%Y-%m-%d %H:%M}",
-                f"{r.end.astimezone(tz):%Y-%m-%d %H:%M}",
+                formats.file_moment(r.start, tz),
+                formats.file_moment(r.end, tz),
                 r.guests,
                 r.status,
                 r.due,

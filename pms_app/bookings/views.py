@@ -48,6 +48,7 @@ class MyOffer:
     start: datetime  # in the facility's timezone
     status: str
     offer_expires_at: datetime | None  # UTC
+    tz: ZoneInfo  # the facility's (its property's) timezone
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def my_bookings_page(session: Session, actor: User | None, now: datetime) -> MyB
             e.start_at.astimezone(zones[e.facility_id]),
             e.status,
             e.offer_expires_at,
+            zones[e.facility_id],
         )
         for e in entries
     ]

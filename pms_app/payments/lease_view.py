@@ -52,6 +52,7 @@ class LeaseInfo:
     account_ref: str
     status: str
     active: bool
+    timezone: str  # the property's: its dates and times are shown there
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def lease_info(session: Session, lease: Lease) -> LeaseInfo:
         lease.account_ref,
         lease.status,
         lease.status == LeaseStatus.ACTIVE,
+        prop.timezone if prop else "",
     )
 
 

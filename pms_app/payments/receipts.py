@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlmodel import Session
 
 from pms_app.accounts.models import User
+from pms_app.core import formats
 from pms_app.core.errors import NotFound
 from pms_app.core.settings import get_settings
 from pms_app.integrations.pdf import text_pdf
@@ -28,7 +27,8 @@ def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[
     prop = session.get(Property, lease.property_id)
     unit = session.get(Unit, lease.unit_id)
     settings = get_settings()
-    paid_at = (payment.paid_at or payment.created_at).astimezone(ZoneInfo(settings.timezone))
+    tz = prop.timezone if prop else None
+    paid_at = formats.moment(payment.paid_at or payment.created_at, tz)
     bal = ledger.balance(session, lease.id or 0)
     lines = [
         ("Payment receipt", 20, True),
@@ -38,7 +38,7 @@ def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[
         (f"Property: {prop.name if prop else ''}, unit {unit.label if unit else ''}", 11, False),
         (f"Account: {lease.account_ref}", 11, False),
         (f"Amount: {settings.currency} {payment.amount:,}", 14, True),
-        (f"Paid: {paid_at:%d %b %Y %H:%M} ({settings.timezone})", 11, False),
+        (f"Paid: {paid_at} ({formats.zone(tz).key})", 11, False),
         (f"Method: {payment_label(payment)}", 11, False),
         ("", 10, False),
         (

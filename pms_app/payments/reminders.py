@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
+from pms_app.core import formats
 from pms_app.core.errors import NotFound, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.emails.models import EmailMessage
@@ -67,8 +68,10 @@ def queue_reminder(session: Session, lease_id: int, today: date, kind: str = "ma
     key = f"remind:{kind}:{lease.id}:{today.isoformat()}"
     settings = get_settings()
     if kind == "before":
-        subject = f"Rent for {prop.name} {unit.label} is due on {next_due(lease, today):%d %b}"
-        lead = f"A reminder that your rent of KES {lease.rent:,} is due on {next_due(lease, today):%d %B %Y}."
+        subject = (
+            f"Rent for {prop.name} {unit.label} is due on {formats.day(next_due(lease, today))}"
+        )
+        lead = f"A reminder that your rent of KES {lease.rent:,} is due on {formats.day(next_due(lease, today))}."
     else:
         subject = f"Rent reminder — {prop.name} {unit.label}"
         lead = (

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
+from pms_app.core import formats
 from pms_app.core.errors import NotFound, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.leases.models import Lease, LeaseStatus
@@ -319,7 +320,17 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["paid_at_utc", "receipt_no", "tenant", "property", "unit", "amount", "method", "reference"]
+        # Local time of each payment's property, as its receipts and pages show it.
+        [
+            "paid_at_local",
+            "receipt_no",
+            "tenant",
+            "property",
+            "unit",
+            "amount",
+            "method",
+            "reference",
+        ]
     )
     if not ids:
         return out.getvalue()
@@ -338,7 +349,7 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
     for p, u, t, pr in rows:
         writer.writerow(
             [
-                (p.paid_at or p.created_at).strftime("%Y-%m-%d %H:%M"),
+                formats.file_moment(p.paid_at or p.created_at, pr.timezone),
                 p.receipt_no or "",
                 _csv_safe(t.full_name),
                 _csv_safe(pr.name),

@@ -52,7 +52,7 @@ def test_book_pay_waitlist_cancel_and_offer(new_page, server: Server) -> None:
     expect(manager.locator(".week-day")).to_have_count(7)
 
     day = f.today() + timedelta(days=1)
-    tomorrow, tomorrow_label = day.isoformat(), f"{day:%A %d %B %Y}"
+    tomorrow, tomorrow_label = day.isoformat(), f"{day:%A} {day.day} {day:%b %Y}"
 
     # Resident A books tomorrow 10:00–11:00 and pays through the simulator.
     res_a: Page = new_page()

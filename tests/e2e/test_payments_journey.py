@@ -4,10 +4,13 @@ the landlord's dashboard shows it live; a cancelled payment; cash payment; remin
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from pms_app.core import clock
 from tests import factories as f
 from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server
@@ -102,6 +105,14 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     assert "attachment" in pdf.headers["content-disposition"]
     stranger: Page = new_page()
     assert stranger.context.request.get(href).status == 404
+
+    # Page and receipt give the time in Nairobi (the property's zone), not UTC: 3 hours apart.
+    shown = tenant.locator(".payment-row").first.inner_text()
+    local_now = clock.now().astimezone(ZoneInfo("Africa/Nairobi"))
+    recent = [local_now - timedelta(minutes=k) for k in range(3)]
+    stamps = [f"{t.day} {t:%b %Y}, {t:%H:%M}" for t in recent]
+    assert any(s in shown for s in stamps), (shown, stamps)
+    assert any(f"Paid: {s} \\(Africa/Nairobi".encode() in pdf.body() for s in stamps)  # ( escaped
 
     # A cancelled prompt gives a clear message and changes nothing.
     tenant.fill("input[name=amount]", "700")

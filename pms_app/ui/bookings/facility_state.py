@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.bookings import availability, exports, facilities, lifecycle, listings, times, waitlist
-from pms_app.core import clock
+from pms_app.core import clock, formats
 from pms_app.core.errors import ValidationError
 from pms_app.core.validation import check_date_range
 from pms_app.properties.access import managed_property_ids
@@ -56,8 +56,6 @@ class FacilityState(PageState, SessionState):
     def _on_enter(self) -> None:
         self.selected = ""
         self.facility_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
-        if not self.day:
-            self.day = clock.today_local().isoformat()
 
     def _clear(self) -> None:
         self.not_found, self.slots, self.info = True, [], {}
@@ -65,6 +63,8 @@ class FacilityState(PageState, SessionState):
     def _load(self, session: Session, actor: User) -> None:
         facility = facilities.get_visible_facility(session, actor, self.facility_id)
         tz = times.facility_tz(session, facility)
+        if not self.day:  # today where the facility is: not yesterday between 00:00 and 03:00
+            self.day = clock.now().astimezone(tz).date().isoformat()
         self.manager = facility.property_id in managed_property_ids(session, actor)
         self.values = facility_values(facility) if self.manager else {}
         self.info = {
@@ -84,11 +84,11 @@ class FacilityState(PageState, SessionState):
             "max_slots": str(max(1, facility.max_minutes // (facility.slot_minutes or 60))),
         }
         day = date.fromisoformat(self.day)
-        self.day_label = f"{day:%A %d %B %Y}"
+        self.day_label = f"{day:%A} {formats.day(day)}"
         self.week = [
             {
                 "date": d.isoformat(),
-                "label": f"{d:%a %d}",
+                "label": f"{d:%a} {d.day}",
                 "free": str(sum(sl.state == "free" for sl in day_slots)),
                 "mine": str(sum(sl.state == "mine" for sl in day_slots)),
             }
@@ -99,7 +99,7 @@ class FacilityState(PageState, SessionState):
         self.slots = [
             {
                 "start": s.start.isoformat(),
-                "label": f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}",
+                "label": f"{formats.clock_time(s.start, tz)}–{formats.clock_time(s.end, tz)}",
                 "state": s.state,
             }
             for s in availability.day_slots(session, actor, facility.id or 0, day)
@@ -110,7 +110,7 @@ class FacilityState(PageState, SessionState):
                     "id": r.id,
                     "number": r.number,
                     "who": r.booker,
-                    "when": f"{r.start.astimezone(tz):%H:%M}–{r.end.astimezone(tz):%H:%M}",
+                    "when": f"{formats.clock_time(r.start, tz)}–{formats.clock_time(r.end, tz)}",
                     "guests": str(r.guests),
                     "status": r.status,
                     "label": STATUS_LABELS.get(r.status, r.status),

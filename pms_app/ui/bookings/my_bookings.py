@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pms_app.bookings import lifecycle, paying, views, waitlist
-from pms_app.core import clock
+from pms_app.core import clock, formats
 from pms_app.core.settings import get_settings
 from pms_app.payments import booking_fees
 from pms_app.ui.bookings.shared import STATUS_LABELS
@@ -52,9 +52,11 @@ class MyBookingsState(PageState, SessionState):
             {
                 "id": e.id,
                 "facility": e.facility,
-                "when": f"{e.start:%a %d %b %H:%M}",
+                "when": formats.moment(e.start, e.tz),
                 "status": e.status,
-                "expires": f"{e.offer_expires_at:%H:%M} UTC" if e.offer_expires_at else "",
+                "expires": formats.clock_time(e.offer_expires_at, e.tz)
+                if e.offer_expires_at
+                else "",
             }
             for e in page.offers
         ]
@@ -95,13 +97,13 @@ def _row(b: views.MyBooking) -> dict[str, Any]:
         "id": r.id,
         "number": r.number,
         "facility": r.facility,
-        "when": f"{r.start.astimezone(tz):%a %d %b %Y %H:%M}–{r.end.astimezone(tz):%H:%M}",
+        "when": formats.span(r.start, r.end, tz),
         "status": r.status,
         "label": STATUS_LABELS.get(r.status, r.status),
         "due": money(r.due),
         "active": b.active,
         "cancellable": b.cancellable,  # not once it has started
-        "hold": f"{r.hold_expires_at.astimezone(tz):%H:%M}" if r.hold_expires_at else "",
+        "hold": formats.clock_time(r.hold_expires_at, tz) if r.hold_expires_at else "",
     }
 
 

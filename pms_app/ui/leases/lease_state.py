@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.core.errors import ValidationError
 from pms_app.documents import service as documents
 from pms_app.leases import service as leases
@@ -65,9 +66,9 @@ class LeaseState(PageState, SessionState):
             "rent": f"{lease.rent:,}",
             "deposit": f"{lease.deposit:,}",
             "due_day": str(lease.due_day),
-            "start": lease.start_date.isoformat(),
-            "end": lease.end_date.isoformat() if lease.end_date else "",
-            "ended_on": lease.ended_on.isoformat() if lease.ended_on else "",
+            "start": formats.day(lease.start_date),
+            "end": formats.day(lease.end_date) if lease.end_date else "",
+            "ended_on": formats.day(lease.ended_on) if lease.ended_on else "",
             "ref": lease.account_ref,
             "status": lease.status,
         }
@@ -75,7 +76,7 @@ class LeaseState(PageState, SessionState):
         self.balance, self.arrears = f"{st.balance:,}", f"{st.arrears:,}"
         self.lines = [
             {
-                "date": line.due_date.isoformat(),
+                "date": formats.day(line.due_date),
                 "description": line.description,
                 "charge": f"{line.charge:,}" if line.charge else "",
                 "credit": f"{line.credit:,}" if line.credit else "",
@@ -89,13 +90,13 @@ class LeaseState(PageState, SessionState):
                 "id": str(d.id),
                 "name": d.name,
                 "size": f"{d.size_kb:,} KB",
-                "date": d.uploaded_at.strftime("%Y-%m-%d"),
+                "date": formats.day(d.uploaded_at, lease.timezone),
             }
             for d in page.documents
         ]
         self.payments = [
             {
-                "date": p.created_at.strftime("%Y-%m-%d %H:%M"),
+                "date": formats.moment(p.created_at, lease.timezone),
                 "amount": f"{p.amount:,}",
                 "method": METHOD_LABELS.get(p.method, p.method),
                 "status": p.status,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.leases import service as leases
 from pms_app.leases import views
 from pms_app.ledger import service as ledger
@@ -71,7 +72,7 @@ class LeasesState(PageState, SessionState):
                 "tenant": r.tenant_name,
                 "rent": f"{r.rent:,}",
                 "status": r.status,
-                "start": r.start_date.isoformat(),
+                "start": formats.day(r.start_date),
                 "ref": r.account_ref,
                 "balance": f"{r.balance:,}",
             }

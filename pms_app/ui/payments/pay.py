@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.core.settings import get_settings
 from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
@@ -74,7 +75,7 @@ class PayState(PageState, SessionState):
         self.default_phone = page.phone
         self.lines = [
             {
-                "date": line.due_date.strftime("%d %b %Y"),
+                "date": formats.day(line.due_date),
                 "description": line.description,
                 "charge": f"{line.charge:,}" if line.charge else "",
                 "credit": f"{line.credit:,}" if line.credit else "",
@@ -82,10 +83,10 @@ class PayState(PageState, SessionState):
             }
             for line in reversed(st.lines[-tenant.STATEMENT_LINES :])
         ]
-        self.history = [_payment_view(p) for p in page.history]
+        self.history = [_payment_view(p, page.lease.timezone) for p in page.history]
         self.documents = [{"id": str(d.id), "name": d.name} for d in page.documents]
         if self._current_id:
-            self.current = _payment_view(page.current) if page.current else {}
+            self.current = _payment_view(page.current, page.lease.timezone) if page.current else {}
 
     @rx.event
     async def pay(self, form: dict[str, Any]) -> None:
@@ -99,7 +100,7 @@ class PayState(PageState, SessionState):
         await self._act(start, form=form)
 
 
-def _payment_view(p: PaymentLine) -> dict[str, Any]:
+def _payment_view(p: PaymentLine, tz: str) -> dict[str, Any]:
     if p.status == "pending":
         message = "Check your phone and enter your M-Pesa PIN to complete the payment."
     elif p.status == "paid":
@@ -114,7 +115,7 @@ def _payment_view(p: PaymentLine) -> dict[str, Any]:
         "id": p.id,
         "status": p.status,
         "amount": money(p.amount),
-        "date": p.created_at.strftime("%d %b %Y %H:%M"),
+        "date": formats.moment(p.created_at, tz),
         "message": message,
         "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status == "paid" else "",
     }

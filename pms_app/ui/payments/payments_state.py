@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.leases.service import parse_date, today_local
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from pms_app.accounts.models import User
-
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 @live_page("/payments")
@@ -86,7 +85,7 @@ class PaymentsState(PageState, SessionState):
         self.rows = [
             {
                 "id": r.id,
-                "date": r.paid_at.strftime(TIME_FORMAT),
+                "date": formats.moment(r.paid_at),
                 "tenant": r.tenant,
                 "property": r.property,
                 "unit": r.unit,
@@ -120,7 +119,7 @@ class PaymentsState(PageState, SessionState):
         self.unallocated = [
             {
                 "id": q.id,
-                "date": q.created_at.strftime(TIME_FORMAT),
+                "date": formats.moment(q.created_at),
                 "amount": f"{q.amount:,}",
                 "ref": q.account_ref,
                 "payer": q.payer_name,
@@ -247,7 +246,7 @@ def _review_row(q: board.QueuedPayment) -> dict[str, Any]:
     paid = q.received_amount if q.received_amount is not None else q.amount
     return {
         "id": q.id,
-        "date": q.created_at.strftime(TIME_FORMAT),
+        "date": formats.moment(q.created_at),
         "who": " · ".join(x for x in (q.tenant, q.unit) if x) or q.account_ref,
         "phone": q.phone,
         "asked": f"{q.amount:,}",

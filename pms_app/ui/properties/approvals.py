@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import (
@@ -56,7 +57,7 @@ class ApprovalsState(PageState, SessionState):
                     "requested_unit": p.requested_unit_label or "not given",
                     "default_unit": str(p.requested_unit_id or ""),
                     "units": unit_cache[p.property_id],
-                    "date": p.created_at.strftime("%d %b %Y"),
+                    "date": formats.day(p.created_at),
                 }
             )
         self.rows = rows

@@ -571,7 +571,7 @@ def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> 
     text = reports.payments_csv(session, books.owner, Filters())
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
-        "paid_at_utc",
+        "paid_at_local",
         "receipt_no",
         "tenant",
         "property",
@@ -582,9 +582,10 @@ def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> 
     ]
     body = rows[1:]
     assert [(r[0], r[5], r[6]) for r in body] == [
-        (f.iso("02-10") + " 09:00", "15000", "cash"),
-        (f.iso("03-01") + " 09:00", "16000", "bank"),
-        (f.iso("03-02") + " 09:00", "5000", "bank"),
+        # Recorded at 09:00 UTC: noon in Nairobi.
+        (f.iso("02-10") + " 12:00", "15000", "cash"),
+        (f.iso("03-01") + " 12:00", "16000", "bank"),
+        (f.iso("03-02") + " 12:00", "5000", "bank"),
     ]
     evil = "'" + '=HYPERLINK("http://evil.example","Tom")'
     assert [r[2] for r in body] == [evil, "Tom Tenant", evil]
@@ -664,7 +665,8 @@ def test_automatic_reminders_before_and_after_the_due_day(session: Session) -> N
     assert reminders.automatic_reminders(session, D("03-02")) == 2  # 3 days before the 5th
     assert reminders.automatic_reminders(session, D("03-02")) == 0  # once a day
     subjects = [s for _to, s in _reminders(session)]
-    assert all(s.endswith("is due on 05 Mar") for s in subjects) and len(subjects) == 2
+    due = f"is due on 5 Mar {D('03-05').year}"
+    assert all(s.endswith(due) for s in subjects) and len(subjects) == 2
     assert reminders.automatic_reminders(session, D("03-06")) == 0
     assert reminders.automatic_reminders(session, D("03-07")) == 1  # 2 days after, unpaid
     assert reminders.automatic_reminders(session, D("03-07")) == 0
