@@ -12,7 +12,7 @@ from pms_app.accounts.service import SignupForm
 from pms_app.core.db import session_scope
 from pms_app.leases import service as leases
 from pms_app.payments import reviews
-from pms_app.properties import memberships
+from pms_app.properties import joining, memberships
 from pms_app.properties import service as properties
 from pms_app.properties.models import Unit
 
@@ -77,10 +77,10 @@ def load_demo(session: Session | None = None) -> list[str]:
             unit = session.exec(
                 select(Unit).where(Unit.property_id == props[prop_i].id, Unit.label == label)
             ).one()
-            tenant, _ = memberships.signup_tenant(
+            tenant, _ = joining.signup_tenant(
                 session,
                 SignupForm(name, email, phone, TENANT_PASSWORD),
-                props[prop_i].id,
+                props[prop_i].account_prefix,
                 unit.id,
             )
             if approved:

@@ -8,9 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from pms_app.accounts import throttle
 from pms_app.accounts.models import Role, User
-from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
@@ -165,6 +163,7 @@ def reject_tenant(
 class TenantStatus:
     status: str  # pending / approved / rejected / none
     property_name: str
+    property_code: str
     property_address: str
     unit_label: str
     reason: str
@@ -175,12 +174,13 @@ def tenant_status(session: Session, actor: User | None) -> TenantStatus:
     user = require_user(actor)
     m = tenant_membership(session, user)
     if m is None:
-        return TenantStatus("none", "", "", "", "")
+        return TenantStatus("none", "", "", "", "", "")
     prop = session.get(Property, m.property_id)
     unit = session.get(Unit, m.unit_id) if m.unit_id else None
     return TenantStatus(
         status=m.status,
         property_name=prop.name if prop else "",
+        property_code=prop.account_prefix if prop else "",
         property_address=prop.address if prop else "",
         unit_label=unit.label if unit else "",
         reason=m.decision_reason if m.status == MembershipStatus.REJECTED else "",
@@ -224,54 +224,3 @@ def property_people(session: Session, actor: User | None, property_id: int) -> l
         )
         for m, u in rows
     ]
-
-
-def signup_tenant(
-    session: Session,
-    form: SignupForm,
-    property_id: int | None,
-    unit_id: int | None,
-    ip: str = "",
-) -> tuple[User, str]:
-    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page."""
-    throttle.hit(session, f"signup:{ip}", limit=20, window_s=3600)
-    session.commit()
-    prop = session.get(Property, property_id) if isinstance(property_id, int) else None
-    if prop is None:
-        raise ValidationError("Choose the property you live in.", "property")
-    unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit_id is not None and (unit is None or unit.property_id != prop.id):
-        raise ValidationError("Choose a unit of that property, or leave it empty.", "unit")
-    name, email, phone = clean_signup(session, form)
-    user = create_user(session, name, email, phone, form.password, Role.TENANT)
-    session.add(
-        Membership(
-            user_id=user.id,
-            property_id=prop.id,
-            role=Role.TENANT,
-            status=MembershipStatus.PENDING,
-            requested_unit_id=unit.id if unit else None,
-        )
-    )
-    token = open_session(session, user)
-    unit_text = f", unit {unit.label}" if unit else ""
-    queue_email(
-        session,
-        email,
-        "Signup received — waiting for your landlord's approval",
-        f"Hello {name},\n\nWe received your signup for {prop.name}{unit_text}. Your landlord "
-        "will review it; we'll email you as soon as you are approved.",
-        kind="signup_received",
-    )
-    owner = session.get(User, prop.owner_id)
-    if owner:
-        queue_email(
-            session,
-            owner.email,
-            f"New tenant signup for {prop.name}",
-            f"{name} ({email}) signed up as a tenant of {prop.name}{unit_text}.\n"
-            f"Approve or reject: {get_settings().base_url}/approvals",
-            kind="signup_pending",
-        )
-    session.commit()
-    return user, token

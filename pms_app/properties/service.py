@@ -267,25 +267,6 @@ def delete_property(session: Session, actor: User | None, property_id: int) -> N
     session.commit()
 
 
-@dataclass(frozen=True)
-class Choice:
-    id: int
-    label: str
-
-
-def signup_property_choices(session: Session) -> list[Choice]:
-    """What a signing-up tenant may pick from: names and addresses only."""
-    rows = session.exec(select(Property).order_by(Property.name)).all()
-    return [Choice(id=p.id or 0, label=f"{p.name} — {p.address}") for p in rows]
-
-
-def signup_unit_choices(session: Session, property_id: int) -> list[Choice]:
-    if not isinstance(property_id, int):
-        return []
-    rows = session.exec(select(Unit).where(Unit.property_id == property_id).order_by(Unit.id)).all()
-    return [Choice(id=u.id or 0, label=u.label) for u in rows]
-
-
 def update_rules(
     session: Session,
     actor: User | None,

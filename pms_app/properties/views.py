@@ -28,6 +28,7 @@ class PropertyView:
     id: int
     name: str
     address: str
+    code: str  # what tenants sign up with (the paybill prefix)
     default_rent: int | None
     rules: PropertyRules
     can_manage: bool
@@ -47,6 +48,7 @@ def property_page(session: Session, actor: User | None, property_id: int) -> Pro
         id=prop.id,
         name=prop.name,
         address=prop.address,
+        code=prop.account_prefix,
         default_rent=prop.default_rent,
         rules=PropertyRules(
             late_fee_kind=prop.late_fee_kind,

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from pms_app.accounts.models import Role, User
 from pms_app.accounts.service import SignupForm
-from pms_app.properties import invitations, memberships
+from pms_app.properties import invitations, joining, memberships
 from pms_app.properties import service as properties
 from pms_app.properties.models import Membership, Property, Unit
 from tests.factories.accounts import (
@@ -47,10 +47,10 @@ def tenant(
     email: str | None = None,
 ) -> User:
     """A tenant of `prop`; approved onto `unit` (default: the first vacant) unless approved=False."""
-    user, _ = memberships.signup_tenant(
+    user, _ = joining.signup_tenant(
         session,
         SignupForm("Tom Tenant", email or _email("tenant"), _phone(), PASSWORD),
-        prop.id,
+        prop.account_prefix,
         unit.id if unit else None,
     )
     if approved:

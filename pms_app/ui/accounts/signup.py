@@ -3,15 +3,15 @@ its landlord). The password is hashed (argon2) in a worker thread, off the event
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 import reflex as rx
 
 from pms_app.accounts import service as accounts
 from pms_app.accounts.service import SignupForm
-from pms_app.properties import memberships
-from pms_app.properties import service as properties
-from pms_app.ui.components.forms import field, form_error, submit_button, write_form
+from pms_app.properties import joining
+from pms_app.ui.components.forms import field, field_error, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.page import PageState
@@ -97,40 +97,74 @@ def signup_page() -> rx.Component:
     )
 
 
-class TenantSignupState(PageState, SessionState):
-    _inline_fields: ClassVar[frozenset[str]] = frozenset(
-        {"full_name", "email", "phone", "password", "property"}
-    )
+class CodeFinder(rx.State, mixin=True):
+    """A property code typed (or given by the landlord's link), the property it names and the
+    unit chosen: the tenant signup and the re-apply form share it."""
 
-    property_options: list[dict[str, str]] = []
+    code: str = ""  # as given, then as found
+    found: dict[str, str] = {}  # the property the code names: name, address
     unit_options: list[dict[str, str]] = []
-    property_id: str = ""
     unit_id: str = ""
 
-    @rx.event
-    async def load(self) -> None:
-        """on_load (after the logged-in redirect): the properties one may sign up for."""
-        choices = await self._run(lambda s, _a: properties.signup_property_choices(s))
-        self.property_options = [{"id": str(c.id), "label": c.label} for c in choices]
+    def _forget_code(self, code: str = "") -> None:
+        self.code, self.found, self.unit_options, self.unit_id = code, {}, [], ""
+
+    async def _find(self, code: str) -> None:
+        ip = self._client_ip()  # type: ignore[attr-defined]
+        match = await self._attempt(  # type: ignore[attr-defined]
+            lambda s, _a: joining.find_by_code(s, code, ip)
+        )
+        if match is None:
+            self._forget_code(code)
+            return
+        self.code = match.code
+        self.found = {"name": match.name, "address": match.address}
+        self.unit_options = [{"id": str(uid), "label": label} for uid, label in match.units]
+        self.unit_id = str(match.unit_id) if match.unit_id else ""
 
     @rx.event
-    async def choose_property(self, value: str) -> None:
-        self.property_id = value if isinstance(value, str) else ""
-        self.unit_id = ""
-        pid = int_or_none(self.property_id) or 0
-        choices = await self._run(lambda s, _a: properties.signup_unit_choices(s, pid))
-        self.unit_options = [{"id": str(c.id), "label": c.label} for c in choices]
+    async def find_code(self, value: str) -> None:
+        """The code input lost focus (Find was pressed): which property is it?"""
+        code = value[:20] if isinstance(value, str) else ""
+        if self.found and code.strip().upper() == self.code:
+            return  # the same code, already found
+        self._forget_code(code)
+        if code.strip():
+            await self._find(code)
 
     @rx.event
     def choose_unit(self, value: str) -> None:
         self.unit_id = value if isinstance(value, str) and value != "none" else ""
 
+    def _chosen_unit(self) -> int | None:
+        return int_or_none(self.unit_id) if self.found else None
+
+
+class TenantSignupState(CodeFinder, PageState, SessionState):
+    """The property is found by the code the landlord gives (`?code=` in his link): the install's
+    properties are never listed to the public."""
+
+    _inline_fields: ClassVar[frozenset[str]] = frozenset(
+        {"full_name", "email", "phone", "password", "code"}
+    )
+
+    @rx.event
+    async def load(self) -> None:
+        """on_load (after the logged-in redirect): the property of the link's code, if any."""
+        self.errors, self.error, self.notice = {}, "", ""
+        if not self.submission:
+            self.submission = secrets.token_urlsafe(12)
+        code = self.router.url.query_parameters.get("code", "")
+        self._forget_code(code[:20] if isinstance(code, str) else "")
+        if self.code.strip():
+            await self._find(self.code)
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
-        data, ip = _signup_form(form), self._client_ip()
-        pid, uid = int_or_none(self.property_id), int_or_none(self.unit_id)
+        data, ip, code = _signup_form(form), self._client_ip(), text(form, "code", 20)
+        uid = self._chosen_unit()
         token = await self._attempt(
-            lambda s, _a: memberships.signup_tenant(s, data, pid, uid, ip)[1], form
+            lambda s, _a: joining.signup_tenant(s, data, code, uid, ip)[1], form
         )
         if token is None:
             return None
@@ -138,53 +172,51 @@ class TenantSignupState(PageState, SessionState):
         return rx.redirect("/waiting")
 
 
-def tenant_signup_page() -> rx.Component:
-    S = TenantSignupState
-    return public_shell(
-        rx.heading("Sign up as a tenant", size="7"),
+def code_finder(state: Any) -> rx.Component:
+    """The property code, what it found, and the unit (signup and re-apply share it)."""
+    S = state
+    return rx.vstack(
+        rx.text("Property code", as_="label", html_for="code", size="2", weight="medium"),
+        rx.hstack(
+            rx.input(
+                id="code",
+                name="code",
+                default_value=S.code,
+                key=S.code,  # a link's or a found code replaces what was typed
+                placeholder="e.g. SUN or SUN-A1",
+                auto_complete="off",
+                auto_capitalize="characters",
+                on_blur=S.find_code,
+                size="3",
+                width="100%",
+            ),
+            rx.button("Find", type="button", variant="soft", size="3", id="find-code"),
+            width="100%",
+        ),
         rx.text(
-            "Pick your property; your landlord approves your account.",
+            "Your landlord gives it to you; your paybill account number starts with it.",
+            size="1",
             color_scheme="gray",
         ),
+        field_error(S.errors, "code"),
         rx.cond(
-            S.property_options.length() == 0,
-            rx.callout(
-                "No properties are registered yet. Ask your landlord to add yours first.",
-                icon="info",
-            ),
-        ),
-        write_form(
+            S.found.contains("name"),
             rx.vstack(
-                form_error(S.error),
-                rx.text("Property", size="2", weight="medium"),
+                rx.callout(
+                    rx.text(rx.text.strong(S.found["name"]), " — ", S.found["address"]),
+                    icon="house",
+                    color_scheme="green",
+                    width="100%",
+                    id="found-property",
+                ),
+                rx.text("Unit (if you know it)", size="2", weight="medium", id="unit-label"),
                 rx.select.root(
                     rx.select.trigger(
-                        placeholder="Choose your property",
+                        placeholder="I don't know",
                         width="100%",
-                        id="property-select",
+                        id="unit-select",
+                        aria_labelledby="unit-label",
                     ),
-                    rx.select.content(
-                        rx.foreach(
-                            S.property_options,
-                            lambda o: rx.select.item(o["label"], value=o["id"]),
-                        )
-                    ),
-                    value=S.property_id,
-                    on_change=S.choose_property,
-                    size="3",
-                ),
-                rx.cond(
-                    S.errors.contains("property"),
-                    rx.text(
-                        S.errors["property"],
-                        color_scheme="red",
-                        size="2",
-                        id="property-error",
-                    ),
-                ),
-                rx.text("Unit (if you know it)", size="2", weight="medium"),
-                rx.select.root(
-                    rx.select.trigger(placeholder="I don't know", width="100%", id="unit-select"),
                     rx.select.content(
                         rx.select.item("I don't know", value="none"),
                         rx.foreach(
@@ -196,6 +228,27 @@ def tenant_signup_page() -> rx.Component:
                     on_change=S.choose_unit,
                     size="3",
                 ),
+                width="100%",
+                spacing="1",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def tenant_signup_page() -> rx.Component:
+    S = TenantSignupState
+    return public_shell(
+        rx.heading("Sign up as a tenant", size="7"),
+        rx.text(
+            "Enter your property's code; your landlord approves your account.",
+            color_scheme="gray",
+        ),
+        write_form(
+            rx.vstack(
+                form_error(S.error),
+                code_finder(S),
                 *_person_fields(S.errors),
                 submit_button(
                     "Sign up", S, "tenant-signup-form", size="3", width="100%", id="signup-submit"

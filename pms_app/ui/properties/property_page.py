@@ -234,6 +234,16 @@ def _people_section() -> rx.Component:
         S.can_manage,
         rx.vstack(
             rx.heading("People", size="5"),
+            rx.callout(
+                rx.text(
+                    "Tenants sign up with the code ",
+                    rx.code(S.code, id="signup-code"),
+                    " (their paybill account numbers start with it), or this link: ",
+                    rx.link(S.signup_link, href=S.signup_link, id="signup-link"),
+                ),
+                icon="user_plus",
+                width="100%",
+            ),
             rx.cond(
                 S.people.length() == 0,
                 empty_state("No tenants or staff yet. Tenants sign up and appear under Approvals."),

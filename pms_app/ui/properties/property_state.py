@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core.settings import get_settings
 from pms_app.properties import invitations
 from pms_app.properties import service as properties
 from pms_app.properties.views import property_page
@@ -37,6 +38,8 @@ class PropertyState(PageState, SessionState):
     property_id: int = 0
     name: str = ""
     address: str = ""
+    code: str = ""  # the tenants' signup code
+    signup_link: str = ""
     default_rent: str = ""
     rules: dict[str, str] = {}
     is_owner: bool = False
@@ -57,6 +60,8 @@ class PropertyState(PageState, SessionState):
         view = property_page(session, actor, self.property_id)
         self.not_found = False
         self.name, self.address = view.name, view.address
+        self.code = view.code
+        self.signup_link = f"{get_settings().base_url}/signup/tenant?code={view.code}"
         self.default_rent = "" if view.default_rent is None else str(view.default_rent)
         r = view.rules
         self.rules = {

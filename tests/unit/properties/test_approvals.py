@@ -16,7 +16,7 @@ from pms_app.accounts.models import Role, User
 from pms_app.accounts.service import SignupForm
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.emails.models import EmailMessage
-from pms_app.properties import invitations, memberships
+from pms_app.properties import invitations, joining, memberships
 from pms_app.properties import service as properties
 from pms_app.properties.access import get_managed_property, get_visible_property
 from pms_app.properties.models import Membership, MembershipStatus, Property
@@ -36,10 +36,10 @@ def test_tenant_signup_waits_for_approval_and_tells_both_sides(session: Session)
     prop = f.property_(session, owner, units=3, name="Sunrise Apartments")
     f.property_(session, other, name="Zebra Towers")
     a2 = f.units_of(session, prop)[1]
-    user, token = memberships.signup_tenant(
+    user, token = joining.signup_tenant(
         session,
         SignupForm("Tina Tenant", "Tina@Example.test", "0711000111", f.PASSWORD),
-        prop.id,
+        prop.account_prefix.lower() + " ",  # as typed on a phone
         a2.id,
     )
     assert accounts.user_for_token(session, token).id == user.id  # logged in (to wait)
@@ -73,22 +73,25 @@ def test_signup_without_a_unit_is_fine(session: Session) -> None:
     assert ", unit" not in f.last_email(session, user.email, "signup_received").body
 
 
-@pytest.mark.parametrize("which", ["no property", "unknown property", "unit elsewhere"])
-def test_signup_needs_a_real_property_and_one_of_its_units(session: Session, which: str) -> None:
+@pytest.mark.parametrize("which", ["no code", "unknown code", "forged code", "unit elsewhere"])
+def test_signup_needs_a_real_property_code_and_one_of_its_units(
+    session: Session, which: str
+) -> None:
     owner = f.landlord(session)
     prop = f.property_(session, owner)
     elsewhere = f.units_of(session, f.property_(session, f.landlord(session), name="Zebra"))[0]
-    property_id, unit_id, field = {
-        "no property": (None, None, "property"),
-        "unknown property": (987_654, None, "property"),
-        "unit elsewhere": (prop.id, elsewhere.id, "unit"),
+    code, unit_id, field = {
+        "no code": ("  ", None, "code"),
+        "unknown code": ("QQQQ", None, "code"),
+        "forged code": (prop.id, None, "code"),  # an id, not a code
+        "unit elsewhere": (prop.account_prefix, elsewhere.id, "unit"),
     }[which]
     before = {u.id for u in session.exec(select(User))}
     with pytest.raises(ValidationError) as err:
-        memberships.signup_tenant(
+        joining.signup_tenant(
             session,
             SignupForm("Tina Tenant", "tina@example.test", "0711000111", f.PASSWORD),
-            property_id,
+            code,  # type: ignore[arg-type]
             unit_id,
         )
     assert err.value.field == field
@@ -98,8 +101,16 @@ def test_signup_needs_a_real_property_and_one_of_its_units(session: Session, whi
 
 # --- a waiting tenant can do nothing but look at the waiting page ------------------------------
 
-SERVICE_MODULES: tuple[ModuleType, ...] = (properties, memberships, invitations, admin, accounts)
-ALLOWED_WHILE_WAITING = {"memberships.tenant_status"}
+SERVICE_MODULES: tuple[ModuleType, ...] = (
+    properties,
+    memberships,
+    joining,
+    invitations,
+    admin,
+    accounts,
+)
+# What a waiting (or rejected) tenant may do: see where he stands, and apply again.
+ALLOWED_WHILE_WAITING = {"memberships.tenant_status", "joining.reapply"}
 
 
 def actor_services() -> list[tuple[str, Callable[..., Any]]]:

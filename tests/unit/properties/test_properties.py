@@ -321,35 +321,3 @@ def test_list_properties_counts_a_property_without_units(session: Session) -> No
 def test_list_properties_of_a_new_landlord_is_empty(session: Session) -> None:
     f.property_(session, f.landlord(session))
     assert properties.list_properties(session, f.landlord(session)) == []
-
-
-# --- signup choices ---------------------------------------------------------------------------
-
-
-def test_signup_choices_list_every_property_and_its_units(session: Session) -> None:
-    lucy = f.landlord(session)
-    oscar = f.landlord(session)
-    zebra = f.property_(session, oscar, units=2, name="Zebra Towers")
-    acacia = properties.create_property(session, lucy, "Acacia Flats", "Kilimani", 3, None, "B")
-    choices = properties.signup_property_choices(session)
-    assert [c.label for c in choices] == [
-        "Acacia Flats — Kilimani",
-        "Zebra Towers — Ngong Road, Nairobi",
-    ]
-    assert [c.id for c in choices] == [acacia.id, zebra.id]
-    assert not any(lucy.email in c.label or oscar.email in c.label for c in choices)
-    units = properties.signup_unit_choices(session, acacia.id)
-    assert [c.label for c in units] == ["B1", "B2", "B3"]
-    assert [c.id for c in units] == [u.id for u in f.units_of(session, acacia)]
-
-
-@pytest.mark.parametrize("bad", [987_654, None, "1", 1.0])
-def test_signup_unit_choices_for_an_unknown_property_are_empty(
-    session: Session, bad: object
-) -> None:
-    f.property_(session, f.landlord(session))
-    assert properties.signup_unit_choices(session, bad) == []  # type: ignore[arg-type]
-
-
-def test_signup_choices_before_any_property_exist_are_empty(session: Session) -> None:
-    assert properties.signup_property_choices(session) == []
