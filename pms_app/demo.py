@@ -38,7 +38,16 @@ def _demo_lease(session: Session, landlord: User, tenant: User, unit: Unit, prop
     start = (today.replace(day=1) - timedelta(days=80)).replace(day=1)
     rent = unit.rent or getattr(prop, "default_rent", None) or 20000
     lease = leases.create_lease(
-        session, landlord, unit.id or 0, tenant.id or 0, rent, rent, 5, start, today=today
+        session,
+        landlord,
+        unit.id or 0,
+        tenant.id or 0,
+        rent,
+        rent,
+        5,
+        start,
+        today=today,
+        back_bill=True,
     )
     reviews.record_manual_payment(
         session, landlord, lease.id or 0, rent * 2, "cash", start + timedelta(days=3), "DEMO-1"

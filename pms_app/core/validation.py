@@ -64,8 +64,13 @@ def clean_amount(
             raise ValidationError(f"Enter {what}.", field)
         return None
     text = str(value).replace(",", "").strip()
-    if not re.fullmatch(r"\d{1,9}", text):
-        raise ValidationError(f"Enter {what} as a whole number of shillings.", field)
+    if re.fullmatch(r"\d{10,}", text):  # digits, but more than any rent: a slip of the finger
+        raise ValidationError(f"{what.capitalize()} looks too large.", field)
+    if not re.fullmatch(r"\d{1,9}", text):  # 1e20, 12.50, -5, KES 500
+        raise ValidationError(
+            f"Enter {what} as a whole number of shillings, like 15000 (no decimals or signs).",
+            field,
+        )
     amount = int(text)
     if amount > 10_000_000:
         raise ValidationError(f"{what.capitalize()} looks too large.", field)

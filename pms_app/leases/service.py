@@ -70,7 +70,9 @@ def create_lease(
     start: str | date,
     end: str | date | None = None,
     today: date | None = None,
+    back_bill: bool = False,
 ) -> Lease:
+    """`back_bill`: the manager confirmed a start long past, and the months of rent it bills."""
     user = require_approved(session, actor)
     unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
     if unit is None:
@@ -104,6 +106,7 @@ def create_lease(
     assert start_date is not None
     if end_date is not None and end_date <= start_date:
         raise ValidationError("The end date must be after the start date.", "end_date")
+    _check_start(start_date, today or today_local(), back_bill is True)
     if session.exec(
         select(Lease.id).where(Lease.unit_id == unit.id, Lease.status == LeaseStatus.ACTIVE)
     ).first():
@@ -142,6 +145,28 @@ def create_lease(
     return lease
 
 
+# A start further back than this bills many months at once: the manager must say he means it.
+BACK_BILL_CONFIRM_DAYS = 62
+MAX_START_AHEAD_DAYS = 366
+
+
+def months_billed(start: date, today: date) -> int:
+    """Rent months a lease starting on `start` is charged for by `today` (the first included)."""
+    return max(0, (today.year - start.year) * 12 + today.month - start.month + 1)
+
+
+def _check_start(start: date, today: date, confirmed: bool) -> None:
+    if (start - today).days > MAX_START_AHEAD_DAYS:
+        raise ValidationError("Enter a start date within a year from today.", "start_date")
+    if (today - start).days > BACK_BILL_CONFIRM_DAYS and not confirmed:
+        months = months_billed(start, today)
+        raise ValidationError(
+            f"This lease started {months} months ago: creating it charges {months} months of "
+            "rent at once. Check the date, or tick “Charge every month since the start”.",
+            "start_date",
+        )
+
+
 def end_lease(session: Session, actor: User | None, lease_id: int, move_out: str | date) -> Lease:
     lease = get_managed_lease(session, actor, lease_id)
     if lease.status != LeaseStatus.ACTIVE:
@@ -150,6 +175,12 @@ def end_lease(session: Session, actor: User | None, lease_id: int, move_out: str
     assert day is not None
     if day < lease.start_date:
         raise ValidationError("The move-out date can't be before the lease started.", "move_out")
+    if day > today_local():  # ending now a lease that still bills until then
+        raise ValidationError(
+            "The move-out date is in the future: end the lease on or after the day the tenant "
+            "leaves.",
+            "move_out",
+        )
     lease.status, lease.ended_on = LeaseStatus.ENDED, day
     session.add(lease)
     session.commit()

@@ -3,11 +3,12 @@ payments recorded by hand."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import Role, User
+from pms_app.core import formats
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.validation import clean_amount, clean_text
 from pms_app.leases.service import get_managed_lease, parse_date, today_local
@@ -15,6 +16,8 @@ from pms_app.payments.crediting import credit_payment
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.shared import notify_payment, set_status
 from pms_app.properties.access import managed_property_ids, require_approved
+
+EARLY_PAYMENT_DAYS = 31  # a deposit may be paid before move-in; not a year before
 
 
 def visible_reviews(session: Session, actor: User | None) -> list[Payment]:
@@ -69,6 +72,12 @@ def record_manual_payment(
     assert day is not None
     if day > today_local():
         raise ValidationError("The payment date can't be in the future.", "paid_on")
+    if day < lease.start_date - timedelta(days=EARLY_PAYMENT_DAYS):
+        raise ValidationError(
+            f"That is more than {EARLY_PAYMENT_DAYS} days before the lease started "
+            f"({formats.day(lease.start_date)}): check the date.",
+            "paid_on",
+        )
     ref = clean_text(reference, "reference", "the reference", 100, required=False)
     payment = Payment(
         lease_id=lease.id,

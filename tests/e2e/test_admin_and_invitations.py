@@ -48,6 +48,12 @@ def test_admin_created_by_command_deactivates_a_user(new_page, server: Server) -
     login(admin, admin_email, "admin long passphrase")
     expect_on(admin, "/dashboard")
     open_page(admin, "/admin")
+    # His own row offers no Deactivate: he cannot lock himself out.
+    admin.fill("input[name=q]", admin_email)
+    admin.get_by_role("button", name="Search").click()
+    own = admin.locator("tr", has_text=admin_email)
+    expect(own).to_contain_text("you")
+    expect(own.get_by_role("button", name="Deactivate")).to_have_count(0)
     admin.fill("input[name=q]", victim.email)
     admin.get_by_role("button", name="Search").click()
     row = admin.locator("tr", has_text=victim.email)

@@ -78,3 +78,40 @@ def test_double_and_triple_clicks_write_once(new_page, server: Server) -> None:
             ).one()
             == 2
         )
+
+
+def test_implausible_input_is_refused_beside_its_field(new_page, server: Server) -> None:
+    """A lease from 1990 asks to confirm 400+ months of rent; a long reason is refused, not cut;
+    1e20 shillings says what a shilling amount looks like."""
+    with server.seed() as session:
+        owner = f.landlord(session, email=unique_email("typo"))
+        prop = f.property_(session, owner, units=2, name="Typo Terrace")
+        tenant = f.tenant(session, prop)
+        assert tenant.id
+        owner_email, prop_id = owner.email, prop.id
+
+    page: Page = new_page()
+    login(page, owner_email, f.PASSWORD)
+    expect_on(page, "/dashboard")
+    open_page(page, f"/leases?property={prop_id}")
+    page.locator("select#tenant").select_option(index=1)
+    page.locator("select#unit").select_option(index=1)
+    page.fill("#rent", "1e20")
+    page.fill("#due_day", "1")
+    page.fill("#start_date", "1990-01-01")
+    page.click("#create-lease")
+    expect(page.locator("#rent-error")).to_contain_text("whole number of shillings")
+    page.fill("#rent", "12000")
+    expect(page.locator("#back_bill")).to_have_count(0)
+    page.click("#create-lease")
+    expect(page.locator("#start_date-error")).to_contain_text("months of rent at once")
+    page.locator("#back_bill").click()
+    page.click("#create-lease")
+    expect(page.locator("#form-notice")).to_contain_text("Lease created")
+
+    page.locator(".lease-row a").first.click()
+    expect_on(page, "/lease")
+    page.fill("#adj_amount", "300")
+    page.fill("#reason", "x" * 5000)
+    page.locator("#adjust-form button[type=submit]").click()
+    expect(page.locator("#reason-error")).to_contain_text("under 200 characters")

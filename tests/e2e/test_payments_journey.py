@@ -168,6 +168,18 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     assert got.status == 200 and got.body() == signed.read_bytes()
     assert stranger.context.request.get(doc_href).status == 404
 
+    # Deleting it asks first; Cancel keeps it.
+    row = landlord.locator(".document-link").locator("..")
+    row.get_by_role("button", name="Delete").click()
+    dialog = landlord.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Delete signed-lease.pdf?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(landlord.locator(".document-link")).to_have_count(1)
+    row.get_by_role("button", name="Delete").click()
+    landlord.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(landlord.locator("#form-notice")).to_contain_text("Document deleted")
+    expect(landlord.locator(".document-link")).to_have_count(0)
+
 
 def test_landlord_checks_payments_that_did_not_match_and_credits_what_was_paid(
     new_page, server: Server

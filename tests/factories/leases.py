@@ -50,6 +50,7 @@ def lease(
         due_day,
         start,
         today=as_of if isinstance(as_of, date) else date.fromisoformat(as_of),
+        back_bill=True,  # test data starts where the test says, however far back
     )
 
 

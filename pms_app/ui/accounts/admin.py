@@ -43,6 +43,7 @@ class AdminState(PageState, SessionState):
                 "email": r.email,
                 "role": r.role,
                 "active": r.is_active,
+                "me": r.id == actor.id,  # an admin does not lock himself out
             }
             for r in rows
         ]
@@ -87,18 +88,22 @@ def _user_row(u: Any) -> rx.Component:
         ),
         rx.table.cell(
             rx.cond(
-                u["active"],
-                confirm_button(
-                    "Deactivate",
-                    "Deactivate " + u["email"].to(str) + "?",
-                    "They are logged out everywhere and can't log in.",
-                    S.set_active(u["id"], False),
-                ),
-                rx.button(
-                    "Reactivate",
-                    size="1",
-                    variant="soft",
-                    on_click=S.set_active(u["id"], True),
+                u["me"],
+                rx.text("you", size="1", color_scheme="gray"),
+                rx.cond(
+                    u["active"],
+                    confirm_button(
+                        "Deactivate",
+                        "Deactivate " + u["email"].to(str) + "?",
+                        "They are logged out everywhere and can't log in.",
+                        S.set_active(u["id"], False),
+                    ),
+                    rx.button(
+                        "Reactivate",
+                        size="1",
+                        variant="soft",
+                        on_click=S.set_active(u["id"], True),
+                    ),
                 ),
             )
         ),

@@ -181,7 +181,7 @@ class FacilityState(PageState, SessionState):
                 start,
                 end,
                 text(form, "guests", 6),
-                note=text(form, "note", 300),
+                note=text(form, "note", 5000),
             )
             made.append(
                 f"Booked: {booking.number} ({STATUS_LABELS.get(booking.status, booking.status)})."
@@ -227,7 +227,7 @@ class FacilityState(PageState, SessionState):
     async def manager_cancel(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
         await self._act(
-            lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 300)),
+            lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 5000)),
             "Booking cancelled; the resident was emailed.",
             form,
         )
@@ -251,7 +251,7 @@ class FacilityState(PageState, SessionState):
                 self.facility_id,
                 times.to_utc(start, tz),
                 times.to_utc(end, tz),
-                text(form, "b_reason", 200),
+                text(form, "b_reason", 5000),
             )
 
         await self._act(_add, "Blackout added.", form)

@@ -30,7 +30,7 @@ def facility_form(form: dict[str, Any]) -> FacilityForm:
     hours = {d: (text(form, f"open_{d}", 5), text(form, f"close_{d}", 5)) for d in range(7)}
     return FacilityForm(
         name=text(form, "name", 100),
-        description=text(form, "description", 600),
+        description=text(form, "description", 5000),
         capacity=text(form, "capacity", 6),
         hours=hours,
         slot_minutes=text(form, "slot_minutes", 5),

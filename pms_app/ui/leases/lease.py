@@ -6,6 +6,7 @@ import reflex as rx
 
 from pms_app.documents import service as documents
 from pms_app.ui.components.forms import (
+    confirm_button,
     confirm_submit,
     field,
     form_card,
@@ -41,12 +42,12 @@ def _documents_section() -> rx.Component:
                             class_name="document-link",
                         ),
                         rx.text(d["size"], " · ", d["date"], size="1", color_scheme="gray"),
-                        rx.button(
+                        confirm_button(
                             "Delete",
-                            size="1",
+                            "Delete " + d["name"].to(str) + "?",
+                            "The file is gone for you and the tenant; this cannot be undone.",
+                            S.delete_document(d["id"]),
                             variant="ghost",
-                            color_scheme="red",
-                            on_click=S.delete_document(d["id"]),
                         ),
                         align="center",
                     ),

@@ -118,7 +118,7 @@ class LeaseState(PageState, SessionState):
                 text(form, "amount", 20),
                 text(form, "method", 10),
                 text(form, "paid_on", 20),
-                text(form, "reference", 100),
+                text(form, "reference", 5000),
             ),
             "Payment recorded; a receipt was emailed to the tenant.",
             form,
@@ -134,7 +134,7 @@ class LeaseState(PageState, SessionState):
                     self.lease_id,
                     text(form, "adj_amount", 20),
                     text(form, "direction", 10),
-                    text(form, "reason", 200),
+                    text(form, "reason", 5000),
                     text(form, "adj_date", 20),
                 )
             except ValidationError as exc:  # its error beside this form's input, not the payment's

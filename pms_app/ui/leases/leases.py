@@ -55,6 +55,7 @@ class LeasesState(PageState, SessionState):
     tenant_options: list[dict[str, str]] = []
     unit_options: list[dict[str, str]] = []
     not_found: bool = False
+    ask_back_bill: bool = False  # the start is long past: the form asks to confirm the charges
 
     def _on_enter(self) -> None:
         self.property_id = int_or_none(self.router.url.query_parameters.get("property", "")) or 0
@@ -93,7 +94,8 @@ class LeasesState(PageState, SessionState):
 
     @rx.event
     async def create(self, form: dict[str, Any]) -> None:
-        await self._act(
+        back_bill = text(form, "back_bill", 5) in ("on", "true", "1")
+        ok = await self._act(
             lambda s, a: leases.create_lease(
                 s,
                 a,
@@ -104,10 +106,13 @@ class LeasesState(PageState, SessionState):
                 text(form, "due_day", 5),
                 text(form, "start_date", 20),
                 text(form, "end_date", 20),
+                back_bill=back_bill,
             ),
-            "Lease created; the deposit and the first rent are on the tenant's statement.",
+            "Lease created; the deposit and the rent due so far are on the tenant's statement.",
             form,
         )
+        # A start long past is refused until the manager ticks the box this error shows.
+        self.ask_back_bill = not ok and "months of rent" in self.errors.get("start_date", "")
 
 
 def leases_page() -> rx.Component:
@@ -167,6 +172,14 @@ def leases_page() -> rx.Component:
                                 default_value="5",
                             ),
                             field("Start date", "start_date", S.errors, "date"),
+                            rx.cond(
+                                S.ask_back_bill,
+                                rx.checkbox(
+                                    "Charge every month since the start",
+                                    name="back_bill",
+                                    id="back_bill",
+                                ),
+                            ),
                             field(
                                 "End date (optional)", "end_date", S.errors, "date", required=False
                             ),

@@ -75,7 +75,7 @@ class ApprovalsState(PageState, SessionState):
     @rx.event
     async def reject(self, form: dict[str, Any]) -> None:
         mid = int_or_none(text(form, "membership_id", 20)) or 0
-        reason = text(form, "reason", 600)
+        reason = text(form, "reason", 5000)
         await self._act(
             lambda s, a: memberships.reject_tenant(s, a, mid, reason),
             "Signup rejected; the person was emailed.",

@@ -162,7 +162,9 @@ def test_one_active_lease_per_unit_and_validation(session: Session) -> None:
     prop = session.get(f.Property, lease.property_id)
     other = f.tenant(session, prop)
     with pytest.raises(ValidationError) as err:
-        leases.create_lease(session, owner, lease.unit_id, other.id, 100, 0, 1, f.iso("02-01"))
+        leases.create_lease(
+            session, owner, lease.unit_id, other.id, 100, 0, 1, f.iso("02-01"), back_bill=True
+        )
     assert err.value.field == "unit"
     unit2 = f.membership_of(session, other).unit_id
     for kwargs, field in [
@@ -189,14 +191,19 @@ def test_one_active_lease_per_unit_and_validation(session: Session) -> None:
                 args["due_day"],
                 args["start"],
                 args["end"],
+                back_bill=True,
             )
         assert err.value.field == field
     pending = f.tenant(session, prop, approved=False)
     with pytest.raises(ValidationError):
-        leases.create_lease(session, owner, unit2, pending.id, 100, 0, 1, f.iso("02-01"))
+        leases.create_lease(
+            session, owner, unit2, pending.id, 100, 0, 1, f.iso("02-01"), back_bill=True
+        )
     # Ending frees the unit for a new lease.
     leases.end_lease(session, owner, lease.id, f.iso("01-31"))
-    again = leases.create_lease(session, owner, lease.unit_id, other.id, 100, 0, 1, f.iso("02-01"))
+    again = leases.create_lease(
+        session, owner, lease.unit_id, other.id, 100, 0, 1, f.iso("02-01"), back_bill=True
+    )
     assert again.account_ref == lease.account_ref  # the unit's paybill account number is stable
 
 
