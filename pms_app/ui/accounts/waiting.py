@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.properties import joining, memberships
-from pms_app.ui.accounts.signup import CodeFinder, code_finder
+from pms_app.ui.accounts.shared import CodeFinder, code_finder
 from pms_app.ui.components.forms import form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text

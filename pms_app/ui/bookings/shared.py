@@ -11,7 +11,7 @@ from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.times import WEEKDAYS
 from pms_app.ui.components.forms import field, field_error
 from pms_app.ui.shell.formatting import currency, in_currency
-from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.forms import checked, text
 
 if TYPE_CHECKING:
     from pms_app.bookings.models import Facility
@@ -40,7 +40,7 @@ def facility_form(form: dict[str, Any]) -> FacilityForm:
         max_active_per_resident=text(form, "max_active_per_resident", 3),
         fee=text(form, "fee", 8),
         deposit=text(form, "deposit", 8),
-        requires_approval=text(form, "requires_approval", 5) in ("on", "true", "1"),
+        requires_approval=checked(form, "requires_approval"),
         free_cancel_hours=text(form, "free_cancel_hours", 4),
         cancel_fee_kind=text(form, "cancel_fee_kind", 8),
         cancel_fee_value=text(form, "cancel_fee_value", 8),

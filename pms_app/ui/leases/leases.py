@@ -21,7 +21,7 @@ from pms_app.ui.components.forms import (
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.formatting import in_currency, money
-from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.forms import checked, int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -94,7 +94,7 @@ class LeasesState(PageState, SessionState):
 
     @rx.event
     async def create(self, form: dict[str, Any]) -> None:
-        back_bill = text(form, "back_bill", 5) in ("on", "true", "1")
+        back_bill = checked(form, "back_bill")
         ok = await self._act(
             lambda s, a: leases.create_lease(
                 s,

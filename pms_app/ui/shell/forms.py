@@ -18,6 +18,12 @@ def text(form: Any, key: str, max_len: int = 2000) -> str:
     return str(value)[:max_len]
 
 
+def checked(form: Any, key: str) -> bool:
+    """A checkbox ticked: a Radix checkbox with an id arrives as True (its ref), without one as
+    "on"; unticked it is absent or None."""
+    return isinstance(form, dict) and form.get(key) in (True, "on", "true", "1")
+
+
 # Row ids are PostgreSQL INTEGER columns (32-bit); anything larger overflows the database.
 MAX_ID = 2**31 - 1
 
