@@ -22,7 +22,10 @@ def field(
     auto_complete: str = "",
 ) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        # A real <label for=…>: rx.text's html_for became a CSS prop, leaving inputs unnamed.
+        rx.el.label(
+            label, html_for=name, style={"fontSize": "var(--font-size-2)", "fontWeight": 500}
+        ),
         rx.input(
             id=name,
             name=name,

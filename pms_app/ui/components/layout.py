@@ -79,7 +79,8 @@ def approvals_badge() -> rx.Component:
 
 def navbar() -> rx.Component:
     return rx.hstack(
-        rx.link(rx.heading("pms", size="6"), href="/", underline="none"),
+        # Not a heading: each page has its own single h1.
+        rx.link(rx.text("pms", size="6", weight="bold"), href="/", underline="none"),
         rx.spacer(),
         rx.cond(
             SessionState.logged_in,
@@ -102,7 +103,7 @@ def navbar() -> rx.Component:
             ),
             rx.hstack(
                 rx.link("Log in", href="/login"),
-                rx.link(rx.button("Sign up", size="2"), href="/signup"),
+                rx.button(rx.link("Sign up", href="/signup"), size="2", as_child=True),
                 spacing="4",
                 align="center",
             ),
@@ -139,18 +140,21 @@ def app_shell(*children: rx.Component, title: str = "") -> rx.Component:
     )
     return rx.vstack(
         navbar(),
-        rx.mobile_only(rx.box(_nav_links("row"), padding_x="1.5em", padding_top="0.8em")),
+        rx.mobile_only(
+            rx.el.nav(_nav_links("row"), aria_label="Main", style={"padding": "0.8em 1.5em 0"})
+        ),
         rx.hstack(
             rx.tablet_and_desktop(
-                rx.box(
+                rx.el.nav(
                     _nav_links("column"),
+                    aria_label="Sidebar",
                     min_width="180px",
                     padding="1.5em",
                     border_right="1px solid var(--gray-a5)",
                     min_height="70vh",
                 )
             ),
-            content,
+            rx.el.main(content, style={"width": "100%"}),
             width="100%",
             align="start",
             spacing="0",
@@ -166,10 +170,12 @@ def public_shell(*children: rx.Component) -> rx.Component:
     """Pages for anyone (login, signup, about): navbar, a centred column, footer."""
     return rx.vstack(
         navbar(),
-        rx.center(
-            rx.vstack(*children, spacing="4", width="100%", max_width="480px", padding="1.5em"),
-            width="100%",
-            flex="1",
+        rx.el.main(
+            rx.center(
+                rx.vstack(*children, spacing="4", width="100%", max_width="480px", padding="1.5em"),
+                width="100%",
+            ),
+            style={"width": "100%", "flex": "1"},
         ),
         footer(),
         spacing="0",
@@ -181,7 +187,8 @@ def public_shell(*children: rx.Component) -> rx.Component:
 def empty_state(message: str, action_label: str = "", href: str = "") -> rx.Component:
     return rx.callout(
         rx.hstack(
-            rx.text(message),
+            # A span: the callout already renders a <p>; a <p> in a <p> breaks hydration (#418).
+            rx.el.span(message),
             rx.cond(action_label != "", rx.link(action_label, href=href, weight="bold")),
             spacing="3",
             wrap="wrap",
