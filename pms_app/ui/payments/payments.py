@@ -39,6 +39,7 @@ def _filters() -> rx.Component:
             rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["id"])),
             name=name,
             id=f"filter-{name}",
+            aria_label=f"Filter by {name}",
             default_value=value,
             style={"padding": "6px", "border-radius": "6px"},
         )

@@ -301,9 +301,13 @@ def property_page() -> rx.Component:
                 rx.heading(S.name, size="7", id="property-name"),
                 rx.cond(
                     S.can_manage,
-                    rx.link(
-                        rx.button("Leases and rent", variant="soft", id="leases-link"),
-                        href="/leases?property=" + S.property_id.to_string(),
+                    rx.button(
+                        rx.link(
+                            "Leases and rent", href="/leases?property=" + S.property_id.to_string()
+                        ),
+                        variant="soft",
+                        id="leases-link",
+                        as_child=True,
                     ),
                 ),
                 form_error(S.error),

@@ -18,12 +18,14 @@ def index_page() -> rx.Component:
         ),
         rx.cond(
             SessionState.logged_in,
-            rx.link(rx.button("Go to your dashboard", size="3"), href="/dashboard"),
+            rx.button(rx.link("Go to your dashboard", href="/dashboard"), size="3", as_child=True),
             rx.hstack(
-                rx.link(rx.button("I'm a landlord", size="3"), href="/signup"),
-                rx.link(
-                    rx.button("I'm a tenant", size="3", variant="outline"),
-                    href="/signup/tenant",
+                rx.button(rx.link("I'm a landlord", href="/signup"), size="3", as_child=True),
+                rx.button(
+                    rx.link("I'm a tenant", href="/signup/tenant"),
+                    size="3",
+                    variant="outline",
+                    as_child=True,
                 ),
                 rx.link("Log in", href="/login"),
                 align="center",
