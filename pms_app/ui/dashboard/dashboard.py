@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from pms_app.leases.service import today_local
+from pms_app.payments import reports
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state
@@ -19,6 +21,7 @@ class DashboardState(PageState, SessionState):
     rows: list[dict[str, Any]] = []
     totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
     home: dict[str, str] = {}
+    month: dict[str, str] = {"billed": "0", "collected": "0", "arrears": "0", "label": ""}
     view: str = "cards"  # or "table"
 
     @rx.event
@@ -54,6 +57,17 @@ class DashboardState(PageState, SessionState):
             }
             for s in summaries
         ]
+        today = today_local()
+        first = today.replace(day=1)
+        # This month's figures from the payments reports (the rules live there, not here).
+        if summaries:
+            board = reports.dashboard(session, actor, reports.Filters(date_from=first), today)
+            self.month = {
+                "billed": f"{board.total_billed:,}",
+                "collected": f"{board.total_collected:,}",
+                "arrears": f"{board.total_arrears:,}",
+                "label": first.strftime("%B %Y"),
+            }
         self.totals = {
             "properties": len(summaries),
             "units": sum(s.units for s in summaries),
@@ -133,6 +147,20 @@ def _manager_view() -> rx.Component:
             _stat("Vacant", S.totals["vacant"], "stat-vacant"),
             spacing="3",
             wrap="wrap",
+        ),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.flex(
+                _stat("Billed " + S.month["label"], S.month["billed"], "stat-billed"),
+                _stat("Collected " + S.month["label"], S.month["collected"], "stat-collected"),
+                rx.link(
+                    _stat("Arrears (all)", S.month["arrears"], "stat-arrears"),
+                    href="/tenants?arrears=1",
+                    id="arrears-link",
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
         ),
         rx.hstack(
             rx.heading("Properties", size="5"),
