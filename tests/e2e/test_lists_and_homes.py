@@ -12,18 +12,18 @@ from tests.e2e.helpers import expect_on, login, open_page, unique_email
 from tests.e2e.server import Server
 
 
-def _seed(server: Server) -> tuple[str, str, int]:
+def _seed(server: Server) -> tuple[str, str, int, str]:
     with server.seed() as session:
         owner = f.landlord(session, email=unique_email("listowner"), name="Lina Owner")
         prop = f.property_(session, owner, units=3, name="Baobab Court", rent=12000)
         first = f.lease(session, prop=prop, rent=12_000, due_day=1)
         f.lease(session, prop=prop, rent=12_000, due_day=1)
-        phone = session.get(User, first.tenant_id).phone
-        return owner.email, phone_key(phone), first.id or 0
+        tenant = session.get(User, first.tenant_id)
+        return owner.email, phone_key(tenant.phone), first.id or 0, tenant.email
 
 
 def test_landlord_searches_tenants_by_phone_and_opens_the_lease(new_page, server: Server) -> None:
-    owner_email, subscriber, lease_id = _seed(server)
+    owner_email, subscriber, lease_id, tenant_email = _seed(server)
     page: Page = new_page()
     login(page, owner_email, f.PASSWORD)
     expect_on(page, "/dashboard")
@@ -51,3 +51,13 @@ def test_landlord_searches_tenants_by_phone_and_opens_the_lease(new_page, server
     page.locator("#arrears-link").click()
     expect_on(page, "/tenants")
     expect(page.locator("#tenants-table tbody tr")).to_have_count(2)  # this month's rent is due
+
+    # The tenant's home answers first: what he owes, what is overdue, when next, and Pay.
+    home: Page = new_page()
+    login(home, tenant_email, f.PASSWORD)
+    expect_on(home, "/dashboard")
+    expect(home.locator("#tenant-balance")).to_have_text("12,000")
+    expect(home.locator("#tenant-overdue")).to_contain_text("12,000")
+    expect(home.locator("#tenant-next-due")).not_to_be_empty()
+    home.locator("#tenant-pay").click()
+    expect_on(home, "/pay")
