@@ -1,4 +1,4 @@
-"""The Tenants list: every lease across the properties the user manages, with its balance and
+"""The Tenants and Units lists. Tenants: every lease across the properties the user manages, with its balance and
 arrears, searched by name, phone (any Kenyan format) or unit. Three queries however many rows:
 the managed ids (remembered per transaction), the leases with their people and places, and one
 aggregate of the ledger per lease."""
@@ -156,3 +156,73 @@ def tenant_list(
     page = min(max(1, page if isinstance(page, int) else 1), pages)
     start = (page - 1) * PAGE_SIZE
     return TenantPage(rows[start : start + PAGE_SIZE], len(rows), page, pages, bool(everyone))
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_id: int
+    label: str
+    property_id: int
+    property: str
+    rent: int  # the active lease's, else the unit's asking rent
+    lease_id: int  # 0: vacant
+    tenant: str
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    rows: list[UnitRow]
+    total: int
+    page: int
+    pages: int
+    any_units: bool
+
+
+def unit_list(
+    session: Session,
+    actor: User | None,
+    query: str = "",
+    vacant_only: bool = False,
+    page: int = 1,
+) -> UnitPage:
+    """Every unit the actor manages with its occupant (an active lease), in two queries."""
+    user = require_approved(session, actor)
+    if user.role not in MANAGING_ROLES:
+        raise NotFound("page")
+    ids = managed_property_ids(session, user)
+    everyone: list[UnitRow] = []
+    if ids:
+        result = session.exec(
+            select(Unit, Property.name, Property.default_rent, Lease, User.full_name)
+            .join(Property, col(Property.id) == Unit.property_id)
+            .outerjoin(
+                Lease,
+                (col(Lease.unit_id) == Unit.id) & (col(Lease.status) == LeaseStatus.ACTIVE),
+            )
+            .outerjoin(User, col(User.id) == Lease.tenant_id)
+            .where(col(Unit.property_id).in_(ids))
+            .order_by(col(Property.name), col(Unit.label))
+        ).all()
+        everyone = [
+            UnitRow(
+                unit.id or 0,
+                unit.label,
+                unit.property_id,
+                prop,
+                lease.rent if lease else (unit.rent or default or 0),
+                (lease.id or 0) if lease else 0,
+                name or "",
+            )
+            for unit, prop, default, lease, name in result
+        ]
+    q = (query or "").strip().casefold()
+    rows = [
+        r
+        for r in everyone
+        if (not q or q in r.label.casefold() or q in r.tenant.casefold())
+        and (not vacant_only or r.lease_id == 0)
+    ]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, page if isinstance(page, int) else 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return UnitPage(rows[start : start + PAGE_SIZE], len(rows), page, pages, bool(everyone))

@@ -55,6 +55,7 @@ remind_chosen       -    -    -    -    -    Y    Y    -    Y    -
 remind_arrears      -    -    Y    Y    Y    Y    Y    Y    Y    -
 list_unallocated    -    -    -    -    -    Y    Y    Y    Y    -
 tenant_list         -    -    -    -    -    Y    Y    Y    Y    -
+unit_list           -    -    -    -    -    Y    Y    Y    Y    -
 list_reviews        -    -    -    -    -    Y    Y    Y    Y    -
 create_lease        -    -    -    -    -    Y    Y    -    Y    -
 end_lease           -    -    -    -    -    Y    Y    -    Y    -
@@ -182,6 +183,11 @@ def _check_tenant_list(s: Session, pw: f.PayWorld, actor: str, result: object) -
     assert {r.lease_id for r in result.rows} == expected  # type: ignore[attr-defined]
     mine = [r for r in result.rows if r.lease_id == pw.lease.id]  # type: ignore[attr-defined]
     assert all(r.balance == 11_111 for r in mine)
+
+
+def _check_unit_list(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    occupied = {r.lease_id for r in result.rows if r.lease_id}  # type: ignore[attr-defined]
+    assert occupied == _sides(pw, pw.lease.id, pw.other_lease.id)(actor)
 
 
 def _check_reviews(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
@@ -330,6 +336,7 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: paybill.visible_unallocated(s, a), _check_unallocated
     ),
     "list_reviews": Action(lambda s, pw, a: reviews.visible_reviews(s, a), _check_reviews),
+    "unit_list": Action(lambda s, pw, a: roster.unit_list(s, a), _check_unit_list),
     "tenant_list": Action(
         lambda s, pw, a: roster.tenant_list(s, a, TODAY, active_only=True), _check_tenant_list
     ),
@@ -391,6 +398,7 @@ def test_the_grid_covers_every_action_and_actor() -> None:
             "list_unallocated",
             "list_reviews",
             "tenant_list",
+            "unit_list",
         }:
             assert {a for a, cell in row.items() if cell == "Y"} <= set(SCOPE)
 

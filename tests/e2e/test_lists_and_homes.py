@@ -52,6 +52,15 @@ def test_landlord_searches_tenants_by_phone_and_opens_the_lease(new_page, server
     expect_on(page, "/tenants")
     expect(page.locator("#tenants-table tbody tr")).to_have_count(2)  # this month's rent is due
 
+    # Units: one vacant of three, and the vacant filter shows just it.
+    page.get_by_role("link", name="Units").first.click()
+    expect_on(page, "/units")
+    expect(page.locator("#units-table tbody tr")).to_have_count(3)
+    page.locator("#filter-vacant").check()
+    page.click("#unit-search-go")
+    expect(page.locator("#units-table tbody tr")).to_have_count(1)
+    expect(page.locator("#units-table")).to_contain_text("Vacant")
+
     # The tenant's home answers first: what he owes, what is overdue, when next, and Pay.
     home: Page = new_page()
     login(home, tenant_email, f.PASSWORD)

@@ -10,6 +10,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "landlord": [
         ("Dashboard", "/dashboard"),
         ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Add property", "/properties/new"),
@@ -18,6 +19,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "manager": [
         ("Dashboard", "/dashboard"),
         ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),
@@ -33,6 +35,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("Admin", "/admin"),
         ("Dashboard", "/dashboard"),
         ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),

@@ -117,3 +117,19 @@ def test_pages_are_bounded_and_few_queries(session, engine, monkeypatch):
     session.commit()
     tenant_list(session, owner, month_start(), page=1)
     assert len(statements) <= 5  # not one per lease
+
+
+def test_units_list_occupancy_search_vacant_and_scope(session):
+    lz = lease(session, rent=11_000)
+    owner = owner_of(session, lz)
+    lease(session)  # another landlord's
+    units = roster.unit_list(session, owner)
+    assert units.total == 3
+    occupied = [r for r in units.rows if r.lease_id]
+    assert [(r.lease_id, r.rent, r.tenant) for r in occupied] == [(lz.id, 11_000, "Tom Tenant")]
+    vacant = roster.unit_list(session, owner, vacant_only=True)
+    assert vacant.total == 2 and all(r.lease_id == 0 and r.rent == 20_000 for r in vacant.rows)
+    assert [r.lease_id for r in roster.unit_list(session, owner, "tom").rows] == [lz.id]
+    assert roster.unit_list(session, owner, occupied[0].label.lower()).total == 1
+    with pytest.raises(NotFound):
+        roster.unit_list(session, tenant(session, property_(session, owner)))
