@@ -13,7 +13,7 @@ from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, login, reset, signup, waiting
 from pms_app.ui.bookings import facilities, facility, facility_state, my_bookings
 from pms_app.ui.dashboard import dashboard
-from pms_app.ui.leases import lease, lease_state, leases
+from pms_app.ui.leases import lease, lease_state, leases, tenants, units
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import not_found, public
@@ -101,6 +101,8 @@ MEMBER_PAGES = [
     (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
     (leases.leases_page, "/leases", "Leases", leases.LeasesState),
     (lease.lease_page, "/lease", "Lease", lease_state.LeaseState),
+    (tenants.tenants_page, "/tenants", "Tenants", tenants.TenantsState),
+    (units.units_page, "/units", "Units", units.UnitsState),
     (facilities.facilities_page, "/facilities", "Facilities", facilities.FacilitiesState),
     (facility.facility_page, "/facility", "Facility", facility_state.FacilityState),
     (my_bookings.my_bookings_page, "/bookings", "My bookings", my_bookings.MyBookingsState),

@@ -15,6 +15,7 @@ from pms_app.ledger import service as ledger
 from pms_app.ledger.service import Statement
 from pms_app.payments.lease_view import LeaseInfo, PaymentLine, lease_info, line_of, payment_lines
 from pms_app.payments.models import Payment
+from pms_app.payments.reminders import next_due
 
 HISTORY = 20  # payments shown
 STATEMENT_LINES = 24
@@ -47,3 +48,22 @@ def rent_page(
         documents.list_documents(session, actor, lid),
         line_of(current) if current is not None and current.lease_id == lid else None,
     )
+
+
+@dataclass(frozen=True)
+class HomeMoney:
+    """The tenant home's first answer: what he owes, by when, and what is overdue."""
+
+    balance: int  # > 0 owed, < 0 credit
+    overdue: int  # due already and unpaid
+    next_due: date
+    next_amount: int  # the monthly rent due then
+
+
+def home_money(session: Session, actor: User | None, today: date) -> HomeMoney | None:
+    """None: no active lease yet (approved tenants only: `tenant_lease` checks)."""
+    lease = leases.tenant_lease(session, actor)
+    if lease is None:
+        return None
+    st = ledger.statement(session, lease.id or 0, today)
+    return HomeMoney(st.balance, st.arrears, next_due(lease, today), lease.rent)

@@ -22,6 +22,7 @@ from pms_app.api.routes import SESSION_COOKIE, api_routes
 from pms_app.core.errors import NotFound, ServiceError
 from pms_app.leases import service as leases
 from pms_app.leases.models import Lease, LeaseStatus
+from pms_app.ledger import roster
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments import paybill, receipts, reminders, reports, reviews, shared, stk
@@ -53,6 +54,8 @@ payments_csv        -    -    Y    Y    Y    Y    Y    Y    Y    -
 remind_chosen       -    -    -    -    -    Y    Y    -    Y    -
 remind_arrears      -    -    Y    Y    Y    Y    Y    Y    Y    -
 list_unallocated    -    -    -    -    -    Y    Y    Y    Y    -
+tenant_list         -    -    -    -    -    Y    Y    Y    Y    -
+unit_list           -    -    -    -    -    Y    Y    Y    Y    -
 list_reviews        -    -    -    -    -    Y    Y    Y    Y    -
 create_lease        -    -    -    -    -    Y    Y    -    Y    -
 end_lease           -    -    -    -    -    Y    Y    -    Y    -
@@ -173,6 +176,18 @@ def _check_remind_arrears(s: Session, pw: f.PayWorld, actor: str, result: object
 def _check_unallocated(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
     expected = _sides(pw, pw.unallocated.id, pw.other_unallocated.id)(actor)
     assert {p.id for p in result} == expected  # type: ignore[attr-defined]
+
+
+def _check_tenant_list(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    expected = _sides(pw, pw.lease.id, pw.other_lease.id)(actor)
+    assert {r.lease_id for r in result.rows} == expected  # type: ignore[attr-defined]
+    mine = [r for r in result.rows if r.lease_id == pw.lease.id]  # type: ignore[attr-defined]
+    assert all(r.balance == 11_111 for r in mine)
+
+
+def _check_unit_list(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    occupied = {r.lease_id for r in result.rows if r.lease_id}  # type: ignore[attr-defined]
+    assert occupied == _sides(pw, pw.lease.id, pw.other_lease.id)(actor)
 
 
 def _check_reviews(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
@@ -321,6 +336,10 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: paybill.visible_unallocated(s, a), _check_unallocated
     ),
     "list_reviews": Action(lambda s, pw, a: reviews.visible_reviews(s, a), _check_reviews),
+    "unit_list": Action(lambda s, pw, a: roster.unit_list(s, a), _check_unit_list),
+    "tenant_list": Action(
+        lambda s, pw, a: roster.tenant_list(s, a, TODAY, active_only=True), _check_tenant_list
+    ),
     "create_lease": Action(
         lambda s, pw, a: leases.create_lease(
             s,
@@ -378,6 +397,8 @@ def test_the_grid_covers_every_action_and_actor() -> None:
             "remind_arrears",
             "list_unallocated",
             "list_reviews",
+            "tenant_list",
+            "unit_list",
         }:
             assert {a for a, cell in row.items() if cell == "Y"} <= set(SCOPE)
 

@@ -9,6 +9,8 @@ from pms_app.ui.shell.session import SessionState
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "landlord": [
         ("Dashboard", "/dashboard"),
+        ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Add property", "/properties/new"),
@@ -16,6 +18,8 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     "manager": [
         ("Dashboard", "/dashboard"),
+        ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),
@@ -30,6 +34,8 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "admin": [
         ("Admin", "/admin"),
         ("Dashboard", "/dashboard"),
+        ("Tenants", "/tenants"),
+        ("Units", "/units"),
         ("Payments", "/payments"),
         ("Facilities", "/facilities"),
         ("Approvals", "/approvals"),

@@ -6,6 +6,10 @@ from typing import Any
 
 import reflex as rx
 
+from pms_app.core import formats
+from pms_app.leases.service import today_local
+from pms_app.payments import reports
+from pms_app.payments import tenant as tenant_money
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state
@@ -19,6 +23,7 @@ class DashboardState(PageState, SessionState):
     rows: list[dict[str, Any]] = []
     totals: dict[str, int] = {"units": 0, "occupied": 0, "vacant": 0, "properties": 0}
     home: dict[str, str] = {}
+    month: dict[str, str] = {"billed": "0", "collected": "0", "arrears": "0", "label": ""}
     view: str = "cards"  # or "table"
 
     @rx.event
@@ -39,6 +44,16 @@ class DashboardState(PageState, SessionState):
                 "property_address": st.property_address,
                 "unit_label": st.unit_label,
             }
+            money = tenant_money.home_money(session, actor, today_local())
+            if money is not None:
+                owed = money.balance
+                self.home |= {
+                    "has_lease": "yes",
+                    "balance": f"{owed:,}" if owed >= 0 else f"{-owed:,} in credit",
+                    "overdue": f"{money.overdue:,}" if money.overdue > 0 else "",
+                    "next_due": formats.day(money.next_due),
+                    "next_amount": f"{money.next_amount:,}",
+                }
             self.rows = []
             return
         summaries = properties.list_properties(session, actor)
@@ -54,6 +69,17 @@ class DashboardState(PageState, SessionState):
             }
             for s in summaries
         ]
+        today = today_local()
+        first = today.replace(day=1)
+        # This month's figures from the payments reports (the rules live there, not here).
+        if summaries:
+            board = reports.dashboard(session, actor, reports.Filters(date_from=first), today)
+            self.month = {
+                "billed": f"{board.total_billed:,}",
+                "collected": f"{board.total_collected:,}",
+                "arrears": f"{board.total_arrears:,}",
+                "label": first.strftime("%B %Y"),
+            }
         self.totals = {
             "properties": len(summaries),
             "units": sum(s.units for s in summaries),
@@ -134,6 +160,20 @@ def _manager_view() -> rx.Component:
             spacing="3",
             wrap="wrap",
         ),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.flex(
+                _stat("Billed " + S.month["label"], S.month["billed"], "stat-billed"),
+                _stat("Collected " + S.month["label"], S.month["collected"], "stat-collected"),
+                rx.link(
+                    _stat("Arrears (all)", S.month["arrears"], "stat-arrears"),
+                    href="/tenants?arrears=1",
+                    id="arrears-link",
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+        ),
         rx.hstack(
             rx.heading("Properties", size="5"),
             rx.spacer(),
@@ -181,6 +221,27 @@ def _tenant_view() -> rx.Component:
             rx.heading(S.home["property_name"], size="6", id="tenant-property"),
             rx.text(S.home["property_address"]),
             rx.text("Unit ", rx.text.strong(S.home["unit_label"], id="tenant-unit")),
+            rx.cond(
+                S.home["has_lease"] == "yes",
+                rx.vstack(
+                    rx.text("Balance", size="2", color_scheme="gray"),
+                    rx.heading(S.home["balance"], size="7", id="tenant-balance"),
+                    rx.cond(
+                        S.home["overdue"] != "",
+                        rx.text(
+                            "Overdue: ", S.home["overdue"], color_scheme="red", id="tenant-overdue"
+                        ),
+                    ),
+                    rx.text(
+                        "Next rent ",
+                        rx.text.strong(S.home["next_amount"]),
+                        " due ",
+                        rx.text.strong(S.home["next_due"], id="tenant-next-due"),
+                    ),
+                    rx.link(rx.button("Pay", size="3", id="tenant-pay"), href="/pay"),
+                    spacing="2",
+                ),
+            ),
             spacing="2",
         ),
         width="100%",

@@ -84,7 +84,13 @@ def test_a_submission_without_the_pages_key_writes_nothing(session: Session) -> 
 def test_every_writing_form_is_a_write_form() -> None:
     """A page's rx.form is a filter or search (reads only); forms that write are
     components/forms.write_form, which carries the key and the busy button."""
-    reading = {"payments/payments.py": 1, "accounts/admin.py": 1, "simulator/phone.py": 3}
+    reading = {
+        "payments/payments.py": 1,
+        "accounts/admin.py": 1,
+        "simulator/phone.py": 3,
+        "leases/tenants.py": 1,  # search, reads only
+        "leases/units.py": 1,  # search, reads only
+    }
     found = {
         str(p.relative_to(UI)): len(re.findall(r"\brx\.form\(", p.read_text()))
         for p in UI.rglob("*.py")

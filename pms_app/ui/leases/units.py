@@ -1,0 +1,154 @@
+"""/units: every unit across the properties one manages, vacant or whose, at what rent; search
+by unit label or tenant, vacant only, 25 a page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from pms_app.ledger import roster
+from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.tables import data_table
+from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.live import live_page
+from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.session import SessionState
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pms_app.accounts.models import User
+
+
+@live_page("/units")
+class UnitsState(PageState, SessionState):
+    query: str = ""
+    vacant_only: bool = False
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    any_units: bool = False
+    rows: list[dict[str, Any]] = []
+
+    def _on_enter(self) -> None:
+        self.page, self.query = 1, ""
+        self.vacant_only = self.router.url.query_parameters.get("vacant", "") == "1"
+
+    def _clear(self) -> None:
+        self.rows, self.total, self.any_units = [], 0, False
+
+    def _load(self, session: Session, actor: User) -> None:
+        data = roster.unit_list(session, actor, self.query, self.vacant_only, self.page)
+        self.page, self.pages, self.total, self.any_units = (
+            data.page,
+            data.pages,
+            data.total,
+            data.any_units,
+        )
+        self.rows = [
+            {
+                "label": r.label,
+                "property_id": r.property_id,
+                "property": r.property,
+                "rent": f"{r.rent:,}",
+                "lease_id": r.lease_id,
+                "tenant": r.tenant,
+            }
+            for r in data.rows
+        ]
+
+    @rx.event
+    async def search(self, form: dict[str, Any]) -> None:
+        self.query = text(form, "q", 60)
+        self.vacant_only = form.get("vacant") in ("on", True, "true")
+        self.page, self.errors, self.error = 1, {}, ""
+        await self._refresh()
+
+    @rx.event
+    async def go(self, delta: int) -> None:
+        step = delta if isinstance(delta, int) and not isinstance(delta, bool) else 0
+        self.page = min(max(1, self.page + step), self.pages)
+        await self._refresh()
+
+
+def _cells(r: Any) -> list[rx.Component]:
+    return [
+        rx.table.cell(r["label"]),
+        rx.table.cell(rx.link(r["property"], href=f"/property?id={r['property_id']}")),
+        rx.table.cell(
+            rx.cond(
+                r["lease_id"] != 0,
+                rx.badge("Occupied", color_scheme="green"),
+                rx.badge("Vacant", color_scheme="orange"),
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                r["lease_id"] != 0,
+                rx.link(r["tenant"], href=f"/lease?id={r['lease_id']}"),
+                rx.text("—"),
+            )
+        ),
+        rx.table.cell(r["rent"]),
+    ]
+
+
+def units_page() -> rx.Component:
+    S = UnitsState
+    return app_shell(
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red")),
+        rx.heading("Units", size="6"),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="q",
+                    default_value=S.query,
+                    placeholder="Unit or tenant",
+                    aria_label="Search units",
+                    id="unit-search",
+                ),
+                rx.el.label(
+                    rx.el.input(
+                        type="checkbox",
+                        name="vacant",
+                        id="filter-vacant",
+                        default_checked=S.vacant_only,
+                    ),
+                    " Vacant only",
+                ),
+                rx.button("Search", type="submit", id="unit-search-go"),
+                wrap="wrap",
+                align="center",
+            ),
+            method="post",
+            on_submit=S.search,
+            reset_on_submit=False,
+        ),
+        rx.cond(
+            S.rows.length() == 0,
+            rx.cond(
+                S.any_units,
+                empty_state("No unit matches this search."),
+                empty_state(
+                    "No units yet: add a property first.", "Add property", "/properties/new"
+                ),
+            ),
+            rx.vstack(
+                data_table(
+                    ("Unit", "Property", "Occupancy", "Tenant", "Rent"),
+                    S.rows,
+                    _cells,
+                    table_id="units-table",
+                ),
+                rx.hstack(
+                    rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1),
+                    rx.text("Page ", S.page.to_string(), " of ", S.pages.to_string()),
+                    rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages),
+                    align="center",
+                ),
+                width="100%",
+            ),
+        ),
+        title="Units",
+    )
