@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("actor_user_id", sa.Integer(), nullable=True),
         sa.Column("property_id", sa.Integer(), nullable=True),
         sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
