@@ -9,7 +9,7 @@ from pms_app.bookings.models import (
     WaitlistEntry,
     WaitStatus,
 )
-from pms_app.core.models import Counter
+from pms_app.core.models import AuditEvent, Counter
 from pms_app.documents.models import LeaseDocument
 from pms_app.emails.models import EmailMessage
 from pms_app.leases.models import Lease, LeaseStatus
@@ -29,6 +29,7 @@ __all__ = [
     "SimC2BRegistration",
     "SimC2BTransaction",
     "SimToken",
+    "AuditEvent",
     "AuthSession",
     "Counter",
     "EmailMessage",

@@ -15,6 +15,8 @@ class PaymentStatus:
     FAILED = "failed"
     REVIEW = "review"  # money arrived but something does not match: a manager decides
     UNALLOCATED = "unallocated"  # paybill payment with an unknown account number
+    # Recorded by mistake (cash/bank only) and reversed in the ledger; the row stays (#10.7).
+    VOID = "void"
 
 
 class PaymentMethod:

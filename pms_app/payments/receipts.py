@@ -19,7 +19,9 @@ from pms_app.properties.models import Property, Unit
 def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[str, bytes]:
     """(file name, PDF bytes) for a paid payment the actor may see."""
     payment = get_visible_payment(session, actor, payment_id)
-    if payment.status != PaymentStatus.PAID or payment.lease_id is None:
+    # A voided payment keeps its receipt, marked VOID: a copy already handed out stays explainable.
+    voided = payment.status == PaymentStatus.VOID
+    if payment.status not in (PaymentStatus.PAID, PaymentStatus.VOID) or payment.lease_id is None:
         raise NotFound("receipt")
     lease = session.get(Lease, payment.lease_id)
     assert lease is not None
@@ -31,7 +33,7 @@ def receipt_pdf(session: Session, actor: User | None, payment_id: int) -> tuple[
     paid_at = formats.moment(payment.paid_at or payment.created_at, tz)
     bal = ledger.balance(session, lease.id or 0)
     lines = [
-        ("Payment receipt", 20, True),
+        ("VOID - this payment was voided" if voided else "Payment receipt", 20, True),
         (f"Receipt no. {payment.receipt_no}", 12, True),
         ("", 10, False),
         (f"Received from: {tenant.full_name if tenant else ''}", 11, False),

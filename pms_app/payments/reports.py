@@ -46,6 +46,8 @@ class PaymentRow:
     method: str
     receipt_no: str
     reference: str
+    # "rent" or "booking_fee": booking fees count in "Collected", so they are listed too (#10.7)
+    kind: str = "rent"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,14 @@ def _paid_stmt(by_tenant: bool, since: bool, until: bool) -> Any:
     )
     if by_tenant:
         tenant_leases = select(Lease.id).where(Lease.tenant_id == bindparam("tenant_id"))
-        q = q.where(col(Payment.lease_id).in_(tenant_leases))
+        # The tenant's rent, and the booking fees they paid (no lease: the payer is the booker).
+        q = q.where(
+            col(Payment.lease_id).in_(tenant_leases)
+            | (
+                col(Payment.booking_id).is_not(None)
+                & (Payment.initiated_by_id == bindparam("tenant_id"))
+            )
+        )
     if since:
         q = q.where(col(Payment.paid_at) >= bindparam("paid_from"))
     if until:
@@ -124,6 +133,13 @@ def _paid_stmt(by_tenant: bool, since: bool, until: bool) -> Any:
 def _totals_stmt(shape: tuple[bool, bool, bool]) -> Any:
     paid = _paid_stmt(*shape).subquery()
     return select(func.count(), func.coalesce(func.sum(paid.c.amount), 0))
+
+
+def _payer() -> Any:
+    """Who a listed payment is from: the lease's tenant, or (a booking fee, no lease) the booker.
+    Outer joins, not inner: an inner join on the lease dropped booking fees from the list while
+    the totals counted them, so the page did not add up."""
+    return func.coalesce(Lease.tenant_id, Payment.initiated_by_id)
 
 
 @cache
@@ -150,12 +166,13 @@ def _page_stmt(shape: tuple[bool, bool, bool]) -> Any:
             Payment.receipt_no,
             Payment.mpesa_receipt,
             Payment.reference,
+            Payment.booking_id,
         )
         .join(page_ids, page_ids.c.id == Payment.id)
-        .join(Lease, col(Lease.id) == Payment.lease_id)
-        .join(Unit, col(Unit.id) == Lease.unit_id)
-        .join(User, col(User.id) == Lease.tenant_id)
-        .join(Property, col(Property.id) == Lease.property_id)
+        .outerjoin(Lease, col(Lease.id) == Payment.lease_id)
+        .outerjoin(Unit, col(Unit.id) == Lease.unit_id)
+        .outerjoin(User, col(User.id) == _payer())
+        .outerjoin(Property, col(Property.id) == Payment.property_id)
         .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
     )
 
@@ -171,7 +188,17 @@ def _monthly_stmt(dialect: str, by_tenant: bool, since: bool, until: bool) -> An
     m_label = _month(dialect, LedgerEntry.due_date).label("m")  # grouped by the label: once a row
     q = select(
         m_label,
-        func.sum(case((col(LedgerEntry.amount) > 0, LedgerEntry.amount), else_=0)),
+        # A voided payment's reversing entry is +amount of kind `payment`: it nets "collected"
+        # down, and is no new charge, so "billed" leaves it out.
+        func.sum(
+            case(
+                (
+                    (col(LedgerEntry.amount) > 0) & (LedgerEntry.kind != EntryKind.PAYMENT),
+                    LedgerEntry.amount,
+                ),
+                else_=0,
+            )
+        ),
         func.sum(case((LedgerEntry.kind == EntryKind.PAYMENT, -col(LedgerEntry.amount)), else_=0)),
     ).where(col(LedgerEntry.lease_id).in_(entry_scope))
     if since:
@@ -269,13 +296,14 @@ def dashboard_of(
             PaymentRow(
                 pid or 0,
                 paid_at or created_at,
-                tenant,
-                prop,
-                unit,
+                tenant or "",
+                prop or "",
+                unit or "",
                 amount,
                 method,
                 receipt_no or "",
                 mpesa_receipt or reference,
+                "booking_fee" if booking_id is not None else "rent",
             )
             for (
                 pid,
@@ -289,6 +317,7 @@ def dashboard_of(
                 receipt_no,
                 mpesa_receipt,
                 reference,
+                booking_id,
             ) in rows
         ],
         total_count=int(total_count),
@@ -330,6 +359,7 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
             "amount",
             "method",
             "reference",
+            "type",
         ]
     )
     if not ids:
@@ -338,10 +368,10 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
     paid = _paid_stmt(*shape).subquery()
     rows = session.exec(
         select(Payment, Unit, User, Property)
-        .join(Lease, col(Lease.id) == Payment.lease_id)
-        .join(Unit, col(Unit.id) == Lease.unit_id)
-        .join(User, col(User.id) == Lease.tenant_id)
-        .join(Property, col(Property.id) == Lease.property_id)
+        .outerjoin(Lease, col(Lease.id) == Payment.lease_id)
+        .outerjoin(Unit, col(Unit.id) == Lease.unit_id)
+        .outerjoin(User, col(User.id) == _payer())
+        .join(Property, col(Property.id) == Payment.property_id)
         .where(col(Payment.id).in_(select(paid.c.id)))
         .order_by(col(Payment.paid_at)),
         params=params,
@@ -351,12 +381,13 @@ def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
             [
                 formats.file_moment(p.paid_at or p.created_at, pr.timezone),
                 p.receipt_no or "",
-                _csv_safe(t.full_name),
+                _csv_safe(t.full_name if t else ""),
                 _csv_safe(pr.name),
-                _csv_safe(u.label),
+                _csv_safe(u.label if u else ""),
                 p.amount,
                 p.method,
                 _csv_safe(p.mpesa_receipt or p.reference),
+                "booking_fee" if p.booking_id is not None else "rent",
             ]
         )
     return out.getvalue()

@@ -289,6 +289,7 @@ def payments_page() -> rx.Component:
             data_table(
                 (
                     "Date",
+                    "Type",
                     "Tenant",
                     "Property",
                     "Unit",
@@ -300,6 +301,7 @@ def payments_page() -> rx.Component:
                 S.rows,
                 lambda r: [
                     rx.table.cell(r["date"]),
+                    rx.table.cell(rx.badge(r["type"], variant="soft", class_name="payment-type")),
                     rx.table.cell(r["tenant"]),
                     rx.table.cell(r["property"]),
                     rx.table.cell(r["unit"]),

@@ -93,6 +93,7 @@ class PaymentsState(PageState, SessionState):
                 "method": METHOD_LABELS.get(r.method, r.method),
                 "receipt": r.receipt_no,
                 "reference": r.reference,
+                "type": "Booking fee" if r.kind == "booking_fee" else "Rent",
             }
             for r in b.rows
         ]

@@ -579,8 +579,10 @@ def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> 
         "amount",
         "method",
         "reference",
+        "type",  # rent or booking_fee (#10.7)
     ]
     body = rows[1:]
+    assert {r[8] for r in body} == {"rent"}
     assert [(r[0], r[5], r[6]) for r in body] == [
         # Recorded at 09:00 UTC: noon in Nairobi.
         (f.iso("02-10") + " 12:00", "15000", "cash"),
