@@ -12,9 +12,10 @@ from pms_app.ledger import roster
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
-from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.forms import checked, int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.paging import Paged, pager
 from pms_app.ui.shell.session import SessionState
 
 if TYPE_CHECKING:
@@ -24,12 +25,10 @@ if TYPE_CHECKING:
 
 
 @live_page("/tenants")
-class TenantsState(PageState, SessionState):
+class TenantsState(Paged, PageState, SessionState):
     query: str = ""
     property_id: str = ""
     arrears_only: bool = False
-    page: int = 1
-    pages: int = 1
     total: int = 0
     any_tenants: bool = False
     rows: list[dict[str, Any]] = []
@@ -78,14 +77,8 @@ class TenantsState(PageState, SessionState):
     async def search(self, form: dict[str, Any]) -> None:
         self.query = text(form, "q", 60)
         self.property_id = text(form, "property", 12)
-        self.arrears_only = form.get("arrears") in ("on", True, "true")
+        self.arrears_only = checked(form, "arrears")
         self.page, self.errors, self.error = 1, {}, ""
-        await self._refresh()
-
-    @rx.event
-    async def go(self, delta: int) -> None:
-        step = delta if isinstance(delta, int) and not isinstance(delta, bool) else 0
-        self.page = min(max(1, self.page + step), self.pages)
         await self._refresh()
 
 
@@ -161,12 +154,7 @@ def tenants_page() -> rx.Component:
                     _cells,
                     table_id="tenants-table",
                 ),
-                rx.hstack(
-                    rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1),
-                    rx.text("Page ", S.page.to_string(), " of ", S.pages.to_string()),
-                    rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages),
-                    align="center",
-                ),
+                pager(S),
                 width="100%",
             ),
         ),

@@ -10,9 +10,10 @@ import reflex as rx
 from pms_app.ledger import roster
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
-from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.forms import checked, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
+from pms_app.ui.shell.paging import Paged, pager
 from pms_app.ui.shell.session import SessionState
 
 if TYPE_CHECKING:
@@ -22,11 +23,9 @@ if TYPE_CHECKING:
 
 
 @live_page("/units")
-class UnitsState(PageState, SessionState):
+class UnitsState(Paged, PageState, SessionState):
     query: str = ""
     vacant_only: bool = False
-    page: int = 1
-    pages: int = 1
     total: int = 0
     any_units: bool = False
     rows: list[dict[str, Any]] = []
@@ -61,14 +60,8 @@ class UnitsState(PageState, SessionState):
     @rx.event
     async def search(self, form: dict[str, Any]) -> None:
         self.query = text(form, "q", 60)
-        self.vacant_only = form.get("vacant") in ("on", True, "true")
+        self.vacant_only = checked(form, "vacant")
         self.page, self.errors, self.error = 1, {}, ""
-        await self._refresh()
-
-    @rx.event
-    async def go(self, delta: int) -> None:
-        step = delta if isinstance(delta, int) and not isinstance(delta, bool) else 0
-        self.page = min(max(1, self.page + step), self.pages)
         await self._refresh()
 
 
@@ -141,12 +134,7 @@ def units_page() -> rx.Component:
                     _cells,
                     table_id="units-table",
                 ),
-                rx.hstack(
-                    rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1),
-                    rx.text("Page ", S.page.to_string(), " of ", S.pages.to_string()),
-                    rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages),
-                    align="center",
-                ),
+                pager(S),
                 width="100%",
             ),
         ),
