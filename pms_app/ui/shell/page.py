@@ -105,6 +105,8 @@ class PageState(rx.State, mixin=True):
         self.error = "" if field in self._inline_fields else exc.message
 
     def _load_or_fail(self, session: Session, actor: User | None) -> None:
+        if self.forbidden:  # type: ignore[attr-defined]  # not his page: never read its data
+            return
         try:
             self._load(session, actor)  # type: ignore[arg-type]
         except ServiceError as exc:

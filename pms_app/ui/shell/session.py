@@ -17,6 +17,7 @@ from pms_app.core.db import committed_since_asked, session_scope
 from pms_app.core.settings import get_settings
 from pms_app.properties.access import MANAGING_ROLES
 from pms_app.properties.identity import NOBODY, Identity, session_identity
+from pms_app.ui.shell.access import may_see
 from pms_app.ui.shell.tabs import register_tab
 
 if TYPE_CHECKING:  # ui reads and writes through the services, never the tables (.importlinter)
@@ -59,6 +60,7 @@ class SessionState(rx.State):
     )
     user_name: str = ""
     user_role: str = ""
+    forbidden: bool = False  # this role may not see this page: the shell shows "no access"
     approval: str = ""  # "approved" or "pending" (tenants waiting for their landlord)
     pending_approvals: int = 0
 
@@ -107,12 +109,14 @@ class SessionState(rx.State):
         def work() -> tuple[Navbar, int | None]:
             with session_scope() as session:
                 ident = session_identity(session, token)
-                if ident.user is not None and load and (ident.approved or path == "/waiting"):
+                allowed = ident.user is not None and may_see(path, ident.user.role)
+                if allowed and load and (ident.approved or path == "/waiting"):
                     load(session, ident.user)
                 return navbar(ident), ident.user.id if ident.user else None
 
         nav, user_id = await asyncio.to_thread(work) if token else (navbar(NOBODY), None)
         self._apply_identity(nav)
+        self.forbidden = bool(self.user_role) and not may_see(path, self.user_role)
         if user_id is None:
             return rx.redirect(f"/login?next={path}")
         if self.approval != "approved" and path != "/waiting":

@@ -39,3 +39,10 @@ def test_dates_spans_files_and_money() -> None:
     assert formats.span(LATE_EVENING_UTC, end, "Africa/Nairobi") == "Thu 3 Dec 2026, 01:10–02:40"
     assert formats.file_moment(LATE_EVENING_UTC, "Africa/Nairobi") == "2026-12-03 01:10"
     assert formats.money(12500) == "KES 12,500"
+
+
+def test_a_count_takes_the_singular_only_for_one() -> None:
+    assert formats.plural(1, "guest", "guests") == "1 guest"
+    assert formats.plural(0, "guest", "guests") == "0 guests"
+    assert formats.plural(2, "guest", "guests") == "2 guests"
+    assert formats.plural(1200, "unit", "units") == "1,200 units"
