@@ -19,6 +19,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/pay": EVERYONE,
     "/payments": MANAGING,
     "/leases": MANAGING,
+    "/tenants": MANAGING,
+    "/units": MANAGING,
     "/lease": EVERYONE,
     "/facilities": EVERYONE,
     "/facility": EVERYONE,
