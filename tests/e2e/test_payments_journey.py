@@ -148,6 +148,11 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     # The signed lease: uploaded by the landlord, downloadable by the tenant only.
     landlord.locator(".arrears-row a").first.click()
     expect_on(landlord, "/lease")
+    # What the browser refuses (its type) is said at once, not "Choose a file first.".
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("minutes of the committee")
+    landlord.locator("#lease-doc input[type=file]").set_input_files(str(text_file))
+    expect(landlord.locator("#form-error")).to_contain_text("Only PDF, JPEG or PNG")
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not an image")
     landlord.locator("#lease-doc input[type=file]").set_input_files(str(bad))

@@ -64,6 +64,7 @@ def _documents_section() -> rx.Component:
             id="lease-doc",
             max_files=1,
             max_size=documents.MAX_BYTES,
+            on_drop_rejected=S.files_rejected,
             accept={
                 "application/pdf": [".pdf"],
                 "image/jpeg": [".jpg", ".jpeg"],

@@ -144,6 +144,26 @@ class LeaseState(PageState, SessionState):
         await self._act(post, "Adjustment posted.", form)
 
     @rx.event
+    def files_rejected(self, rejected: list[dict[str, Any]]) -> None:
+        """The browser refused the chosen file (react-dropzone's accept/max_size): say why, rather
+        than "Choose a file first." when Upload is pressed."""
+        codes: set[str] = set()
+        for item in rejected if isinstance(rejected, list) else []:
+            for err in (item.get("errors") or []) if isinstance(item, dict) else []:
+                if isinstance(err, dict) and isinstance(err.get("code"), str):
+                    codes.add(err["code"])
+        self.errors, self.notice = {}, ""
+        limit_mb = documents.MAX_BYTES // (1024 * 1024)
+        if "file-too-large" in codes:
+            self.error = f"That file is larger than {limit_mb} MB: scan it at a lower resolution."
+        elif "file-invalid-type" in codes:
+            self.error = "Only PDF, JPEG or PNG files can be uploaded."
+        elif "too-many-files" in codes:
+            self.error = "Choose one file at a time."
+        else:
+            self.error = "That file cannot be uploaded: choose a PDF, JPEG or PNG."
+
+    @rx.event
     async def upload_document(self, files: list[rx.UploadFile]) -> Any:
         self.errors, self.error, self.notice = {}, "", ""
         upload = files[0] if isinstance(files, list) and files else None
