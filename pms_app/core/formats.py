@@ -65,6 +65,11 @@ def file_moment(value: datetime, tz: TZ = None) -> str:
     return f"{local(value, tz):%Y-%m-%d %H:%M}"
 
 
+def month(value: date) -> str:
+    """`December 2026`: a month's name as headings and figures show it."""
+    return value.strftime("%B %Y")
+
+
 def money(amount: int) -> str:
     """`KES 12,500`."""
     return f"{get_settings().currency} {amount:,}"

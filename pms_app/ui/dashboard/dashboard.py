@@ -78,7 +78,7 @@ class DashboardState(PageState, SessionState):
                 "billed": f"{board.total_billed:,}",
                 "collected": f"{board.total_collected:,}",
                 "arrears": f"{board.total_arrears:,}",
-                "label": first.strftime("%B %Y"),
+                "label": formats.month(first),
             }
         self.totals = {
             "properties": len(summaries),
@@ -238,7 +238,9 @@ def _tenant_view() -> rx.Component:
                         " due ",
                         rx.text.strong(S.home["next_due"], id="tenant-next-due"),
                     ),
-                    rx.link(rx.button("Pay", size="3", id="tenant-pay"), href="/pay"),
+                    rx.button(
+                        rx.link("Pay", href="/pay"), as_child=True, size="3", id="tenant-pay"
+                    ),
                     spacing="2",
                 ),
             ),

@@ -106,17 +106,20 @@ class SessionState(rx.State):
         path = self.router.url.path
         token = self.session_token
 
-        def work() -> tuple[Navbar, int | None]:
+        def work() -> tuple[Navbar, int | None, bool]:
             with session_scope() as session:
                 ident = session_identity(session, token)
-                allowed = ident.user is not None and may_see(path, ident.user.role)
-                if allowed and load and (ident.approved or path == "/waiting"):
-                    load(session, ident.user)
-                return navbar(ident), ident.user.id if ident.user else None
+                user = ident.user
+                forbidden = user is not None and not may_see(path, user.role)
+                may_load = ident.approved or path == "/waiting"
+                if user is not None and not forbidden and load and may_load:
+                    load(session, user)
+                return navbar(ident), user.id if user else None, forbidden
 
-        nav, user_id = await asyncio.to_thread(work) if token else (navbar(NOBODY), None)
+        nav, user_id, self.forbidden = (
+            await asyncio.to_thread(work) if token else (navbar(NOBODY), None, False)
+        )
         self._apply_identity(nav)
-        self.forbidden = bool(self.user_role) and not may_see(path, self.user_role)
         if user_id is None:
             return rx.redirect(f"/login?next={path}")
         if self.approval != "approved" and path != "/waiting":
