@@ -8,16 +8,17 @@ import reflex as rx
 from reflex.vars import Var
 
 from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD
+from pms_app.ui.shell.i18n import t
 
 
 def field(
-    label: str,
+    label: str | Var,
     name: str,
     errors: Var,
     type_: str = "text",
-    placeholder: str = "",
+    placeholder: str | Var = "",
     required: bool = True,
-    hint: str = "",
+    hint: str | Var = "",
     default_value: str | Var = "",
     auto_complete: str = "",
 ) -> rx.Component:
@@ -141,7 +142,7 @@ def form_card(
 def confirm_button(
     label: str | Var,
     title: str | Var,
-    detail: str,
+    detail: str | Var,
     on_confirm: object,
     color: str = "red",
     variant: str = "soft",
@@ -153,7 +154,7 @@ def confirm_button(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(detail),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft")),
                 rx.alert_dialog.action(
                     rx.button(label, color_scheme=color, on_click=on_confirm)  # type: ignore[arg-type]
                 ),
@@ -183,7 +184,7 @@ def confirm_submit(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(detail),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", type="button")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", type="button")),
                 rx.alert_dialog.action(submit_button(label, state, form_id, color_scheme=color)),
                 spacing="3",
                 justify="end",
