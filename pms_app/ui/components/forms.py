@@ -55,6 +55,17 @@ def field_error(errors: Var, name: str) -> rx.Component:
     )
 
 
+def named_upload(label: str, *children: rx.Component, **props: Any) -> rx.Component:
+    """rx.upload whose file input has an accessible name: Reflex builds that <input> itself and
+    takes no props for it, so the name is set on the child it made (axe: label)."""
+    upload = rx.upload(*children, **props)
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    assert getattr(file_input, "tag", "") == "input", "rx.upload's structure changed"
+    file_input.custom_attrs = {**file_input.custom_attrs, "aria-label": label}
+    return upload
+
+
 def form_error(message: Var) -> rx.Component:
     return rx.cond(
         message != "",

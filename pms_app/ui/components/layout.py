@@ -187,7 +187,7 @@ def footer() -> rx.Component:
 def app_shell(*children: rx.Component, title: Any = "") -> rx.Component:
     """Logged-in page: navbar, sidebar by role (a link row on phones), content, footer."""
     content = rx.vstack(
-        rx.cond(title != "", rx.heading(title, size="7")),
+        rx.cond(title != "", rx.heading(title, size="7", as_="h1")),  # the page's one h1
         *children,
         spacing="5",
         width="100%",
@@ -240,15 +240,32 @@ def public_shell(*children: rx.Component) -> rx.Component:
     )
 
 
+def figure(value: Any, size: str = "6", id_: str = "") -> rx.Component:
+    """A big number (a balance, the month's total): bold text, not a heading (one h1 a page)."""
+    return rx.text(value, size=size, weight="bold", id=id_ or None)  # type: ignore[arg-type]
+
+
 def empty_state(message: Any, action_label: Any = "", href: str = "") -> rx.Component:
-    return rx.callout(
-        rx.hstack(
-            # A span: the callout already renders a <p>; a <p> in a <p> breaks hydration (#418).
+    # Inline children only: the callout's text is a <p>, and a <div> (an hstack) or a <p> in it
+    # is moved out by the browser's parser, so the page no longer hydrates (React #418).
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("info")),
+        rx.callout.text(
             rx.el.span(message),
-            rx.cond(action_label != "", rx.link(action_label, href=href, weight="bold")),
-            spacing="3",
-            wrap="wrap",
+            rx.cond(
+                action_label != "",
+                rx.link(action_label, href=href, weight="bold", margin_left="0.75em"),
+            ),
         ),
-        icon="info",
+        width="100%",
+    )
+
+
+def not_found_view(message: Any, action_label: Any, href: str) -> rx.Component:
+    """A detail page whose object is missing or not the reader's: still one h1 saying so."""
+    return rx.vstack(
+        rx.heading(t("Not found"), size="7", as_="h1", id="not-found-title"),
+        empty_state(message, action_label, href),
+        spacing="4",
         width="100%",
     )

@@ -12,9 +12,10 @@ from pms_app.ui.components.forms import (
     form_card,
     form_error,
     form_notice,
+    named_upload,
     submit_button,
 )
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, figure, not_found_view
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.leases.lease_state import LeaseState
 from pms_app.ui.shell.formatting import currency, in_currency
@@ -23,7 +24,7 @@ from pms_app.ui.shell.formatting import currency, in_currency
 def _documents_section() -> rx.Component:
     S = LeaseState
     return rx.vstack(
-        rx.heading("Documents", size="5"),
+        rx.heading("Documents", size="5", as_="h2"),
         rx.cond(
             S.documents.length() == 0,
             rx.text(
@@ -55,7 +56,8 @@ def _documents_section() -> rx.Component:
                 spacing="1",
             ),
         ),
-        rx.upload(
+        named_upload(
+            "Signed lease document",
             rx.vstack(
                 rx.text("Drop the signed lease here, or click to choose a file", size="2"),
                 rx.foreach(rx.selected_files("lease-doc"), lambda name: rx.text(name, size="1")),
@@ -92,7 +94,7 @@ def lease_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            empty_state("That lease was not found.", "Back to the dashboard", "/dashboard"),
+            not_found_view("That lease was not found.", "Back to the dashboard", "/dashboard"),
             rx.vstack(
                 rx.heading(i["tenant"], " · unit ", i["unit"], size="7"),
                 rx.link(
@@ -123,13 +125,13 @@ def lease_page() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.text(in_currency("Balance"), size="2", color_scheme="gray"),
-                            rx.heading(S.balance, id="lease-balance"),
+                            figure(S.balance, id_="lease-balance"),
                         )
                     ),
                     rx.card(
                         rx.vstack(
                             rx.text(in_currency("Overdue"), size="2", color_scheme="gray"),
-                            rx.heading(S.arrears, id="lease-arrears"),
+                            figure(S.arrears, id_="lease-arrears"),
                         )
                     ),
                     spacing="3",
@@ -138,9 +140,14 @@ def lease_page() -> rx.Component:
                     S.active,
                     rx.flex(
                         form_card(
-                            rx.heading("Record a cash or bank payment", size="3"),
+                            rx.heading("Record a cash or bank payment", size="3", as_="h3"),
                             field(in_currency("Amount"), "amount", S.errors, "number"),
-                            rx.select(["cash", "bank"], name="method", default_value="cash"),
+                            rx.select(
+                                ["cash", "bank"],
+                                name="method",
+                                default_value="cash",
+                                custom_attrs={"aria-label": "Method"},
+                            ),
                             field("Paid on", "paid_on", S.errors, "date"),
                             field(
                                 "Reference (slip no., optional)",
@@ -155,10 +162,10 @@ def lease_page() -> rx.Component:
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("Adjustment", size="3"),
+                            rx.heading("Adjustment", size="3", as_="h3"),
                             field(in_currency("Amount"), "adj_amount", S.errors, "number"),
                             rx.select.root(
-                                rx.select.trigger(),
+                                rx.select.trigger(aria_label="Charge or credit"),
                                 rx.select.content(
                                     rx.select.item("Charge (tenant owes more)", value="debit"),
                                     rx.select.item("Credit (tenant owes less)", value="credit"),
@@ -181,7 +188,7 @@ def lease_page() -> rx.Component:
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("End the lease", size="3"),
+                            rx.heading("End the lease", size="3", as_="h3"),
                             field("Move-out date", "move_out", S.errors, "date"),
                             confirm_submit(
                                 "End lease",
@@ -200,7 +207,7 @@ def lease_page() -> rx.Component:
                     ),
                 ),
                 _documents_section(),
-                rx.heading("Payments", size="5"),
+                rx.heading("Payments", size="5", as_="h2"),
                 rx.cond(
                     S.payments.length() == 0,
                     empty_state("No payments yet."),
@@ -223,7 +230,7 @@ def lease_page() -> rx.Component:
                         "lease-payments",
                     ),
                 ),
-                rx.heading("Statement", size="5"),
+                rx.heading("Statement", size="5", as_="h2"),
                 data_table(
                     ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),
                     S.lines,
