@@ -30,6 +30,7 @@ class PropertyView:
     address: str
     code: str  # what tenants sign up with (the paybill prefix)
     default_rent: int | None
+    timezone: str  # the property's: its times are shown in it
     rules: PropertyRules
     can_manage: bool
     is_owner: bool
@@ -51,6 +52,7 @@ def property_page(session: Session, actor: User | None, property_id: int) -> Pro
         address=prop.address,
         code=prop.account_prefix,
         default_rent=prop.default_rent,
+        timezone=prop.timezone,
         rules=PropertyRules(
             late_fee_kind=prop.late_fee_kind,
             late_fee_value=prop.late_fee_value,
