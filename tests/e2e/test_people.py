@@ -3,6 +3,8 @@ working, and removes a caretaker, who then finds no access to the property."""
 
 from __future__ import annotations
 
+import importlib.util
+
 from playwright.sync_api import Page, expect
 
 from pms_app.accounts.models import Role
@@ -34,6 +36,7 @@ def test_landlord_revokes_a_managers_invitation_and_the_link_stops_working(
     row = landlord.locator(".invitation-row", has_text=manager_email)
     expect(row).to_contain_text("manager")
     expect(row).to_contain_text("by Rita Revoker")
+    _no_serious_axe_findings(landlord)
     row.get_by_role("button", name="Revoke").click()
     dialog = landlord.get_by_role("alertdialog")
     expect(dialog).to_contain_text(f"Revoke the invitation to {manager_email}?")
@@ -88,3 +91,18 @@ def test_a_removed_caretaker_finds_no_access(new_page, server: Server) -> None:
     open_page(caretaker, "/dashboard")
     expect(caretaker.get_by_text("You haven't been added to a property yet.")).to_be_visible()
     expect(caretaker.locator(".property-card")).to_have_count(0)
+
+
+def _no_serious_axe_findings(page: Page) -> None:
+    """The people section with its new rows passes axe (as the pages of test_accessibility)."""
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        return  # not installed here: test_accessibility says so by skipping
+    from axe_playwright_python.sync_playwright import Axe  # only where it is installed
+
+    found = Axe().run(page, context={"include": [["#people-section"]]}).response["violations"]
+    serious = [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]} {[n['html'][:100] for n in v['nodes']][:3]}"
+        for v in found
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)

@@ -97,6 +97,7 @@ def _rules_section() -> rx.Component:
                 rx.el.option(in_currency("Fixed amount"), value="fixed"),
                 rx.el.option("Percent of the unpaid rent", value="percent"),
                 name="late_fee_kind",
+                aria_label="Late fee",
                 default_value=S.rules["late_fee_kind"],
                 style={"padding": "6px"},
             ),
@@ -328,7 +329,12 @@ def _people_section() -> rx.Component:
                         required=True,
                         width="240px",
                     ),
-                    rx.select(["staff", "manager"], name="role", default_value="staff"),
+                    rx.select(
+                        ["staff", "manager"],
+                        name="role",
+                        default_value="staff",
+                        custom_attrs={"aria-label": "Invite as"},
+                    ),
                     submit_button("Send invitation", S, "invite-form", variant="outline"),
                     wrap="wrap",
                 ),
@@ -344,6 +350,7 @@ def _people_section() -> rx.Component:
             ),
             width="100%",
             spacing="3",
+            id="people-section",
         ),
     )
 
