@@ -233,6 +233,74 @@ def _details_section() -> rx.Component:
     )
 
 
+def _person_row(p: Any) -> rx.Component:
+    S = PropertyState
+    return rx.hstack(
+        rx.badge(p["role"]),
+        rx.text(p["name"], weight="medium"),
+        rx.text(p["email"], color_scheme="gray", size="2"),
+        rx.cond(p["unit"] != "", rx.text("unit " + p["unit"].to(str), size="2")),
+        rx.cond(
+            p["removable"].to(bool),
+            confirm_button(
+                "Remove",
+                "Remove " + p["name"].to(str) + " from this property?",
+                "They lose access to this property at once. You can invite them again later.",
+                S.remove_person(p["membership_id"]),
+                variant="ghost",
+            ),
+        ),
+        wrap="wrap",
+        align="center",
+        class_name="person-row",
+    )
+
+
+def _invitation_row(i: Any) -> rx.Component:
+    S = PropertyState
+    return rx.hstack(
+        rx.badge(i["role"], variant="outline"),
+        rx.text(i["email"], weight="medium"),
+        rx.text(
+            "sent "
+            + i["sent"].to(str)
+            + " by "
+            + i["invited_by"].to(str)
+            + ", expires "
+            + i["expires"].to(str),
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.cond(
+            i["revocable"].to(bool),
+            confirm_button(
+                "Revoke",
+                "Revoke the invitation to " + i["email"].to(str) + "?",
+                "Its link stops working at once. You can send a new invitation later.",
+                S.revoke_invitation(i["id"]),
+                variant="ghost",
+            ),
+        ),
+        wrap="wrap",
+        align="center",
+        class_name="invitation-row",
+    )
+
+
+def _invitations_list() -> rx.Component:
+    S = PropertyState
+    return rx.cond(
+        S.invitations.length() > 0,
+        rx.vstack(
+            rx.heading("Invitations not yet accepted", size="3"),
+            rx.foreach(S.invitations, _invitation_row),
+            spacing="2",
+            id="invitations-list",
+            width="100%",
+        ),
+    )
+
+
 def _people_section() -> rx.Component:
     S = PropertyState
     return rx.cond(
@@ -252,20 +320,9 @@ def _people_section() -> rx.Component:
             rx.cond(
                 S.people.length() == 0,
                 empty_state("No tenants or staff yet. Tenants sign up and appear under Approvals."),
-                rx.vstack(
-                    rx.foreach(
-                        S.people,
-                        lambda p: rx.hstack(
-                            rx.badge(p["role"]),
-                            rx.text(p["name"], weight="medium"),
-                            rx.text(p["email"], color_scheme="gray", size="2"),
-                            rx.cond(p["unit"] != "", rx.text("unit " + p["unit"], size="2")),
-                            wrap="wrap",
-                        ),
-                    ),
-                    spacing="2",
-                ),
+                rx.vstack(rx.foreach(S.people, _person_row), spacing="2", id="people-list"),
             ),
+            _invitations_list(),
             write_form(
                 rx.hstack(
                     rx.input(
@@ -291,12 +348,13 @@ def _people_section() -> rx.Component:
             ),
             rx.text(
                 "Managers act for you (e.g. estate committee members); staff are caretakers. "
-                "Only the owner can invite managers.",
+                "Only the owner can invite and remove managers; the owner and managers remove staff.",
                 size="1",
                 color_scheme="gray",
             ),
             width="100%",
             spacing="3",
+            id="people-section",
         ),
     )
 
