@@ -292,7 +292,7 @@ def _invitations_list() -> rx.Component:
     return rx.cond(
         S.invitations.length() > 0,
         rx.vstack(
-            rx.heading("Invitations not yet accepted", size="3"),
+            rx.heading("Invitations not yet accepted", size="3", as_="h3"),
             rx.foreach(S.invitations, _invitation_row),
             spacing="2",
             id="invitations-list",
