@@ -82,7 +82,7 @@ def form_error(message: Var) -> rx.Component:
             width="100%",
             id="form-error",
             role="alert",
-            class_name="pms-toast pms-toast-error",
+            class_name="pms-toast pms-alert",
         ),
     )
 
@@ -97,7 +97,7 @@ def form_notice(message: Var) -> rx.Component:
             width="100%",
             id="form-notice",
             role="status",
-            class_name="pms-toast pms-toast-notice",
+            class_name="pms-toast pms-notice",
         ),
     )
 
