@@ -47,8 +47,9 @@ def new_page(browser: object, server: Server) -> Iterator[object]:
     """Factory: each call opens a page in its own browser context (a separate person)."""
     contexts = []
 
-    def make() -> object:
-        ctx = browser.new_context(base_url=server.base_url)  # type: ignore[attr-defined]
+    def make(**context_options: object) -> object:
+        """`context_options` go to Playwright's new_context (a phone's viewport, say)."""
+        ctx = browser.new_context(base_url=server.base_url, **context_options)  # type: ignore[attr-defined]
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
         return ctx.new_page()

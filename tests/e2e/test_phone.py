@@ -7,7 +7,7 @@ Set PMS_SCREENSHOTS=<folder> to keep a full-page screenshot of every page for a 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,20 +22,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser, server: Server) -> Iterator[Callable[[], Page]]:
-    contexts = []
-
-    def make() -> Page:
-        ctx = browser.new_context(
-            base_url=server.base_url, viewport=PHONE, is_mobile=True, has_touch=True
-        )
-        ctx.set_default_timeout(15_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
+def phone(new_page) -> Callable[[], Page]:
+    """Factory: a page in a new 390-px phone's browser context."""
+    return lambda: new_page(viewport=PHONE, is_mobile=True, has_touch=True)
 
 
 def _too_wide(page: Page, path: str) -> str | None:
