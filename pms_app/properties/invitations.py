@@ -14,7 +14,7 @@ from pms_app.accounts.service import SignupForm, clean_signup, create_user, open
 from pms_app.accounts.tokens import hash_token, new_token
 from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
-from pms_app.core.i18n import N_
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email
@@ -73,7 +73,8 @@ def invite(
     if role == Role.MANAGER and not can_own(user, prop):
         raise ValidationError("Only the property's owner can invite managers.", "role")
     address = clean_email(email)
-    answer = f"Invitation sent to {address} if they can be invited."
+    # In the reader's language: the ui shell runs the service inside the event's use_language.
+    answer = gettext("Invitation sent to {address} if they can be invited.", address=address)
     hour = 3600
     throttle.hit(session, f"invite:{user.id}", INVITES_PER_HOUR, hour, message=TOO_MANY_INVITATIONS)
     if ip:

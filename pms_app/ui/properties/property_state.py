@@ -81,7 +81,7 @@ class PropertyState(PageState, SessionState):
                 "label": u.label,
                 "rent": "" if u.rent is None else str(u.rent),
                 "effective_rent": "—" if u.effective_rent is None else f"{u.effective_rent:,}",
-                "tenants": ", ".join(u.tenant_names) or "Vacant",
+                "tenants": ", ".join(u.tenant_names) or self._tr("Vacant"),
                 "occupied": bool(u.tenant_names),
             }
             for u in view.units
