@@ -50,7 +50,7 @@ def test_a_landlord_runs_a_property_in_swahili(new_page, server: Server) -> None
     expect(page.get_by_role("heading", name="Kanuni za kodi")).to_be_visible()
     expect(page.get_by_role("button", name="Hifadhi maelezo")).to_be_visible()
     rows = page.locator("#units-table tbody tr")
-    expect(rows.nth(0)).to_contain_text("Haina mpangaji")
+    expect(rows.nth(0)).to_contain_text("Iko wazi")
     rows.nth(0).locator("input[name=rent]").fill("16000")
     rows.nth(0).get_by_role("button", name="Hifadhi").click()
     expect(page.locator("#form-notice")).to_have_text("Nyumba imehifadhiwa.")

@@ -79,3 +79,24 @@ def test_pages_show_no_literal_outside_the_layer() -> None:
     assert unlisted == {}, "wrap these in t() (pms_app/ui/shell/i18n.py) or N_()"
     done = sorted(path for path in NOT_YET_TRANSLATED if path not in by_file)
     assert done == [], "translated: take these pages off NOT_YET_TRANSLATED"
+
+
+def test_a_msgid_in_two_catalog_files_has_one_translation() -> None:
+    """Catalog files are merged (core/i18n.catalog): two files disagreeing on a msgid would make
+    the shown text depend on file order."""
+    from babel.messages.pofile import read_po
+
+    from pms_app.core.i18n import LOCALE_DIR
+
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for path in sorted((LOCALE_DIR / "sw" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="sw"):
+                if not message.id or not message.string:
+                    continue
+                key = message.id[0] if isinstance(message.id, tuple) else message.id
+                if key in seen and seen[key][1] != message.string:
+                    clashes.append(f"{key!r}: {seen[key][0]} ≠ {path.name}")
+                seen.setdefault(key, (path.name, message.string))
+    assert clashes == []
