@@ -23,6 +23,7 @@ from pms_app.emails.service import composing_for
 from pms_app.payments import receipts, reminders, reviews
 from pms_app.properties import invitations, joining, memberships
 from tests import factories as f
+from tests.asyncio_helpers import settle
 
 OTHER = {"sw": "en", "en": "sw"}
 NEW_PASSWORD = "a much longer new passphrase 42"
@@ -346,3 +347,20 @@ def test_the_receipt_pdf_of_an_english_tenant_stays_english(session: Session) ->
     assert any(
         re.fullmatch(r"Paid: 3 Dec \d{4}, \d\d:\d\d \(Africa/Nairobi\)", line) for line in lines
     )
+
+
+def test_signing_up_on_a_swahili_page_saves_swahili_and_welcomes_in_it(session: Session) -> None:
+    from pms_app.ui.accounts.signup import LandlordSignupState
+
+    st = f.state_for(LandlordSignupState)
+    st.lang = "sw"
+    form = {
+        "full_name": "Akinyi Landlord",
+        "email": "akinyi@example.test",
+        "phone": "0711000333",
+        "password": f.PASSWORD,
+    }
+    settle(st.submit(f.keyed(st, form)))
+    user = session.exec(select(User).where(User.email == "akinyi@example.test")).one()
+    assert user.language == "sw"
+    assert _last(session, user.email, "welcome").subject == "Karibu pms"
