@@ -21,11 +21,11 @@ from pms_app.accounts.tokens import (
     parse_reset_token,
 )
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
-from pms_app.core.i18n import N_, language
+from pms_app.core.i18n import N_, gettext, language
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email, clean_name, clean_phone
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 
 LOGIN_FAILED = N_("Email or password is incorrect.")
 DUPLICATE_EMAIL = N_("An account with this email already exists. Log in, or reset your password.")
@@ -37,6 +37,7 @@ class SignupForm:
     email: str
     phone: str
     password: str
+    language: str = ""  # the language the form was filled in: the account's (emails speak it)
 
 
 def clean_signup(session: Session, form: SignupForm) -> tuple[str, str, str]:
@@ -100,16 +101,21 @@ def signup_landlord(session: Session, form: SignupForm, ip: str = "") -> tuple[U
     throttle.hit(session, f"signup:{ip[:50]}", limit=SIGNUPS_PER_IP_HOUR, window_s=3600)
     session.commit()
     name, email, phone = clean_signup(session, form)
-    user = create_user(session, name, email, phone, form.password, Role.LANDLORD)
+    user = create_user(session, name, email, phone, form.password, Role.LANDLORD, form.language)
     token = open_session(session, user)
-    queue_email(
-        session,
-        email,
-        "Welcome to pms",
-        f"Hello {name},\n\nYour landlord account is ready. Add your first property from the "
-        f"dashboard: {get_settings().base_url}/dashboard",
-        kind="welcome",
-    )
+    with composing_for(user):
+        queue_email(
+            session,
+            email,
+            gettext("Welcome to pms"),
+            gettext(
+                "Hello {name},\n\nYour landlord account is ready. Add your first property from "
+                "the dashboard: {link}",
+                name=name,
+                link=f"{get_settings().base_url}/dashboard",
+            ),
+            kind="welcome",
+        )
     session.commit()
     return user, token
 
@@ -193,15 +199,19 @@ def revoke_all_sessions(session: Session, user_id: int) -> None:
 
 
 def _password_changed_email(session: Session, user: User) -> None:
-    queue_email(
-        session,
-        user.email,
-        "Your pms password was changed",
-        f"Hello {user.full_name},\n\nThe password of your account was just changed and all other "
-        "sessions were logged out. If this wasn't you, reset your password at once: "
-        f"{get_settings().base_url}/forgot-password",
-        kind="password_changed",
-    )
+    with composing_for(user):
+        queue_email(
+            session,
+            user.email,
+            gettext("Your pms password was changed"),
+            gettext(
+                "Hello {name},\n\nThe password of your account was just changed and all other "
+                "sessions were logged out. If this wasn't you, reset your password at once: {link}",
+                name=user.full_name,
+                link=f"{get_settings().base_url}/forgot-password",
+            ),
+            kind="password_changed",
+        )
 
 
 def change_password(session: Session, actor: User | None, current: str, new: str) -> str:
@@ -234,14 +244,21 @@ def request_password_reset(session: Session, email: str, ip: str = "") -> None:
     if user and user.is_active:
         link = f"{get_settings().base_url}/reset-password?token={make_reset_token(user)}"
         minutes = get_settings().reset_token_max_age_s // 60
-        queue_email(
-            session,
-            user.email,
-            "Reset your pms password",
-            f"Hello {user.full_name},\n\nUse this link to choose a new password. It works once and "
-            f"expires in {minutes} minutes:\n\n{link}\n\nIf you didn't ask for this, ignore this email.",
-            kind="password_reset",
-        )
+        with composing_for(user):
+            queue_email(
+                session,
+                user.email,
+                gettext("Reset your pms password"),
+                gettext(
+                    "Hello {name},\n\nUse this link to choose a new password. It works once and "
+                    "expires in {minutes} minutes:\n\n{link}\n\nIf you didn't ask for this, "
+                    "ignore this email.",
+                    name=user.full_name,
+                    minutes=minutes,
+                    link=link,
+                ),
+                kind="password_reset",
+            )
     session.commit()
 
 

@@ -13,9 +13,10 @@ from pms_app.bookings.models import Booking, BookingStatus, Facility, WaitlistEn
 from pms_app.bookings.rules import _overlapping
 from pms_app.bookings.times import facility_tz
 from pms_app.core import formats
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.realtime import notify_after_commit
 from pms_app.core.settings import get_settings
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.properties.audience import property_audience
 
 
@@ -28,41 +29,76 @@ def _when(session: Session, facility: Facility, booking: Booking | WaitlistEntry
     return formats.span(booking.start_at, booking.end_at, facility_tz(session, facility))
 
 
+# What each booking email says: (subject, sentence); the sentence for "booked" is per status.
+_SUBJECTS = {
+    "booked": N_("{facility}: booking {number} booked"),
+    "confirmed": N_("{facility}: booking {number} confirmed"),
+    "cancelled": N_("{facility}: booking {number} cancelled"),
+    "declined": N_("{facility}: booking {number} declined"),
+    "expired": N_("{facility}: booking {number} expired"),
+    "reminder": N_("{facility}: booking {number} reminder"),
+}
+_CONFIRMED = N_("Your booking {number} of {facility} on {when} is confirmed.")
+_SENTENCES = {
+    "confirmed": _CONFIRMED,
+    "cancelled": N_("Your booking {number} of {facility} on {when} was cancelled."),
+    "declined": N_("Your request {number} for {facility} on {when} was declined."),
+    "expired": N_(
+        "Your hold {number} on {facility} ({when}) expired unpaid; the slot was released."
+    ),
+    "reminder": N_("Reminder: {facility} is booked for you on {when} ({number})."),
+}
+_BOOKED = {
+    BookingStatus.CONFIRMED: _CONFIRMED,
+    BookingStatus.AWAITING_PAYMENT: N_(
+        "{facility} is held for you on {when} ({number}). Pay {amount} before {until} or the "
+        "slot is released."
+    ),
+    BookingStatus.REQUESTED: N_(
+        "Your request {number} for {facility} on {when} is waiting for approval."
+    ),
+}
+
+
 def _booking_email(
     session: Session, booking: Booking, facility: Facility, user: User, what: str
 ) -> None:
     base = get_settings().base_url
-    when = _when(session, facility, booking)
-    # Every message below is formatted eagerly: only awaiting-payment bookings have a hold time.
     tz = facility_tz(session, facility)
-    until = formats.clock_time(booking.hold_expires_at, tz) if booking.hold_expires_at else ""
-    lines = {
-        "booked": {
-            BookingStatus.CONFIRMED: f"Your booking {booking.number} of {facility.name} on {when} is confirmed.",
-            BookingStatus.AWAITING_PAYMENT: (
-                f"{facility.name} is held for you on {when} ({booking.number}). Pay KES "
-                f"{booking.fee + booking.deposit:,} before {until} or the "
-                "slot is released."
+    with composing_for(user):  # the booker's language: day and month names too
+        values = {
+            "number": booking.number,
+            "facility": facility.name,
+            "when": _when(session, facility, booking),
+            # Only awaiting-payment bookings have a hold time.
+            "until": formats.clock_time(booking.hold_expires_at, tz)
+            if booking.hold_expires_at
+            else "",
+            "amount": formats.money(booking.fee + booking.deposit),
+        }
+        sentence = _BOOKED.get(booking.status, "") if what == "booked" else _SENTENCES[what]
+        parts = [gettext(sentence, **values) if sentence else ""]
+        if what in ("cancelled", "declined") and booking.cancel_reason:
+            parts.append(gettext("Reason: {reason}", reason=booking.cancel_reason))
+        if what == "cancelled" and booking.cancel_fee:
+            parts.append(
+                gettext("Cancellation fee: {amount}.", amount=formats.money(booking.cancel_fee))
+            )
+        queue_email(
+            session,
+            user.email,
+            gettext(_SUBJECTS[what], **values),
+            gettext(
+                "Hello {name},\n\n{lines}\n\nYour bookings: {link}",
+                name=user.full_name,
+                lines=" ".join(parts),
+                link=f"{base}/bookings",
             ),
-            BookingStatus.REQUESTED: f"Your request {booking.number} for {facility.name} on {when} is waiting for approval.",
-        }.get(booking.status, ""),
-        "confirmed": f"Your booking {booking.number} of {facility.name} on {when} is confirmed.",
-        "cancelled": f"Your booking {booking.number} of {facility.name} on {when} was cancelled."
-        + (f" Reason: {booking.cancel_reason}" if booking.cancel_reason else "")
-        + (f" Cancellation fee: KES {booking.cancel_fee:,}." if booking.cancel_fee else ""),
-        "declined": f"Your request {booking.number} for {facility.name} on {when} was declined."
-        + (f" Reason: {booking.cancel_reason}" if booking.cancel_reason else ""),
-        "expired": f"Your hold {booking.number} on {facility.name} ({when}) expired unpaid; the slot was released.",
-        "reminder": f"Reminder: {facility.name} is booked for you on {when} ({booking.number}).",
-    }[what]
-    queue_email(
-        session,
-        user.email,
-        f"{facility.name}: booking {booking.number} {what}",
-        f"Hello {user.full_name},\n\n{lines}\n\nYour bookings: {base}/bookings",
-        kind=f"booking_{what}",
-        dedupe_key=f"booking:{booking.id}:{what}:{booking.status}" if what != "booked" else None,
-    )
+            kind=f"booking_{what}",
+            dedupe_key=f"booking:{booking.id}:{what}:{booking.status}"
+            if what != "booked"
+            else None,
+        )
 
 
 def _offer_next(
@@ -100,17 +136,28 @@ def _offer_next(
         session.add(entry)
         user = session.get(User, entry.user_id)
         if user:
-            queue_email(
-                session,
-                user.email,
-                f"{facility.name} is free: confirm within {facility.offer_minutes} minutes",
-                f"Hello {user.full_name},\n\nThe time you waited for — {facility.name}, "
-                f"{_when(session, facility, entry)} — is free. Confirm it before "
-                f"{formats.clock_time(entry.offer_expires_at, facility_tz(session, facility))}: "
-                f"{get_settings().base_url}/bookings",
-                kind="waitlist_offer",
-                dedupe_key=f"offer:{entry.id}",
-            )
+            with composing_for(user):
+                tz = facility_tz(session, facility)
+                queue_email(
+                    session,
+                    user.email,
+                    gettext(
+                        "{facility} is free: confirm within {minutes} minutes",
+                        facility=facility.name,
+                        minutes=facility.offer_minutes,
+                    ),
+                    gettext(
+                        "Hello {name},\n\nThe time you waited for — {facility}, {when} — is "
+                        "free. Confirm it before {until}: {link}",
+                        name=user.full_name,
+                        facility=facility.name,
+                        when=_when(session, facility, entry),
+                        until=formats.clock_time(entry.offer_expires_at, tz),
+                        link=f"{get_settings().base_url}/bookings",
+                    ),
+                    kind="waitlist_offer",
+                    dedupe_key=f"offer:{entry.id}",
+                )
             notify_after_commit(session, [user.id or 0], "bookings")
         return entry
     return None

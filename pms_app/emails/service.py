@@ -1,14 +1,24 @@
-"""Compose emails as rows and hand them to the background worker after commit."""
+"""Compose emails as rows and hand them to the background worker after commit.
+
+An email speaks its recipient's language, not the acting person's: compose it inside
+`composing_for(recipient)`, where `gettext` and core/formats (month names, money) speak
+`users.language` ("" = never chosen → English):
+
+    with composing_for(tenant):
+        queue_email(session, tenant.email, gettext("Rent reminder — {unit}", unit=…), …)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from pms_app.core import jobs
+from pms_app.core.i18n import DEFAULT_LANGUAGE, gettext, use_language
 from pms_app.core.sequences import insert_if_absent
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
@@ -17,6 +27,16 @@ from pms_app.integrations import mail
 
 CLAIM_SECONDS = 120
 _EMAILS = EmailMessage.__table__  # type: ignore[attr-defined]
+
+
+@contextmanager
+def composing_for(recipient: object) -> Iterator[str]:
+    """Within the block, text is written in the recipient's language: `recipient` is a user (or
+    a row) with `.language`, or a language code; None or "" (never chosen) → English. Yields
+    the code. It replaces the language of the page that triggered the email."""
+    code = recipient if isinstance(recipient, str) else getattr(recipient, "language", "")
+    with use_language(code or DEFAULT_LANGUAGE) as chosen:
+        yield chosen
 
 
 def queue_email(
@@ -28,8 +48,10 @@ def queue_email(
     dedupe_key: str | None = None,
 ) -> int:
     """Add an email row (once per `dedupe_key`); a background task sends it once the transaction
-    commits. Returns the row's id (the existing one's for a repeated `dedupe_key`)."""
-    footer = f"\n\n—\npms · {get_settings().base_url}\n"
+    commits. Returns the row's id (the existing one's for a repeated `dedupe_key`). `subject`
+    and `body` are already in the recipient's language; the footer is added in the current one
+    (call it inside `composing_for`)."""
+    footer = "\n\n—\n" + gettext("pms · {url}", url=get_settings().base_url) + "\n"
     email_id = insert_if_absent(
         session,
         EmailMessage,

@@ -12,16 +12,23 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
+from pms_app.core import formats
+from pms_app.core.i18n import gettext
 from pms_app.core.realtime import notify_after_commit
 from pms_app.core.sequences import insert_ignore, next_number
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.leases.models import Lease
 from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments.booking_fees import credit_booking_payment
 from pms_app.payments.models import Payment, PaymentStatus
-from pms_app.payments.shared import payment_audience, payment_label, set_status
+from pms_app.payments.shared import (
+    payment_audience,
+    payment_label,
+    payment_label_shown,
+    set_status,
+)
 
 
 def credit_payment(
@@ -70,16 +77,23 @@ def credit_payment(
         },
     )
     if tenant:
-        queue_email(
-            session,
-            tenant.email,
-            f"Payment received — receipt {payment.receipt_no}",
-            f"Hello {tenant.full_name},\n\nWe received KES {payment.amount:,} "
-            f"({payment_label(payment)}). Receipt number: {payment.receipt_no}.\n"
-            f"Download the receipt: {get_settings().base_url}/api/receipts/{payment.id}.pdf",
-            kind="payment_receipt",
-            dedupe_key=f"receipt:{payment.id}",
-        )
+        with composing_for(tenant):
+            queue_email(
+                session,
+                tenant.email,
+                gettext("Payment received — receipt {receipt}", receipt=payment.receipt_no),
+                gettext(
+                    "Hello {name},\n\nWe received {amount} ({what}). Receipt number: "
+                    "{receipt}.\nDownload the receipt: {link}",
+                    name=tenant.full_name,
+                    amount=formats.money(payment.amount),
+                    what=payment_label_shown(payment),
+                    receipt=payment.receipt_no,
+                    link=f"{get_settings().base_url}/api/receipts/{payment.id}.pdf",
+                ),
+                kind="payment_receipt",
+                dedupe_key=f"receipt:{payment.id}",
+            )
     notify_after_commit(session, audience, "payments")
     return True
 
@@ -88,7 +102,7 @@ def credit_payment(
 @lru_cache(maxsize=1)
 def _lease_tenant() -> Any:
     return (
-        select(User.id, User.email, User.full_name)
+        select(User.id, User.email, User.full_name, User.language)
         .join(Lease, col(Lease.tenant_id) == User.id)
         .where(Lease.id == bindparam("lease_id"))
     )

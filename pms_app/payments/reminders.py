@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 from pms_app.accounts.models import User
 from pms_app.core import formats
 from pms_app.core.errors import NotFound, ValidationError
+from pms_app.core.i18n import gettext
 from pms_app.core.settings import get_settings
 from pms_app.emails.models import EmailMessage
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import service as ledger
 from pms_app.payments.reports import arrears_list
@@ -66,26 +67,40 @@ def queue_reminder(session: Session, lease_id: int, today: date, kind: str = "ma
         return False
     st = ledger.statement(session, lease.id or 0, today)
     key = f"remind:{kind}:{lease.id}:{today.isoformat()}"
-    settings = get_settings()
-    if kind == "before":
-        subject = (
-            f"Rent for {prop.name} {unit.label} is due on {formats.day(next_due(lease, today))}"
-        )
-        lead = f"A reminder that your rent of KES {lease.rent:,} is due on {formats.day(next_due(lease, today))}."
-    else:
-        subject = f"Rent reminder — {prop.name} {unit.label}"
-        lead = (
-            f"Your rent account shows KES {st.arrears:,} overdue."
-            if st.arrears > 0
-            else f"Your current balance is KES {max(st.balance, 0):,}."
-        )
-    body = (
-        f"Hello {tenant.full_name},\n\n{lead}\n\nPay in the app: {settings.base_url}/pay\n"
-        f"or by M-Pesa paybill {settings.daraja_shortcode}, account {lease.account_ref}."
-    )
     if session.exec(select(EmailMessage.id).where(EmailMessage.dedupe_key == key)).first():
         return False
-    queue_email(session, tenant.email, subject, body, kind="rent_reminder", dedupe_key=key)
+    settings = get_settings()
+    with composing_for(tenant):  # his language: "inadaiwa tarehe 5 Des 2026"
+        place = {"property": prop.name, "unit": unit.label}
+        if kind == "before":
+            due = formats.day(next_due(lease, today))
+            subject = gettext("Rent for {property} {unit} is due on {due}", due=due, **place)
+            lead = gettext(
+                "A reminder that your rent of {amount} is due on {due}.",
+                amount=formats.money(lease.rent),
+                due=due,
+            )
+        else:
+            subject = gettext("Rent reminder — {property} {unit}", **place)
+            lead = (
+                gettext(
+                    "Your rent account shows {amount} overdue.", amount=formats.money(st.arrears)
+                )
+                if st.arrears > 0
+                else gettext(
+                    "Your current balance is {amount}.", amount=formats.money(max(st.balance, 0))
+                )
+            )
+        body = gettext(
+            "Hello {name},\n\n{lead}\n\nPay in the app: {link}\n"
+            "or by M-Pesa paybill {paybill}, account {account}.",
+            name=tenant.full_name,
+            lead=lead,
+            link=f"{settings.base_url}/pay",
+            paybill=settings.daraja_shortcode,
+            account=lease.account_ref,
+        )
+        queue_email(session, tenant.email, subject, body, kind="rent_reminder", dedupe_key=key)
     session.commit()
     return True
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from pms_app.accounts.models import User
 from pms_app.core.errors import NotFound, ServiceError
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.realtime import notify_after_commit
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
@@ -89,6 +90,23 @@ def payment_label(p: Payment) -> str:
         PaymentMethod.BANK: "Bank",
     }.get(p.method, p.method)
     return f"{name} payment" + (f" {ref}" if ref else "")
+
+
+# The same label in the current language, for emails and receipts (the ledger keeps English).
+_PAYMENT_WORDS = {
+    PaymentMethod.STK: N_("M-Pesa payment"),
+    PaymentMethod.C2B: N_("M-Pesa paybill payment"),
+    PaymentMethod.CASH: N_("Cash payment"),
+    PaymentMethod.BANK: N_("Bank payment"),
+}
+
+
+def payment_label_shown(p: Payment) -> str:
+    """`payment_label` in the current language: "Malipo ya M-Pesa QAB12"."""
+    ref = p.mpesa_receipt or p.trans_id or p.reference
+    words = _PAYMENT_WORDS.get(p.method)  # type: ignore[call-overload]
+    name = gettext(words) if words else f"{p.method} payment"
+    return name + (f" {ref}" if ref else "")
 
 
 def get_visible_payment(session: Session, actor: User | None, payment_id: int) -> Payment:

@@ -18,7 +18,7 @@ from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.properties.access import (
     can_own,
     get_managed_property,
@@ -31,6 +31,7 @@ INVALID_INVITATION = N_(
     "This invitation link is invalid, was already used, was revoked, or has expired."
 )
 TOO_MANY_INVITATIONS = N_("You have sent too many invitations. Try again later.")
+ROLE_WORDS = {Role.MANAGER: N_("manager"), Role.STAFF: N_("staff")}  # "… as {role}."
 INVITES_PER_HOUR = 20  # per inviter
 INVITES_PER_HOUR_PER_IP = 50
 
@@ -96,17 +97,29 @@ def invite(
         )
     )
     link = f"{get_settings().base_url}/invitation?token={token}"
+    # In the invitee's language if he has an account, else the inviter's: he knows the person
+    # and the language they share (never chosen: English).
+    known = session.exec(select(User.language).where(User.email == address)).first()
     # Names are single-line and at most 120 characters (validation.clean_name / clean_text).
-    queue_email(
-        session,
-        address,
-        f"You're invited to help manage {prop.name}",
-        f"Hello,\n\n{user.full_name} ({user.email}) invited you to help manage {prop.name} as "
-        f"{role}.\n\nAccept the invitation here (the link works once and expires in "
-        f"{get_settings().invitation_max_age_s // 86400} days):\n\n{link}\n\n"
-        "If you don't know who sent this, ignore it: nothing happens unless you accept.",
-        kind="invitation",
-    )
+    with composing_for(user.language if known is None else known):
+        queue_email(
+            session,
+            address,
+            gettext("You're invited to help manage {property}", property=prop.name),
+            gettext(
+                "Hello,\n\n{name} ({email}) invited you to help manage {property} as {role}.\n\n"
+                "Accept the invitation here (the link works once and expires in {days} days):"
+                "\n\n{link}\n\n"
+                "If you don't know who sent this, ignore it: nothing happens unless you accept.",
+                name=user.full_name,
+                email=user.email,
+                property=prop.name,
+                role=gettext(ROLE_WORDS.get(role, role)),
+                days=get_settings().invitation_max_age_s // 86400,
+                link=link,
+            ),
+            kind="invitation",
+        )
     session.commit()
     return answer
 

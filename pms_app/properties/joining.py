@@ -22,10 +22,10 @@ from pms_app.accounts.service import (
     open_session,
 )
 from pms_app.core.errors import ServiceError, ValidationError
-from pms_app.core.i18n import N_
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.properties.access import require_user, tenant_membership
 from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
 
@@ -92,15 +92,32 @@ def _unit_of(session: Session, prop: Property, unit_id: int | None) -> Unit | No
 def _tell_landlord(session: Session, prop: Property, who: User, unit: Unit | None) -> None:
     owner = session.get(User, prop.owner_id)
     if owner:
-        unit_text = f", unit {unit.label}" if unit else ""
-        queue_email(
-            session,
-            owner.email,
-            f"New tenant signup for {prop.name}",
-            f"{who.full_name} ({who.email}) signed up as a tenant of {prop.name}{unit_text}.\n"
-            f"Approve or reject: {get_settings().base_url}/approvals",
-            kind="signup_pending",
-        )
+        with composing_for(owner):
+            values = {"name": who.full_name, "email": who.email, "property": prop.name}
+            link = f"{get_settings().base_url}/approvals"
+            body = (
+                gettext(
+                    "{name} ({email}) signed up as a tenant of {property}, unit {unit}.\n"
+                    "Approve or reject: {link}",
+                    unit=unit.label,
+                    link=link,
+                    **values,
+                )
+                if unit
+                else gettext(
+                    "{name} ({email}) signed up as a tenant of {property}.\n"
+                    "Approve or reject: {link}",
+                    link=link,
+                    **values,
+                )
+            )
+            queue_email(
+                session,
+                owner.email,
+                gettext("New tenant signup for {property}", property=prop.name),
+                body,
+                kind="signup_pending",
+            )
 
 
 def signup_tenant(
@@ -118,7 +135,7 @@ def signup_tenant(
         raise ValidationError(NO_SUCH_CODE, "code")
     unit = _unit_of(session, prop, unit_id)
     name, email, phone = clean_signup(session, form)
-    user = create_user(session, name, email, phone, form.password, Role.TENANT)
+    user = create_user(session, name, email, phone, form.password, Role.TENANT, form.language)
     session.add(
         Membership(
             user_id=user.id,
@@ -129,15 +146,27 @@ def signup_tenant(
         )
     )
     token = open_session(session, user)
-    unit_text = f", unit {unit.label}" if unit else ""
-    queue_email(
-        session,
-        email,
-        "Signup received — waiting for your landlord's approval",
-        f"Hello {name},\n\nWe received your signup for {prop.name}{unit_text}. Your landlord "
-        "will review it; we'll email you as soon as you are approved.",
-        kind="signup_received",
-    )
+    with composing_for(user):
+        queue_email(
+            session,
+            email,
+            gettext("Signup received — waiting for your landlord's approval"),
+            gettext(
+                "Hello {name},\n\nWe received your signup for {property}, unit {unit}. Your "
+                "landlord will review it; we'll email you as soon as you are approved.",
+                name=name,
+                property=prop.name,
+                unit=unit.label,
+            )
+            if unit
+            else gettext(
+                "Hello {name},\n\nWe received your signup for {property}. Your landlord will "
+                "review it; we'll email you as soon as you are approved.",
+                name=name,
+                property=prop.name,
+            ),
+            kind="signup_received",
+        )
     _tell_landlord(session, prop, user, unit)
     session.commit()
     return user, token

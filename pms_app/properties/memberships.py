@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 from pms_app.accounts.models import Role, User
 from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.i18n import gettext
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_text
-from pms_app.emails.service import queue_email
+from pms_app.emails.service import composing_for, queue_email
 from pms_app.properties.access import (
     can_own,
     get_managed_property,
@@ -128,14 +129,21 @@ def approve_tenant(
     tenant = session.get(User, m.user_id)
     prop = session.get(Property, m.property_id)
     assert tenant is not None and prop is not None
-    queue_email(
-        session,
-        tenant.email,
-        f"You're approved at {prop.name}",
-        f"Hello {tenant.full_name},\n\nYour landlord approved you as the tenant of unit "
-        f"{unit.label} at {prop.name}. Log in to see your home: {get_settings().base_url}/login",
-        kind="tenant_approved",
-    )
+    with composing_for(tenant):
+        queue_email(
+            session,
+            tenant.email,
+            gettext("You're approved at {property}", property=prop.name),
+            gettext(
+                "Hello {name},\n\nYour landlord approved you as the tenant of unit {unit} at "
+                "{property}. Log in to see your home: {link}",
+                name=tenant.full_name,
+                unit=unit.label,
+                property=prop.name,
+                link=f"{get_settings().base_url}/login",
+            ),
+            kind="tenant_approved",
+        )
     session.commit()
 
 
@@ -149,15 +157,27 @@ def reject_tenant(
     tenant = session.get(User, m.user_id)
     prop = session.get(Property, m.property_id)
     assert tenant is not None and prop is not None
-    reason_text = f"\n\nReason given: {why}" if why else ""
-    queue_email(
-        session,
-        tenant.email,
-        f"Your signup for {prop.name} was not approved",
-        f"Hello {tenant.full_name},\n\nYour landlord did not approve your signup for "
-        f"{prop.name}.{reason_text}\n\nIf you think this is a mistake, contact your landlord.",
-        kind="tenant_rejected",
-    )
+    with composing_for(tenant):
+        values = {"name": tenant.full_name, "property": prop.name}
+        queue_email(
+            session,
+            tenant.email,
+            gettext("Your signup for {property} was not approved", **values),
+            gettext(
+                "Hello {name},\n\nYour landlord did not approve your signup for {property}."
+                "\n\nReason given: {reason}\n\nIf you think this is a mistake, contact your "
+                "landlord.",
+                reason=why,
+                **values,
+            )
+            if why
+            else gettext(
+                "Hello {name},\n\nYour landlord did not approve your signup for {property}."
+                "\n\nIf you think this is a mistake, contact your landlord.",
+                **values,
+            ),
+            kind="tenant_rejected",
+        )
     session.commit()
 
 

@@ -19,12 +19,14 @@ from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
 
-def _signup_form(form: dict[str, Any]) -> SignupForm:
+def _signup_form(form: dict[str, Any], lang: str) -> SignupForm:
+    """`lang`: the language the page speaks, saved on the account (his emails speak it)."""
     return SignupForm(
         text(form, "full_name", 200),
         text(form, "email", 300),
         text(form, "phone", 40),
         text(form, "password", 2000),
+        lang,
     )
 
 
@@ -35,7 +37,7 @@ class LandlordSignupState(PageState, SessionState):
 
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
-        data, ip = _signup_form(form), self._client_ip()
+        data, ip = _signup_form(form, self.lang), self._client_ip()
         token = await self._attempt(lambda s, _a: accounts.signup_landlord(s, data, ip)[1], form)
         if token is None:
             return None
@@ -119,7 +121,7 @@ class TenantSignupState(CodeFinder, PageState, SessionState):
 
     @rx.event
     async def submit(self, form: dict[str, Any]) -> Any:
-        data, ip, code = _signup_form(form), self._client_ip(), text(form, "code", 20)
+        data, ip, code = _signup_form(form, self.lang), self._client_ip(), text(form, "code", 20)
         uid = self._chosen_unit()
         token = await self._attempt(
             lambda s, _a: joining.signup_tenant(s, data, code, uid, ip)[1], form
