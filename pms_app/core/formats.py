@@ -59,6 +59,11 @@ def weekday_day(value: date | datetime, tz: TZ = None) -> str:
     return f"{_names(current_language())[2][d.weekday()]} {day(d)}"
 
 
+def short_weekday(value: date) -> str:
+    """`Thu` (Swahili writes the whole name: `Alhamisi`)."""
+    return _names(current_language())[2][value.weekday()]
+
+
 def clock_time(moment: datetime, tz: TZ = None) -> str:
     """`01:10` in `tz`."""
     return f"{local(moment, tz):%H:%M}"

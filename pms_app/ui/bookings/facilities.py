@@ -13,6 +13,7 @@ from pms_app.ui.components.forms import form_error, form_notice, submit_button, 
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
 from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -39,7 +40,7 @@ class FacilitiesState(PageState, SessionState):
                 "id": f.id,
                 "name": f.name,
                 "description": f.description,
-                "fee": money(f.fee + f.deposit) if f.fee + f.deposit else "free",
+                "fee": money(f.fee + f.deposit) if f.fee + f.deposit else self._tr("free"),
                 "active": f.active,
             }
             for f in list_facilities(session, actor)
@@ -69,7 +70,7 @@ def facilities_page() -> rx.Component:
         form_notice(S.notice),
         rx.cond(
             S.rows.length() == 0,
-            empty_state("No facilities yet. Managers add the hall, pool, gym… here."),
+            empty_state(t("No facilities yet. Managers add the hall, pool, gym… here.")),
             rx.vstack(
                 rx.foreach(
                     S.rows,
@@ -96,19 +97,19 @@ def facilities_page() -> rx.Component:
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("New facility", size="4", as_="h2"),
+                        rx.heading(t("New facility"), size="4", as_="h2"),
                         rx.el.select(
                             rx.foreach(
                                 S.property_options,
                                 lambda o: rx.el.option(o["label"], value=o["id"]),
                             ),
                             name="property",
-                            aria_label="Property",
+                            aria_label=t("Property"),
                             style={"padding": "6px"},
                         ),
                         *facility_fields(S.errors, S.defaults),
                         submit_button(
-                            "Create facility", S, "new-facility-form", id="create-facility"
+                            t("Create facility"), S, "new-facility-form", id="create-facility"
                         ),
                         spacing="2",
                     ),
@@ -121,5 +122,5 @@ def facilities_page() -> rx.Component:
                 max_width="560px",
             ),
         ),
-        title="Facilities",
+        title=t("Facilities"),
     )

@@ -18,6 +18,7 @@ from pms_app.ui.components.forms import (
     write_form,
 )
 from pms_app.ui.components.layout import app_shell, not_found_view
+from pms_app.ui.shell.i18n import t
 
 
 def _slot_button(slot: Any) -> rx.Component:
@@ -45,7 +46,7 @@ def _slot_button(slot: Any) -> rx.Component:
                     class_name="slot-taken",
                 ),
                 rx.button(
-                    "Join waiting list",
+                    t("Join waiting list"),
                     size="1",
                     variant="ghost",
                     on_click=S.join_waitlist(slot["start"]),
@@ -57,7 +58,7 @@ def _slot_button(slot: Any) -> rx.Component:
         (
             "mine",
             rx.button(
-                slot["label"].to(str) + " · yours",
+                t("{slot} · yours", slot=slot["label"]),
                 disabled=True,
                 color_scheme="blue",
                 variant="soft",
@@ -67,7 +68,7 @@ def _slot_button(slot: Any) -> rx.Component:
         (
             "blocked",
             rx.button(
-                slot["label"].to(str) + " · closed",
+                t("{slot} · closed", slot=slot["label"]),
                 disabled=True,
                 color_scheme="orange",
                 variant="soft",
@@ -83,13 +84,13 @@ def _manager_tools() -> rx.Component:
         S.manager,
         rx.vstack(
             rx.hstack(
-                rx.heading("Bookings this day", size="4", as_="h3"),
-                rx.button("Export CSV", variant="outline", size="1", on_click=S.export_csv),
+                rx.heading(t("Bookings this day"), size="4", as_="h3"),
+                rx.button(t("Export CSV"), variant="outline", size="1", on_click=S.export_csv),
                 align="center",
             ),
             rx.cond(
                 S.day_bookings.length() == 0,
-                rx.text("No bookings this day.", size="2", color_scheme="gray"),
+                rx.text(t("No bookings this day."), size="2", color_scheme="gray"),
                 rx.vstack(
                     rx.foreach(
                         S.day_bookings,
@@ -104,10 +105,12 @@ def _manager_tools() -> rx.Component:
                                     b["status"] == "requested",
                                     rx.hstack(
                                         rx.button(
-                                            "Approve", size="1", on_click=S.decide(b["id"], True)
+                                            t("Approve"),
+                                            size="1",
+                                            on_click=S.decide(b["id"], True),
                                         ),
                                         rx.button(
-                                            "Decline",
+                                            t("Decline"),
                                             size="1",
                                             color_scheme="red",
                                             variant="soft",
@@ -118,7 +121,7 @@ def _manager_tools() -> rx.Component:
                                 rx.cond(
                                     b["status"] == "awaiting_payment",
                                     rx.button(
-                                        "Mark paid",
+                                        t("Mark paid"),
                                         size="1",
                                         variant="soft",
                                         on_click=S.mark_paid(b["id"]),
@@ -137,15 +140,15 @@ def _manager_tools() -> rx.Component:
                                             ),
                                             rx.input(
                                                 name="reason",
-                                                placeholder="Reason",
-                                                aria_label="Reason for cancelling",
+                                                placeholder=t("Reason"),
+                                                aria_label=t("Reason for cancelling"),
                                                 size="1",
                                                 required=True,
                                             ),
                                             confirm_submit(
-                                                "Cancel booking",
-                                                "Cancel this booking?",
-                                                "The resident is emailed with your reason.",
+                                                t("Cancel booking"),
+                                                t("Cancel this booking?"),
+                                                t("The resident is emailed with your reason."),
                                                 S,
                                                 "cancel-" + b["id"].to_string(),
                                                 size="1",
@@ -168,11 +171,13 @@ def _manager_tools() -> rx.Component:
             ),
             rx.accordion.root(
                 rx.accordion.item(
-                    header="Edit the facility's rules",
+                    header=t("Edit the facility's rules"),
                     content=write_form(
                         rx.vstack(
                             *facility_fields(S.errors, S.values),
-                            submit_button("Save facility", S, "facility-form", id="save-facility"),
+                            submit_button(
+                                t("Save facility"), S, "facility-form", id="save-facility"
+                            ),
                             spacing="2",
                         ),
                         state=S,
@@ -188,29 +193,33 @@ def _manager_tools() -> rx.Component:
             ),
             write_form(
                 rx.hstack(
-                    rx.text("Block for maintenance:", size="2"),
-                    rx.input(type="date", name="b_date", required=True, aria_label="Blackout date"),
+                    rx.text(t("Block for maintenance:"), size="2"),
+                    rx.input(
+                        type="date", name="b_date", required=True, aria_label=t("Blackout date")
+                    ),
                     rx.input(
                         name="b_from",
                         placeholder="08:00",
                         width="80px",
                         required=True,
-                        aria_label="Blackout from",
+                        aria_label=t("Blackout from"),
                     ),
                     rx.input(
                         name="b_to",
                         placeholder="12:00",
                         width="80px",
                         required=True,
-                        aria_label="Blackout until",
+                        aria_label=t("Blackout until"),
                     ),
                     rx.input(
                         name="b_reason",
-                        placeholder="Reason",
+                        placeholder=t("Reason"),
                         width="160px",
-                        aria_label="Blackout reason",
+                        aria_label=t("Blackout reason"),
                     ),
-                    submit_button("Add blackout", S, "blackout-form", size="1", variant="outline"),
+                    submit_button(
+                        t("Add blackout"), S, "blackout-form", size="1", variant="outline"
+                    ),
                     wrap="wrap",
                     align="center",
                 ),
@@ -229,13 +238,12 @@ def facility_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            not_found_view("That facility was not found.", "All facilities", "/facilities"),
+            not_found_view(t("That facility was not found."), t("All facilities"), "/facilities"),
             rx.vstack(
                 rx.heading(S.info["name"], size="7", id="facility-name"),
                 rx.text(S.info["description"], color_scheme="gray"),
                 rx.text(
-                    "Up to ",
-                    S.info["capacity"],
+                    t("Up to {capacity}", capacity=S.info["capacity"]),
                     " · ",
                     S.info["due"],
                     " · ",
@@ -246,16 +254,21 @@ def facility_page() -> rx.Component:
                 form_notice(S.notice),
                 rx.hstack(
                     rx.button(
-                        "‹", on_click=S.shift_day(-1), variant="soft", aria_label="Previous day"
+                        "‹",
+                        on_click=S.shift_day(-1),
+                        variant="soft",
+                        aria_label=t("Previous day"),
                     ),
                     rx.input(
                         type="date",
                         value=S.day,
                         on_change=S.set_day,
                         id="day-picker",
-                        aria_label="Day",
+                        aria_label=t("Day"),
                     ),
-                    rx.button("›", on_click=S.shift_day(1), variant="soft", aria_label="Next day"),
+                    rx.button(
+                        "›", on_click=S.shift_day(1), variant="soft", aria_label=t("Next day")
+                    ),
                     align="center",
                 ),
                 rx.flex(
@@ -264,8 +277,10 @@ def facility_page() -> rx.Component:
                         lambda d: rx.button(
                             rx.vstack(
                                 rx.text(d["label"], size="1", weight="bold"),
-                                rx.text(d["free"], " free", size="1"),
-                                rx.cond(d["mine"] != "0", rx.text(d["mine"], " yours", size="1")),
+                                rx.text(t("{n} free", n=d["free"]), size="1"),
+                                rx.cond(
+                                    d["mine"] != "0", rx.text(t("{n} yours", n=d["mine"]), size="1")
+                                ),
                                 spacing="0",
                                 align="center",
                             ),
@@ -283,7 +298,7 @@ def facility_page() -> rx.Component:
                 rx.heading(S.day_label, size="4", id="day-label", as_="h2"),
                 rx.cond(
                     S.slots.length() == 0,
-                    rx.text("Closed this day.", color_scheme="gray"),
+                    rx.text(t("Closed this day."), color_scheme="gray"),
                     rx.flex(
                         rx.foreach(S.slots, _slot_button), wrap="wrap", spacing="2", id="slots"
                     ),
@@ -293,7 +308,7 @@ def facility_page() -> rx.Component:
                     rx.card(
                         write_form(
                             rx.hstack(
-                                rx.text("Slots:", size="2"),
+                                rx.text(t("Slots:"), size="2"),
                                 rx.input(
                                     name="slots",
                                     type="number",
@@ -301,24 +316,24 @@ def facility_page() -> rx.Component:
                                     min=1,
                                     max=S.info["max_slots"],
                                     width="70px",
-                                    aria_label="Slots",
+                                    aria_label=t("Slots"),
                                 ),
-                                rx.text("Guests:", size="2"),
+                                rx.text(t("Guests:"), size="2"),
                                 rx.input(
                                     name="guests",
                                     type="number",
                                     default_value="1",
                                     min=1,
                                     width="80px",
-                                    aria_label="Guests",
+                                    aria_label=t("Guests"),
                                 ),
                                 rx.input(
                                     name="note",
-                                    placeholder="Note (optional)",
-                                    aria_label="Note (optional)",
+                                    placeholder=t("Note (optional)"),
+                                    aria_label=t("Note (optional)"),
                                     width="200px",
                                 ),
-                                submit_button("Book", S, "book-form", id="book-submit"),
+                                submit_button(t("Book"), S, "book-form", id="book-submit"),
                                 wrap="wrap",
                                 align="center",
                             ),
@@ -331,7 +346,7 @@ def facility_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.link("My bookings →", href="/bookings"),
+                rx.link(t("My bookings →"), href="/bookings"),
                 _manager_tools(),
                 spacing="3",
                 width="100%",

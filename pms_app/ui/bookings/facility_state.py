@@ -11,6 +11,7 @@ import reflex as rx
 from pms_app.bookings import availability, exports, facilities, lifecycle, listings, times, waitlist
 from pms_app.core import clock, formats
 from pms_app.core.errors import ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.validation import check_date_range
 from pms_app.properties.access import managed_property_ids
 from pms_app.ui.bookings.shared import (
@@ -71,24 +72,29 @@ class FacilityState(PageState, SessionState):
             "name": facility.name,
             "description": facility.description,
             "capacity": formats.plural(facility.capacity, "{n} guest", "{n} guests"),
-            "due": f"{money(facility.fee)} + deposit {money(facility.deposit)}"
+            "due": self._tr(
+                "{fee} + deposit {deposit}",
+                fee=money(facility.fee),
+                deposit=money(facility.deposit),
+            )
             if facility.fee or facility.deposit
-            else "free",
-            "policy": f"Free cancellation until {facility.free_cancel_hours} h before; then "
-            + (
-                f"{facility.cancel_fee_value}% of the fee"
+            else self._tr("free"),
+            "policy": self._tr(
+                "Free cancellation until {hours} h before; then {fee}",
+                hours=facility.free_cancel_hours,
+                fee=self._tr("{percent}% of the fee", percent=facility.cancel_fee_value)
                 if facility.cancel_fee_kind == "percent"
-                else money(facility.cancel_fee_value)
+                else money(facility.cancel_fee_value),
             ),
             "step": str(facility.slot_minutes or 60),
             "max_slots": str(max(1, facility.max_minutes // (facility.slot_minutes or 60))),
         }
         day = date.fromisoformat(self.day)
-        self.day_label = f"{day:%A} {formats.day(day)}"
+        self.day_label = f"{self._tr(times.WEEKDAYS[day.weekday()])} {formats.day(day)}"
         self.week = [
             {
                 "date": d.isoformat(),
-                "label": f"{d:%a} {d.day}",
+                "label": f"{formats.short_weekday(d)} {d.day}",
                 "free": str(sum(sl.state == "free" for sl in day_slots)),
                 "mine": str(sum(sl.state == "mine" for sl in day_slots)),
             }
@@ -113,7 +119,7 @@ class FacilityState(PageState, SessionState):
                     "when": f"{formats.clock_time(r.start, tz)}–{formats.clock_time(r.end, tz)}",
                     "guests": formats.plural(r.guests, "{n} guest", "{n} guests"),
                     "status": r.status,
-                    "label": STATUS_LABELS.get(r.status, r.status),
+                    "label": self._tr(STATUS_LABELS.get(r.status, r.status)),
                 }
                 for r in listings.facility_bookings(session, actor, facility.id or 0, day)
             ]
@@ -169,7 +175,7 @@ class FacilityState(PageState, SessionState):
 
     @rx.event
     async def book(self, form: dict[str, Any]) -> None:
-        made: list[str] = []
+        made: list[tuple[str, str]] = []
         selected = self.selected
 
         def _book(s: Session, a: User | None) -> None:
@@ -183,12 +189,15 @@ class FacilityState(PageState, SessionState):
                 text(form, "guests", 6),
                 note=text(form, "note", 5000),
             )
-            made.append(
-                f"Booked: {booking.number} ({STATUS_LABELS.get(booking.status, booking.status)})."
-            )
+            made.append((booking.number, booking.status))
 
         if await self._act(_book, "Booked.", form):
-            self.notice = made[0]
+            number, status = made[0]
+            self.notice = self._tr(
+                "Booked: {number} ({status}).",
+                number=number,
+                status=self._tr(STATUS_LABELS.get(status, status)),
+            )
             self.selected = ""
 
     @rx.event
@@ -205,7 +214,7 @@ class FacilityState(PageState, SessionState):
             lambda s, a: lifecycle.decide_request(
                 s, a, int_or_none(booking_id) or 0, bool(approve)
             ),
-            "Request approved." if approve else "Request declined.",
+            N_("Request approved.") if approve else N_("Request declined."),
         )
 
     @rx.event

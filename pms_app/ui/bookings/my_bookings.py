@@ -8,6 +8,7 @@ import reflex as rx
 
 from pms_app.bookings import lifecycle, paying, views, waitlist
 from pms_app.core import clock, formats
+from pms_app.core.i18n import gettext
 from pms_app.core.settings import get_settings
 from pms_app.payments import booking_fees
 from pms_app.ui.bookings.shared import STATUS_LABELS
@@ -15,6 +16,7 @@ from pms_app.ui.components.forms import form_error, form_notice, submit_button, 
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
 from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -41,9 +43,9 @@ class MyBookingsState(PageState, SessionState):
         self.mpesa = get_settings().mpesa_enabled
         page = views.my_bookings_page(session, actor, clock.now())
         self.quote = {
-            str(b.row.id): f"Cancelling now costs {money(b.cancel_fee)}."
+            str(b.row.id): self._tr("Cancelling now costs {fee}.", fee=money(b.cancel_fee))
             if b.cancel_fee
-            else "Cancelling now is free."
+            else self._tr("Cancelling now is free.")
             for b in page.bookings
             if b.cancel_fee is not None
         }
@@ -99,7 +101,7 @@ def _row(b: views.MyBooking) -> dict[str, Any]:
         "facility": r.facility,
         "when": formats.span(r.start, r.end, tz),
         "status": r.status,
-        "label": STATUS_LABELS.get(r.status, r.status),
+        "label": gettext(STATUS_LABELS.get(r.status, r.status)),  # in the event's language
         "due": money(r.due),
         "active": b.active,
         "cancellable": b.cancellable,  # not once it has started
@@ -122,12 +124,9 @@ def _booking_card(b: Any) -> rx.Component:
             rx.cond(
                 (b["status"] == "awaiting_payment") & ~S.mpesa,
                 rx.text(
-                    "Pay ",
-                    b["due"],
-                    " before ",
-                    b["hold"],
-                    ". ",
-                    booking_fees.MPESA_OFF_BOOKING,
+                    t("Pay {amount} before {time}.", amount=b["due"], time=b["hold"]),
+                    " ",
+                    t(booking_fees.MPESA_OFF_BOOKING),
                     size="2",
                     class_name="booking-mpesa-off",
                 ),
@@ -136,16 +135,19 @@ def _booking_card(b: Any) -> rx.Component:
                 (b["status"] == "awaiting_payment") & S.mpesa,
                 write_form(
                     rx.hstack(
-                        rx.text("Pay ", b["due"], " before ", b["hold"], size="2"),
+                        rx.text(
+                            t("Pay {amount} before {time}", amount=b["due"], time=b["hold"]),
+                            size="2",
+                        ),
                         rx.el.input(type="hidden", name="booking_id", value=b["id"].to_string()),
                         rx.input(
                             name="phone",
                             default_value=S.phone,
                             width="160px",
-                            aria_label="M-Pesa phone",
+                            aria_label=t("M-Pesa phone"),
                         ),
                         submit_button(
-                            "Pay with M-Pesa",
+                            t("Pay with M-Pesa"),
                             S,
                             "booking-pay-" + b["id"].to_string(),
                             size="1",
@@ -161,7 +163,7 @@ def _booking_card(b: Any) -> rx.Component:
             ),
             rx.hstack(
                 rx.link(
-                    "Add to calendar (.ics)",
+                    t("Add to calendar (.ics)"),
                     href="/api/bookings/" + b["id"].to_string() + ".ics",
                     is_external=True,
                     size="2",
@@ -171,7 +173,7 @@ def _booking_card(b: Any) -> rx.Component:
                     rx.alert_dialog.root(
                         rx.alert_dialog.trigger(
                             rx.button(
-                                "Cancel booking",
+                                t("Cancel booking"),
                                 size="1",
                                 color_scheme="red",
                                 variant="soft",
@@ -179,20 +181,20 @@ def _booking_card(b: Any) -> rx.Component:
                             )
                         ),
                         rx.alert_dialog.content(
-                            rx.alert_dialog.title("Cancel " + b["number"].to(str) + "?"),
+                            rx.alert_dialog.title(t("Cancel {number}?", number=b["number"])),
                             rx.alert_dialog.description(
                                 rx.cond(
                                     S.quote.contains(b["id"].to_string()),
                                     S.quote[b["id"].to_string()],
-                                    "Cancelling now is free.",
+                                    t("Cancelling now is free."),
                                 ),
                                 id="cancel-quote",
                             ),
                             rx.hstack(
-                                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
+                                rx.alert_dialog.cancel(rx.button(t("Keep it"), variant="soft")),
                                 rx.alert_dialog.action(
                                     rx.button(
-                                        "Cancel booking",
+                                        t("Cancel booking"),
                                         color_scheme="red",
                                         on_click=S.cancel(b["id"]),
                                     )
@@ -221,7 +223,7 @@ def my_bookings_page() -> rx.Component:
         rx.cond(
             S.offers.length() > 0,
             rx.vstack(
-                rx.heading("Waiting list", size="5", as_="h2"),
+                rx.heading(t("Waiting list"), size="5", as_="h2"),
                 rx.foreach(
                     S.offers,
                     lambda e: rx.hstack(
@@ -230,19 +232,19 @@ def my_bookings_page() -> rx.Component:
                             e["status"] == "offered",
                             rx.hstack(
                                 rx.badge(
-                                    "free now — confirm by " + e["expires"].to(str),
+                                    t("free now — confirm by {time}", time=e["expires"]),
                                     color_scheme="green",
                                 ),
                                 rx.button(
-                                    "Confirm",
+                                    t("Confirm"),
                                     size="1",
                                     on_click=S.accept(e["id"]),
                                     class_name="accept-offer",
                                 ),
                             ),
-                            rx.badge("waiting"),
+                            rx.badge(t("waiting")),
                         ),
-                        rx.button("Leave", size="1", variant="ghost", on_click=S.leave(e["id"])),
+                        rx.button(t("Leave"), size="1", variant="ghost", on_click=S.leave(e["id"])),
                         align="center",
                         wrap="wrap",
                         class_name="waitlist-entry",
@@ -253,8 +255,8 @@ def my_bookings_page() -> rx.Component:
         ),
         rx.cond(
             S.rows.length() == 0,
-            empty_state("No bookings yet.", "See the facilities", "/facilities"),
+            empty_state(t("No bookings yet."), t("See the facilities"), "/facilities"),
             rx.vstack(rx.foreach(S.rows, _booking_card), width="100%"),
         ),
-        title="My bookings",
+        title=t("My bookings"),
     )

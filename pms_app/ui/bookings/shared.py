@@ -9,20 +9,23 @@ import reflex as rx
 
 from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.times import WEEKDAYS
+from pms_app.core.i18n import N_
 from pms_app.ui.components.forms import field, field_error
 from pms_app.ui.shell.formatting import currency, in_currency
 from pms_app.ui.shell.forms import checked, text
+from pms_app.ui.shell.i18n import t
 
 if TYPE_CHECKING:
     from pms_app.bookings.models import Facility
 
+# A booking's status as its badge reads (msgids: states translate them with `_tr`/`gettext`).
 STATUS_LABELS = {
-    "requested": "waiting for approval",
-    "awaiting_payment": "awaiting payment",
-    "confirmed": "confirmed",
-    "cancelled": "cancelled",
-    "expired": "expired (unpaid)",
-    "declined": "declined",
+    "requested": N_("waiting for approval"),
+    "awaiting_payment": N_("awaiting payment"),
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired (unpaid)"),
+    "declined": N_("declined"),
 }
 
 
@@ -110,19 +113,19 @@ def _day_hours(d: int, errors: Any, v: Any) -> rx.Component:
     """One weekday's opening and closing time, its error (`hours_<d>`) under them."""
     return rx.vstack(
         rx.hstack(
-            rx.text(WEEKDAYS[d], width="100px", size="2"),
+            rx.text(t(WEEKDAYS[d]), width="100px", size="2"),
             rx.input(
                 name=f"open_{d}",
                 default_value=v[f"open_{d}"],
                 width="90px",
-                aria_label=f"{WEEKDAYS[d]} opens",
+                aria_label=t("{day} opens", day=t(WEEKDAYS[d])),
             ),
             rx.text("–"),
             rx.input(
                 name=f"close_{d}",
                 default_value=v[f"close_{d}"],
                 width="90px",
-                aria_label=f"{WEEKDAYS[d]} closes",
+                aria_label=t("{day} closes", day=t(WEEKDAYS[d])),
             ),
             align="center",
         ),
@@ -134,37 +137,52 @@ def _day_hours(d: int, errors: Any, v: Any) -> rx.Component:
 def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
     """The facility form's fields; `v` is a dict var of default values."""
 
-    def num(label: str, name: str, required: bool = True) -> rx.Component:
+    def num(label: Any, name: str, required: bool = True) -> rx.Component:
         return field(label, name, errors, "number", default_value=v[name], required=required)
 
     return [
-        field("Name", "name", errors, placeholder="Community hall", default_value=v["name"]),
-        field("Description", "description", errors, required=False, default_value=v["description"]),
-        num("Capacity (guests per booking)", "capacity"),
-        rx.text("Opening hours (leave a day empty to close it)", size="2", weight="medium"),
+        field(
+            t("Name"),
+            "name",
+            errors,
+            placeholder=t("Community hall"),
+            default_value=v["name"],
+        ),
+        field(
+            t("Description"),
+            "description",
+            errors,
+            required=False,
+            default_value=v["description"],
+        ),
+        num(t("Capacity (guests per booking)"), "capacity"),
+        rx.text(t("Opening hours (leave a day empty to close it)"), size="2", weight="medium"),
         *[_day_hours(d, errors, v) for d in range(7)],
-        num("Slot length in minutes (empty = free start/end)", "slot_minutes", required=False),
-        num("Shortest booking (minutes)", "min_minutes"),
-        num("Longest booking (minutes)", "max_minutes"),
-        num("Bookable up to N days ahead", "advance_days"),
-        num("Upcoming bookings per resident", "max_active_per_resident"),
-        num(in_currency("Fee"), "fee", required=False),
-        num(in_currency("Refundable deposit"), "deposit", required=False),
+        num(t("Slot length in minutes (empty = free start/end)"), "slot_minutes", required=False),
+        num(t("Shortest booking (minutes)"), "min_minutes"),
+        num(t("Longest booking (minutes)"), "max_minutes"),
+        num(t("Bookable up to N days ahead"), "advance_days"),
+        num(t("Upcoming bookings per resident"), "max_active_per_resident"),
+        num(in_currency(t("Fee")), "fee", required=False),
+        num(in_currency(t("Refundable deposit")), "deposit", required=False),
         rx.checkbox(
-            "Bookings need a manager's approval",
+            t("Bookings need a manager's approval"),
             name="requires_approval",
             default_checked=v["requires_approval"] == "on",
         ),
-        num("Free cancellation until N hours before", "free_cancel_hours"),
+        num(t("Free cancellation until N hours before"), "free_cancel_hours"),
         rx.el.select(
-            rx.el.option("Late cancellation: percent of the fee", value="percent"),
-            rx.el.option(in_currency("Late cancellation: fixed amount"), value="fixed"),
+            rx.el.option(t("Late cancellation: percent of the fee"), value="percent"),
+            rx.el.option(in_currency(t("Late cancellation: fixed amount")), value="fixed"),
             name="cancel_fee_kind",
-            aria_label="Late cancellation fee kind",
+            aria_label=t("Late cancellation fee kind"),
             default_value=v["cancel_fee_kind"],
             style={"padding": "6px"},
         ),
-        num(f"Late cancellation fee (percent or {currency()})", "cancel_fee_value"),
-        num("Unpaid bookings are released after (minutes)", "hold_minutes"),
-        num("Waiting-list offers last (minutes)", "offer_minutes"),
+        num(
+            t("Late cancellation fee (percent or {currency})", currency=currency()),
+            "cancel_fee_value",
+        ),
+        num(t("Unpaid bookings are released after (minutes)"), "hold_minutes"),
+        num(t("Waiting-list offers last (minutes)"), "offer_minutes"),
     ]

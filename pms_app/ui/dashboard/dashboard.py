@@ -7,12 +7,14 @@ from typing import Any
 import reflex as rx
 
 from pms_app.core import formats
+from pms_app.core.i18n import N_
 from pms_app.leases.service import today_local
 from pms_app.payments import reports
 from pms_app.payments import tenant as tenant_money
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state, figure
+from pms_app.ui.shell.i18n import t, tn
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -49,7 +51,9 @@ class DashboardState(PageState, SessionState):
                 owed = money.balance
                 self.home |= {
                     "has_lease": "yes",
-                    "balance": f"{owed:,}" if owed >= 0 else f"{-owed:,} in credit",
+                    "balance": f"{owed:,}"
+                    if owed >= 0
+                    else self._tr("{amount} in credit", amount=f"{-owed:,}"),
                     "overdue": f"{money.overdue:,}" if money.overdue > 0 else "",
                     "next_due": formats.day(money.next_due),
                     "next_amount": f"{money.next_amount:,}",
@@ -88,7 +92,7 @@ class DashboardState(PageState, SessionState):
         }
 
 
-def _stat(label: str, value: Any, id_: str) -> rx.Component:
+def _stat(label: Any, value: Any, id_: str) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color_scheme="gray"),
@@ -104,10 +108,10 @@ def _property_card(row: Any) -> rx.Component:
             rx.link(rx.heading(row["name"], size="4", as_="h3"), href=f"/property?id={row['id']}"),
             rx.text(row["address"], size="2", color_scheme="gray"),
             rx.hstack(
-                rx.badge(row["units"].to_string() + " units"),
-                rx.badge(row["occupied"].to_string() + " occupied", color_scheme="green"),
-                rx.badge(row["vacant"].to_string() + " vacant", color_scheme="orange"),
-                rx.text("Occupancy " + row["rate"].to(str), size="2"),
+                rx.badge(tn("{n} unit", "{n} units", row["units"])),
+                rx.badge(t("{n} occupied", n=row["occupied"]), color_scheme="green"),
+                rx.badge(t("{n} vacant", n=row["vacant"]), color_scheme="orange"),
+                rx.text(t("Occupancy {rate}", rate=row["rate"]), size="2"),
                 wrap="wrap",
                 spacing="2",
             ),
@@ -124,8 +128,14 @@ def _property_table() -> rx.Component:
             rx.table.header(
                 rx.table.row(
                     *[
-                        rx.table.column_header_cell(h)
-                        for h in ("Property", "Units", "Occupied", "Vacant", "Occupancy")
+                        rx.table.column_header_cell(t(h))
+                        for h in (
+                            N_("Property"),
+                            N_("Units"),
+                            N_("Occupied"),
+                            N_("Vacant"),
+                            N_("Occupancy"),
+                        )
                     ]
                 )
             ),
@@ -153,20 +163,26 @@ def _manager_view() -> rx.Component:
     S = DashboardState
     return rx.vstack(
         rx.flex(
-            _stat("Properties", S.totals["properties"], "stat-properties"),
-            _stat("Units", S.totals["units"], "stat-units"),
-            _stat("Occupied", S.totals["occupied"], "stat-occupied"),
-            _stat("Vacant", S.totals["vacant"], "stat-vacant"),
+            _stat(t("Properties"), S.totals["properties"], "stat-properties"),
+            _stat(t("Units"), S.totals["units"], "stat-units"),
+            _stat(t("Occupied"), S.totals["occupied"], "stat-occupied"),
+            _stat(t("Vacant"), S.totals["vacant"], "stat-vacant"),
             spacing="3",
             wrap="wrap",
         ),
         rx.cond(
             S.rows.length() > 0,
             rx.flex(
-                _stat("Billed " + S.month["label"], S.month["billed"], "stat-billed"),
-                _stat("Collected " + S.month["label"], S.month["collected"], "stat-collected"),
+                _stat(
+                    t("Billed {month}", month=S.month["label"]), S.month["billed"], "stat-billed"
+                ),
+                _stat(
+                    t("Collected {month}", month=S.month["label"]),
+                    S.month["collected"],
+                    "stat-collected",
+                ),
                 rx.link(
-                    _stat("Arrears (all)", S.month["arrears"], "stat-arrears"),
+                    _stat(t("Arrears (all)"), S.month["arrears"], "stat-arrears"),
                     href="/tenants?arrears=1",
                     id="arrears-link",
                 ),
@@ -175,18 +191,18 @@ def _manager_view() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.heading("Properties", size="5", as_="h2"),
+            rx.heading(t("Properties"), size="5", as_="h2"),
             rx.spacer(),
             rx.segmented_control.root(
-                rx.segmented_control.item("Cards", value="cards", id="view-cards"),
-                rx.segmented_control.item("Table", value="table", id="view-table"),
+                rx.segmented_control.item(t("Cards"), value="cards", id="view-cards"),
+                rx.segmented_control.item(t("Table"), value="table", id="view-table"),
                 value=S.view,
                 on_change=S.set_view,
                 size="1",
             ),
             rx.cond(
                 SessionState.user_role == "landlord",
-                rx.link(rx.button("Add property", id="add-property"), href="/properties/new"),
+                rx.link(rx.button(t("Add property"), id="add-property"), href="/properties/new"),
             ),
             width="100%",
             align="center",
@@ -196,11 +212,11 @@ def _manager_view() -> rx.Component:
             rx.cond(
                 SessionState.user_role == "landlord",
                 empty_state(
-                    "You have no properties yet.",
-                    "Add your first property",
+                    t("You have no properties yet."),
+                    t("Add your first property"),
                     "/properties/new",
                 ),
-                empty_state("You haven't been added to a property yet."),
+                empty_state(t("You haven't been added to a property yet.")),
             ),
             rx.cond(
                 S.view == "table",
@@ -217,29 +233,34 @@ def _tenant_view() -> rx.Component:
     S = DashboardState
     return rx.card(
         rx.vstack(
-            rx.text("Your home", size="2", color_scheme="gray"),
+            rx.text(t("Your home"), size="2", color_scheme="gray"),
             rx.heading(S.home["property_name"], size="6", id="tenant-property", as_="h2"),
             rx.text(S.home["property_address"]),
-            rx.text("Unit ", rx.text.strong(S.home["unit_label"], id="tenant-unit")),
+            rx.text(t("Unit"), " ", rx.text.strong(S.home["unit_label"], id="tenant-unit")),
             rx.cond(
                 S.home["has_lease"] == "yes",
                 rx.vstack(
-                    rx.text("Balance", size="2", color_scheme="gray"),
+                    rx.text(t("Balance"), size="2", color_scheme="gray"),
                     figure(S.home["balance"], "7", "tenant-balance"),
                     rx.cond(
                         S.home["overdue"] != "",
                         rx.text(
-                            "Overdue: ", S.home["overdue"], color_scheme="red", id="tenant-overdue"
+                            t("Overdue: {amount}", amount=S.home["overdue"]),
+                            color_scheme="red",
+                            id="tenant-overdue",
                         ),
                     ),
                     rx.text(
-                        "Next rent ",
+                        t("Next rent"),
+                        " ",
                         rx.text.strong(S.home["next_amount"]),
-                        " due ",
+                        " ",
+                        t("due"),
+                        " ",
                         rx.text.strong(S.home["next_due"], id="tenant-next-due"),
                     ),
                     rx.button(
-                        rx.link("Pay", href="/pay"), as_child=True, size="3", id="tenant-pay"
+                        rx.link(t("Pay"), href="/pay"), as_child=True, size="3", id="tenant-pay"
                     ),
                     spacing="2",
                 ),
@@ -257,5 +278,5 @@ def dashboard_page() -> rx.Component:
             rx.callout(DashboardState.error, color_scheme="red"),
         ),
         rx.cond(SessionState.user_role == "tenant", _tenant_view(), _manager_view()),
-        title="Dashboard",
+        title=t("Dashboard"),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import reflex as rx
 
@@ -172,12 +173,16 @@ class SessionState(rx.State):
             self._apply_identity(navbar(NOBODY))
 
     @rx.event
-    async def set_language(self, code: str) -> None:
-        """The language switch: this browser at once, and the account if he is logged in."""
+    async def set_language(self, code: str) -> Any:
+        """The language switch: this browser at once, and the account if he is logged in. Fixed
+        text re-renders by itself; the page is opened again so text its state built (a month, a
+        status, a notice) is read in the new language too."""
         self.lang = language(code)
         if self.session_token:
             chosen = self.lang
             await self._run(lambda s, a: accounts.set_language(s, a, chosen) if a else None)
+        here = urlsplit(str(self.router.url))
+        return rx.redirect(here.path + (f"?{here.query}" if here.query else "") or "/")
 
     @rx.event
     async def logout(self) -> Any:
