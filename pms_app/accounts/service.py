@@ -95,12 +95,15 @@ def open_session(session: Session, user: User, user_agent: str = "") -> str:
 SIGNUPS_PER_IP_HOUR = 100
 
 
-def signup_landlord(session: Session, form: SignupForm, ip: str = "") -> tuple[User, str]:
-    """Create a landlord account and log it in. Returns (user, session token)."""
+def signup_landlord(
+    session: Session, form: SignupForm, ip: str = "", language_code: str = ""
+) -> tuple[User, str]:
+    """Create a landlord account and log it in. Returns (user, session token). `language_code`:
+    the language he signed up in (saved on the account, core/i18n.language; "" = none chosen)."""
     throttle.hit(session, f"signup:{ip[:50]}", limit=SIGNUPS_PER_IP_HOUR, window_s=3600)
     session.commit()
     name, email, phone = clean_signup(session, form)
-    user = create_user(session, name, email, phone, form.password, Role.LANDLORD)
+    user = create_user(session, name, email, phone, form.password, Role.LANDLORD, language_code)
     token = open_session(session, user)
     queue_email(
         session,

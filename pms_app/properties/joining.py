@@ -109,8 +109,10 @@ def signup_tenant(
     property_code: str,
     unit_id: int | None,
     ip: str = "",
+    language_code: str = "",
 ) -> tuple[User, str]:
-    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page."""
+    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page.
+    `language_code`: the language he signed up in, saved on the account ("" = none chosen)."""
     throttle.hit(session, f"signup:{ip[:50]}", limit=SIGNUPS_PER_IP_HOUR, window_s=3600)
     session.commit()
     prop, _ = _property_of(session, property_code)
@@ -118,7 +120,7 @@ def signup_tenant(
         raise ValidationError(NO_SUCH_CODE, "code")
     unit = _unit_of(session, prop, unit_id)
     name, email, phone = clean_signup(session, form)
-    user = create_user(session, name, email, phone, form.password, Role.TENANT)
+    user = create_user(session, name, email, phone, form.password, Role.TENANT, language_code)
     session.add(
         Membership(
             user_id=user.id,
