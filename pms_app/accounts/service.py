@@ -97,7 +97,8 @@ SIGNUPS_PER_IP_HOUR = 100
 
 
 def signup_landlord(session: Session, form: SignupForm, ip: str = "") -> tuple[User, str]:
-    """Create a landlord account and log it in. Returns (user, session token)."""
+    """Create a landlord account and log it in. Returns (user, session token). `form.language`:
+    the language he signed up in (saved on the account, core/i18n.language; "" = none chosen)."""
     throttle.hit(session, f"signup:{ip[:50]}", limit=SIGNUPS_PER_IP_HOUR, window_s=3600)
     session.commit()
     name, email, phone = clean_signup(session, form)

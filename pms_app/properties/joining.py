@@ -127,7 +127,8 @@ def signup_tenant(
     unit_id: int | None,
     ip: str = "",
 ) -> tuple[User, str]:
-    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page."""
+    """Create a tenant account waiting for the landlord's approval, logged in to the waiting page.
+    `form.language`: the language he signed up in, saved on the account ("" = none chosen)."""
     throttle.hit(session, f"signup:{ip[:50]}", limit=SIGNUPS_PER_IP_HOUR, window_s=3600)
     session.commit()
     prop, _ = _property_of(session, property_code)

@@ -1,4 +1,4 @@
-"""/profile: edit name and phone, change password."""
+"""/profile: edit name and phone, choose the language, change password."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.accounts import service as accounts
+from pms_app.core.i18n import LANGUAGES
 from pms_app.ui.components.forms import field, form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -54,7 +56,7 @@ class ProfileState(PageState, SessionState):
             text(form, "confirm"),
         )
         if new != confirm:
-            self.errors = {"confirm": "The two passwords don't match."}
+            self.errors = {"confirm": self._tr("The two passwords don't match.")}
             return
         # argon2 (checking the current password, hashing the new one) in a worker thread.
         token = await self._attempt(lambda s, a: accounts.change_password(s, a, current, new), form)
@@ -62,7 +64,42 @@ class ProfileState(PageState, SessionState):
             return
         self.session_token = token
         await self._refresh()  # the navbar, read with the new session
-        self.pw_notice = "Password changed. Your other sessions were logged out."
+        self.pw_notice = self._tr("Password changed. Your other sessions were logged out.")
+
+
+def _language_card() -> rx.Component:
+    """The language of his pages: saved on the account at once (SessionState.set_language,
+    as the navbar's menu); the current one is pressed."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("Language"), size="4", as_="h2", id="profile-language-heading"),
+            rx.text(
+                t("The language the app speaks to you in."),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.hstack(
+                *[
+                    rx.button(
+                        name,  # each language named in itself
+                        type="button",
+                        lang=code,
+                        variant=rx.cond(SessionState.lang == code, "solid", "outline"),
+                        aria_pressed=rx.cond(SessionState.lang == code, "true", "false"),
+                        on_click=SessionState.set_language(code),
+                        id=f"profile-language-{code}",
+                    )
+                    for code, name in LANGUAGES.items()
+                ],
+                spacing="2",
+                role="group",
+                aria_labelledby="profile-language-heading",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+        max_width="420px",
+    )
 
 
 def profile_page() -> rx.Component:
@@ -73,17 +110,17 @@ def profile_page() -> rx.Component:
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("Profile", size="4", as_="h2"),
+                        rx.heading(t("Profile"), size="4", as_="h2"),
                         form_notice(S.notice),
-                        rx.text("Email: ", S.email, size="2", color_scheme="gray"),
+                        rx.text(t("Email: {email}", email=S.email), size="2", color_scheme="gray"),
                         field(
-                            "Full name",
+                            t("Full name"),
                             "full_name",
                             S.errors,
                             default_value=S.full_name,
                         ),
-                        field("Phone", "phone", S.errors, "tel", default_value=S.phone),
-                        submit_button("Save profile", S, "profile-form"),
+                        field(t("Phone"), "phone", S.errors, "tel", default_value=S.phone),
+                        submit_button(t("Save profile"), S, "profile-form"),
                         spacing="3",
                     ),
                     state=S,
@@ -95,33 +132,36 @@ def profile_page() -> rx.Component:
                 width="100%",
                 max_width="420px",
             ),
+            _language_card(),
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("Change password", size="4", as_="h2"),
+                        rx.heading(t("Change password"), size="4", as_="h2"),
                         form_notice(S.pw_notice),
                         field(
-                            "Current password",
+                            t("Current password"),
                             "current_password",
                             S.errors,
                             "password",
                             auto_complete="current-password",
                         ),
                         field(
-                            "New password",
+                            t("New password"),
                             "password",
                             S.errors,
                             "password",
                             auto_complete="new-password",
                         ),
                         field(
-                            "Repeat the new password",
+                            t("Repeat the new password"),
                             "confirm",
                             S.errors,
                             "password",
                             auto_complete="new-password",
                         ),
-                        submit_button("Change password", S, "password-form", id="change-password"),
+                        submit_button(
+                            t("Change password"), S, "password-form", id="change-password"
+                        ),
                         spacing="3",
                     ),
                     state=S,
@@ -135,5 +175,5 @@ def profile_page() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        title="Your account",
+        title=t("Your account"),
     )

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pms_app.accounts import admin
+from pms_app.core.i18n import N_
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, role_name
 from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.i18n import t, tn
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -78,28 +80,28 @@ def _user_row(u: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(u["name"]),
         rx.table.cell(u["email"]),
-        rx.table.cell(rx.badge(u["role"])),
+        rx.table.cell(rx.badge(role_name(u["role"]))),
         rx.table.cell(
             rx.cond(
                 u["active"],
-                rx.badge("active", color_scheme="green"),
-                rx.badge("deactivated", color_scheme="gray"),
+                rx.badge(t("active"), color_scheme="green"),
+                rx.badge(t("deactivated"), color_scheme="gray"),
             )
         ),
         rx.table.cell(
             rx.cond(
                 u["me"],
-                rx.text("you", size="1", color_scheme="gray"),
+                rx.text(t("you"), size="1", color_scheme="gray"),
                 rx.cond(
                     u["active"],
                     confirm_button(
-                        "Deactivate",
-                        "Deactivate " + u["email"].to(str) + "?",
-                        "They are logged out everywhere and can't log in.",
+                        t("Deactivate"),
+                        t("Deactivate {email}?", email=u["email"].to(str)),
+                        t("They are logged out everywhere and can't log in."),
                         S.set_active(u["id"], False),
                     ),
                     rx.button(
-                        "Reactivate",
+                        t("Reactivate"),
                         size="1",
                         variant="soft",
                         on_click=S.set_active(u["id"], True),
@@ -117,8 +119,12 @@ def admin_page() -> rx.Component:
         form_notice(S.notice),
         rx.form(
             rx.hstack(
-                rx.input(name="q", placeholder="Search name or email", aria_label="Search users"),
-                rx.button("Search", type="submit"),
+                rx.input(
+                    name="q",
+                    placeholder=t("Search name or email"),
+                    aria_label=t("Search users"),
+                ),
+                rx.button(t("Search"), type="submit"),
             ),
             method="post",
             on_submit=S.do_search,
@@ -129,8 +135,8 @@ def admin_page() -> rx.Component:
                 rx.table.header(
                     rx.table.row(
                         *[
-                            rx.table.column_header_cell(h)
-                            for h in ("Name", "Email", "Role", "Status", "")
+                            rx.table.column_header_cell(t(h) if h else "")
+                            for h in (N_("Name"), N_("Email"), N_("Role"), N_("Status"), "")
                         ]
                     )
                 ),
@@ -141,27 +147,31 @@ def admin_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),
-            rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " users"),
-            rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
+            rx.button(t("Previous"), on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),
+            rx.text(
+                t("Page {page} of {pages}", page=S.page, pages=S.pages),
+                " · ",
+                tn("{n} user", "{n} users", S.total),
+            ),
+            rx.button(t("Next"), on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
             align="center",
         ),
-        rx.heading("Properties", size="5", as_="h2"),
+        rx.heading(t("Properties"), size="5", as_="h2"),
         rx.cond(
             S.props.length() == 0,
-            empty_state("No properties yet."),
+            empty_state(t("No properties yet.")),
             rx.vstack(
                 rx.foreach(
                     S.props,
                     lambda p: rx.hstack(
                         rx.link(p["name"], href="/property?id=" + p["id"].to_string()),
                         rx.text(p["address"], size="2", color_scheme="gray"),
-                        rx.text("owner: ", p["owner"], size="2"),
+                        rx.text(t("Owner: {name}", name=p["owner"]), size="2"),
                         wrap="wrap",
                     ),
                 ),
                 spacing="2",
             ),
         ),
-        title="Administration",
+        title=t("Administration"),
     )

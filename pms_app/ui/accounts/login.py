@@ -11,6 +11,7 @@ from pms_app.accounts import service as accounts
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -45,20 +46,25 @@ class LoginState(PageState, SessionState):
 
 def login_page() -> rx.Component:
     return public_shell(
-        rx.heading("Log in", size="7"),
+        rx.heading(t("Log in"), size="7"),
         write_form(
             rx.vstack(
                 form_error(LoginState.error),
-                field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
+                field(t("Email"), "email", rx.Var.create({}), "email", auto_complete="email"),
                 field(
-                    "Password",
+                    t("Password"),
                     "password",
                     rx.Var.create({}),
                     "password",
                     auto_complete="current-password",
                 ),
                 submit_button(
-                    "Log in", LoginState, "login-form", size="3", width="100%", id="login-submit"
+                    t("Log in"),
+                    LoginState,
+                    "login-form",
+                    size="3",
+                    width="100%",
+                    id="login-submit",
                 ),
                 spacing="4",
             ),
@@ -67,12 +73,15 @@ def login_page() -> rx.Component:
             on_submit=LoginState.submit,
             reset_on_submit=False,
         ),
-        rx.link("Forgot your password?", href="/forgot-password"),
-        rx.text(
-            "New here? ",
-            rx.link("Sign up as a landlord", href="/signup"),
-            " or ",
-            rx.link("as a tenant", href="/signup/tenant"),
+        rx.link(t("Forgot your password?"), href="/forgot-password"),
+        rx.text(  # the links are their own msgids: a sentence around links can't be one template
+            t("New here?"),
+            " ",
+            rx.link(t("Sign up as a landlord"), href="/signup"),
+            " ",
+            t("or"),
+            " ",
+            rx.link(t("as a tenant"), href="/signup/tenant"),
             ".",
         ),
     )

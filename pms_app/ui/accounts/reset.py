@@ -12,6 +12,7 @@ from pms_app.properties.identity import NOBODY
 from pms_app.ui.components.forms import field, form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState, navbar
 
@@ -29,25 +30,25 @@ class ForgotState(PageState, SessionState):
             lambda s, _a: accounts.request_password_reset(s, email, ip) or True, form
         )
         if sent:  # the same words whether or not the account exists
-            self.notice = (
+            self.notice = self._tr(
                 "If an account exists for that email, we've sent a link to reset the password."
             )
 
 
 def forgot_page() -> rx.Component:
     return public_shell(
-        rx.heading("Forgot your password?", size="7"),
+        rx.heading(t("Forgot your password?"), size="7"),
         rx.text(
-            "Enter your email and we'll send you a link to choose a new one.",
+            t("Enter your email and we'll send you a link to choose a new one."),
             color_scheme="gray",
         ),
         write_form(
             rx.vstack(
                 form_error(ForgotState.error),
                 form_notice(ForgotState.notice),
-                field("Email", "email", rx.Var.create({}), "email", auto_complete="email"),
+                field(t("Email"), "email", rx.Var.create({}), "email", auto_complete="email"),
                 submit_button(
-                    "Send reset link",
+                    t("Send reset link"),
                     ForgotState,
                     "forgot-form",
                     size="3",
@@ -60,7 +61,7 @@ def forgot_page() -> rx.Component:
             form_id="forgot-form",
             on_submit=ForgotState.submit,
         ),
-        rx.link("Back to log in", href="/login"),
+        rx.link(t("Back to log in"), href="/login"),
     )
 
 
@@ -80,8 +81,8 @@ class ResetState(PageState, SessionState):
         token = self._token()
         self.link_ok = await self._run(lambda s, _a: accounts.reset_token_is_valid(s, token))
         if not self.link_ok:
-            self.errors = {"form": accounts.INVALID_RESET}
-            self.error = accounts.INVALID_RESET
+            self.error = self._tr(accounts.INVALID_RESET)
+            self.errors = {"form": self.error}
 
     @rx.event
     async def submit(self, form: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ class ResetState(PageState, SessionState):
         self.errors, self.error = {}, ""
         password, confirm = text(form, "password"), text(form, "confirm")
         if password != confirm:
-            self.errors = {"confirm": "The two passwords don't match."}
+            self.errors = {"confirm": self._tr("The two passwords don't match.")}
             return
         token = self._token()
         done = await self._attempt(
@@ -108,40 +109,40 @@ class ResetState(PageState, SessionState):
 def reset_page() -> rx.Component:
     S = ResetState
     return public_shell(
-        rx.heading("Choose a new password", size="7"),
+        rx.heading(t("Choose a new password"), size="7"),
         form_error(S.error),
         rx.cond(
             S.done,
             rx.vstack(
                 rx.callout(
-                    "Your password was changed. Log in with the new one.",
+                    t("Your password was changed. Log in with the new one."),
                     icon="check",
                     color_scheme="green",
                     id="reset-done",
                 ),
-                rx.link(rx.button("Log in"), href="/login"),
+                rx.button(rx.link(t("Log in"), href="/login"), as_child=True),
             ),
             rx.cond(
                 S.link_ok,
                 write_form(
                     rx.vstack(
                         field(
-                            "New password",
+                            t("New password"),
                             "password",
                             S.errors,
                             "password",
                             auto_complete="new-password",
-                            hint="At least 8 characters; a long passphrase is best.",
+                            hint=t("At least 8 characters; a long passphrase is best."),
                         ),
                         field(
-                            "Repeat the new password",
+                            t("Repeat the new password"),
                             "confirm",
                             S.errors,
                             "password",
                             auto_complete="new-password",
                         ),
                         submit_button(
-                            "Set password",
+                            t("Set password"),
                             S,
                             "reset-form",
                             size="3",
@@ -155,7 +156,7 @@ def reset_page() -> rx.Component:
                     on_submit=S.submit,
                     reset_on_submit=False,
                 ),
-                rx.link("Ask for a new reset link", href="/forgot-password"),
+                rx.link(t("Ask for a new reset link"), href="/forgot-password"),
             ),
         ),
     )

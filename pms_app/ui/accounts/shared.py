@@ -9,6 +9,7 @@ import reflex as rx
 from pms_app.properties import joining
 from pms_app.ui.components.forms import field_error
 from pms_app.ui.shell.forms import int_or_none
+from pms_app.ui.shell.i18n import t
 
 
 class CodeFinder(rx.State, mixin=True):
@@ -60,7 +61,7 @@ def code_finder(state: Any) -> rx.Component:
     return rx.vstack(
         # rx.el.label: rx.text's html_for becomes a CSS prop, and the input stays unnamed.
         rx.el.label(
-            "Property code",
+            t("Property code"),
             html_for="code",
             style={"fontSize": "var(--font-size-2)", "fontWeight": 500},
         ),
@@ -70,18 +71,18 @@ def code_finder(state: Any) -> rx.Component:
                 name="code",
                 default_value=S.code,
                 key=S.code,  # a link's or a found code replaces what was typed
-                placeholder="e.g. SUN or SUN-A1",
+                placeholder=t("e.g. SUN or SUN-A1"),
                 auto_complete="off",
                 auto_capitalize="characters",
                 on_blur=S.find_code,
                 size="3",
                 width="100%",
             ),
-            rx.button("Find", type="button", variant="soft", size="3", id="find-code"),
+            rx.button(t("Find"), type="button", variant="soft", size="3", id="find-code"),
             width="100%",
         ),
         rx.text(
-            "Your landlord gives it to you; your paybill account number starts with it.",
+            t("Your landlord gives it to you; your paybill account number starts with it."),
             size="1",
             color_scheme="gray",
         ),
@@ -96,16 +97,16 @@ def code_finder(state: Any) -> rx.Component:
                     width="100%",
                     id="found-property",
                 ),
-                rx.text("Unit (if you know it)", size="2", weight="medium", id="unit-label"),
+                rx.text(t("Unit (if you know it)"), size="2", weight="medium", id="unit-label"),
                 rx.select.root(
                     rx.select.trigger(
-                        placeholder="I don't know",
+                        placeholder=t("I don't know"),
                         width="100%",
                         id="unit-select",
                         aria_labelledby="unit-label",
                     ),
                     rx.select.content(
-                        rx.select.item("I don't know", value="none"),
+                        rx.select.item(t("I don't know"), value="none"),
                         rx.foreach(
                             S.unit_options,
                             lambda o: rx.select.item(o["label"], value=o["id"]),

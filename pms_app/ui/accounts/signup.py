@@ -15,6 +15,7 @@ from pms_app.ui.accounts.shared import CodeFinder, code_finder
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -47,10 +48,10 @@ class LandlordSignupState(PageState, SessionState):
 
 def _person_fields(errors: Any) -> list[rx.Component]:
     return [
-        field("Full name", "full_name", errors, auto_complete="name"),
-        field("Email", "email", errors, "email", auto_complete="email"),
+        field(t("Full name"), "full_name", errors, auto_complete="name"),
+        field(t("Email"), "email", errors, "email", auto_complete="email"),
         field(
-            "Phone",
+            t("Phone"),
             "phone",
             errors,
             "tel",
@@ -58,26 +59,30 @@ def _person_fields(errors: Any) -> list[rx.Component]:
             auto_complete="tel",
         ),
         field(
-            "Password",
+            t("Password"),
             "password",
             errors,
             "password",
-            hint="At least 8 characters; a long passphrase is best.",
+            hint=t("At least 8 characters; a long passphrase is best."),
             auto_complete="new-password",
         ),
     ]
 
 
+def _have_an_account() -> rx.Component:
+    return rx.text(t("Already have an account?"), " ", rx.link(t("Log in"), href="/login"), ".")
+
+
 def signup_page() -> rx.Component:
     return public_shell(
-        rx.heading("Create a landlord account", size="7"),
-        rx.text("Manage your properties, units and tenants.", color_scheme="gray"),
+        rx.heading(t("Create a landlord account"), size="7"),
+        rx.text(t("Manage your properties, units and tenants."), color_scheme="gray"),
         write_form(
             rx.vstack(
                 form_error(LandlordSignupState.error),
                 *_person_fields(LandlordSignupState.errors),
                 submit_button(
-                    "Create account",
+                    t("Create account"),
                     LandlordSignupState,
                     "signup-form",
                     size="3",
@@ -92,11 +97,12 @@ def signup_page() -> rx.Component:
             reset_on_submit=False,
         ),
         rx.text(
-            "Renting a home? ",
-            rx.link("Sign up as a tenant", href="/signup/tenant"),
+            t("Renting a home?"),
+            " ",
+            rx.link(t("Sign up as a tenant"), href="/signup/tenant"),
             ".",
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), "."),
+        _have_an_account(),
     )
 
 
@@ -135,9 +141,9 @@ class TenantSignupState(CodeFinder, PageState, SessionState):
 def tenant_signup_page() -> rx.Component:
     S = TenantSignupState
     return public_shell(
-        rx.heading("Sign up as a tenant", size="7"),
+        rx.heading(t("Sign up as a tenant"), size="7"),
         rx.text(
-            "Enter your property's code; your landlord approves your account.",
+            t("Enter your property's code; your landlord approves your account."),
             color_scheme="gray",
         ),
         write_form(
@@ -146,7 +152,12 @@ def tenant_signup_page() -> rx.Component:
                 code_finder(S),
                 *_person_fields(S.errors),
                 submit_button(
-                    "Sign up", S, "tenant-signup-form", size="3", width="100%", id="signup-submit"
+                    t("Sign up"),
+                    S,
+                    "tenant-signup-form",
+                    size="3",
+                    width="100%",
+                    id="signup-submit",
                 ),
                 spacing="4",
             ),
@@ -155,5 +166,5 @@ def tenant_signup_page() -> rx.Component:
             on_submit=S.submit,
             reset_on_submit=False,
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), "."),
+        _have_an_account(),
     )

@@ -12,6 +12,7 @@ from pms_app.ui.accounts.shared import CodeFinder, code_finder
 from pms_app.ui.components.forms import form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import public_shell
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -70,24 +71,27 @@ def waiting_page() -> rx.Component:
         rx.cond(
             S.status == "rejected",
             rx.vstack(
-                rx.heading("Your signup was not approved", size="7", id="waiting-heading"),
+                rx.heading(t("Your signup was not approved"), size="7", id="waiting-heading"),
                 rx.text(
-                    "Your landlord did not approve your signup for ",
-                    rx.text.strong(S.property_name),
-                    ".",
+                    t(
+                        "Your landlord did not approve your signup for {property}.",
+                        property=S.property_name,
+                    )
                 ),
-                rx.cond(S.reason != "", rx.text("Reason: ", S.reason)),
-                rx.text("If you think this is a mistake, contact your landlord, then apply again."),
-                rx.heading("Apply again", size="5", margin_top="1em", as_="h2"),
+                rx.cond(S.reason != "", rx.text(t("Reason: {reason}", reason=S.reason))),
                 rx.text(
-                    "The same property, or another: enter its code.",
+                    t("If you think this is a mistake, contact your landlord, then apply again.")
+                ),
+                rx.heading(t("Apply again"), size="5", margin_top="1em", as_="h2"),
+                rx.text(
+                    t("The same property, or another: enter its code."),
                     color_scheme="gray",
                 ),
                 write_form(
                     rx.vstack(
                         form_error(S.error),
                         code_finder(S),
-                        submit_button("Apply again", S, "reapply-form", id="reapply-submit"),
+                        submit_button(t("Apply again"), S, "reapply-form", id="reapply-submit"),
                         spacing="3",
                         width="100%",
                     ),
@@ -100,19 +104,25 @@ def waiting_page() -> rx.Component:
             ),
             rx.vstack(
                 form_notice(S.notice),
-                rx.heading("Waiting for approval", size="7", id="waiting-heading"),
+                rx.heading(t("Waiting for approval"), size="7", id="waiting-heading"),
                 rx.text(
-                    "Thanks for signing up for ",
-                    rx.text.strong(S.property_name),
-                    rx.cond(S.unit_label != "", rx.text.span(", unit ", S.unit_label)),
-                    ". ",
-                    "Your landlord has been told; we'll email you when you're approved.",
+                    rx.cond(
+                        S.unit_label != "",
+                        t(
+                            "Thanks for signing up for {property}, unit {unit}.",
+                            property=S.property_name,
+                            unit=S.unit_label,
+                        ),
+                        t("Thanks for signing up for {property}.", property=S.property_name),
+                    ),
+                    " ",
+                    t("Your landlord has been told; we'll email you when you're approved."),
                 ),
                 rx.text(
-                    "You can close this page — log in again any time to check.",
+                    t("You can close this page — log in again any time to check."),
                     color_scheme="gray",
                 ),
             ),
         ),
-        rx.button("Log out", on_click=SessionState.logout, variant="outline"),
+        rx.button(t("Log out"), on_click=SessionState.logout, variant="outline"),
     )

@@ -6,18 +6,16 @@ from __future__ import annotations
 import reflex as rx
 
 from pms_app.ui.components.layout import app_shell
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.session import SessionState
 
 
 def forbidden_view() -> rx.Component:
     return app_shell(
         rx.vstack(
-            rx.heading("You don't have access to this page", size="7", id="forbidden-title"),
-            rx.text(
-                "This page is for another role. Ukurasa huu si wako.",
-                color_scheme="gray",
-            ),
-            rx.button(rx.link("Go to your home", href="/dashboard"), as_child=True, size="3"),
+            rx.heading(t("You don't have access to this page"), size="7", id="forbidden-title"),
+            rx.text(t("This page is for another role."), color_scheme="gray"),
+            rx.button(rx.link(t("Go to your home"), href="/dashboard"), as_child=True, size="3"),
             spacing="3",
             align="start",
             width="100%",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pms_app.ui.components.layout import public_shell
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.session import SessionState
 
 
@@ -12,10 +13,11 @@ def not_found_page() -> rx.Component:
     return public_shell(
         rx.vstack(
             rx.text("404", size="9", weight="bold", color_scheme="teal", id="not-found-code"),
-            rx.heading("Page not found", size="7", id="not-found-title"),
+            rx.heading(t("Page not found"), size="7", id="not-found-title"),
             rx.text(
-                "There is no page at this address. It may have moved, or the link may be "
-                "mistyped. Ukurasa huu haupatikani.",
+                t(
+                    "There is no page at this address. It may have moved, or the link may be mistyped."
+                ),
                 color_scheme="gray",
             ),
             rx.hstack(
@@ -23,13 +25,15 @@ def not_found_page() -> rx.Component:
                 rx.cond(
                     SessionState.logged_in,
                     rx.button(
-                        rx.link("Go to your dashboard", href="/dashboard"), as_child=True, size="3"
+                        rx.link(t("Go to your dashboard"), href="/dashboard"),
+                        as_child=True,
+                        size="3",
                     ),
                     rx.fragment(
                         rx.button(
-                            rx.link("Go to the home page", href="/"), as_child=True, size="3"
+                            rx.link(t("Go to the home page"), href="/"), as_child=True, size="3"
                         ),
-                        rx.link("Log in", href="/login"),
+                        rx.link(t("Log in"), href="/login"),
                     ),
                 ),
                 align="center",

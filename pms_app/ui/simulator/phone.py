@@ -9,6 +9,7 @@ import reflex as rx
 from pms_app.core.settings import get_settings
 from pms_app.simulator.access import LOCKED_MESSAGE
 from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.simulator.phone_state import ROUTE, PhoneState
 
 
@@ -17,29 +18,29 @@ def _prompt_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(
-                f"Do you want to pay {currency()} ",
-                rx.text.strong(S.current_amount),
-                " to ",
-                rx.text.strong(S.current_business),
-                " for account ",
-                rx.text.strong(S.current_account),
-                "?",
+                t(
+                    "Do you want to pay {currency} {amount} to {business} for account {account}?",
+                    currency=currency(),
+                    amount=S.current_amount,
+                    business=S.current_business,
+                    account=S.current_account,
+                ),
                 id="sim-prompt",
             ),
             rx.form(
                 rx.hstack(
                     rx.input(
                         id="sim-pin",
-                        aria_label="M-Pesa PIN",
+                        aria_label=t("M-Pesa PIN"),
                         name="pin",
                         type="password",
-                        placeholder="M-Pesa PIN",
+                        placeholder=t("M-Pesa PIN"),
                         input_mode="numeric",
                         max_length=6,
                         auto_complete="off",
                         required=True,
                     ),
-                    rx.button("Send", type="submit", id="sim-send"),
+                    rx.button(t("Send"), type="submit", id="sim-send"),
                     spacing="2",
                     width="100%",
                 ),
@@ -49,7 +50,7 @@ def _prompt_card() -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    "Cancel",
+                    t("Cancel"),
                     type="button",
                     on_click=S.cancel,
                     variant="outline",
@@ -57,7 +58,7 @@ def _prompt_card() -> rx.Component:
                     id="sim-cancel",
                 ),
                 rx.button(
-                    "Let it time out",
+                    t("Let it time out"),
                     type="button",
                     on_click=S.let_time_out,
                     variant="soft",
@@ -66,7 +67,7 @@ def _prompt_card() -> rx.Component:
                 ),
                 spacing="2",
             ),
-            rx.text("Correct PIN in the simulator: 1234.", size="1", color_scheme="gray"),
+            rx.text(t("Correct PIN in the simulator: 1234."), size="1", color_scheme="gray"),
             spacing="3",
             width="100%",
         ),
@@ -78,12 +79,12 @@ def _pay_bill_form() -> rx.Component:
     S = PhoneState
     return rx.form(
         rx.vstack(
-            rx.heading("Pay bill (C2B)", size="4", as_="h2"),
+            rx.heading(t("Pay bill (C2B)"), size="4", as_="h2"),
             rx.input(
                 id="sim-paybill",
-                aria_label="Business (paybill) number",
+                aria_label=t("Business (paybill) number"),
                 name="paybill",
-                placeholder="Business (paybill) number",
+                placeholder=t("Business (paybill) number"),
                 default_value=get_settings().daraja_shortcode,
                 input_mode="numeric",
                 required=True,
@@ -91,23 +92,23 @@ def _pay_bill_form() -> rx.Component:
             ),
             rx.input(
                 id="sim-account",
-                aria_label="Account number",
+                aria_label=t("Account number"),
                 name="account",
-                placeholder="Account number",
+                placeholder=t("Account number"),
                 max_length=20,
                 required=True,
                 width="100%",
             ),
             rx.input(
                 id="sim-amount",
-                aria_label="Amount",
+                aria_label=t("Amount"),
                 name="amount",
-                placeholder=in_currency("Amount"),
+                placeholder=in_currency(t("Amount")),
                 input_mode="numeric",
                 required=True,
                 width="100%",
             ),
-            rx.button("Pay", type="submit", id="sim-pay", width="100%"),
+            rx.button(t("Pay"), type="submit", id="sim-pay", width="100%"),
             rx.cond(
                 S.c2b_error != "", rx.text(S.c2b_error, color_scheme="red", id="sim-c2b-error")
             ),
@@ -130,29 +131,28 @@ def _history() -> rx.Component:
         rx.foreach(
             S.history,
             lambda r: rx.text(
-                f"{currency()} ",
-                r["amount"],
-                " to ",
-                r["business"],
-                " (",
-                r["account"],
-                "): ",
-                r["result"],
+                t(
+                    "{currency} {amount} to {business} ({account}): {result}",
+                    currency=currency(),
+                    amount=r["amount"],
+                    business=r["business"],
+                    account=r["account"],
+                    result=r["result"],
+                ),
                 size="2",
             ),
         ),
         rx.foreach(
             S.c2b,
-            lambda t: rx.text(
-                "Paybill ",
-                t["business"],
-                " account ",
-                t["account"],
-                f": {currency()} ",
-                t["amount"],
-                " (",
-                t["status"],
-                ")",
+            lambda c: rx.text(
+                t(
+                    "Paybill {business} account {account}: {currency} {amount} ({status})",
+                    business=c["business"],
+                    account=c["account"],
+                    currency=currency(),
+                    amount=c["amount"],
+                    status=c["status"],
+                ),
                 size="2",
             ),
         ),
@@ -169,14 +169,14 @@ def _phone() -> rx.Component:
             rx.hstack(
                 rx.input(
                     id="sim-phone",
-                    aria_label="Phone number",
+                    aria_label=t("Phone number"),
                     name="phone",
                     type="tel",
                     placeholder="0712 345 678",
                     default_value=S.phone,
                     required=True,
                 ),
-                rx.button("Use this phone", type="submit", id="sim-watch"),
+                rx.button(t("Use this phone"), type="submit", id="sim-watch"),
                 spacing="2",
             ),
             method="post",
@@ -188,31 +188,31 @@ def _phone() -> rx.Component:
             S.phone != "",
             rx.vstack(
                 rx.hstack(
-                    rx.text("Phone ", rx.text.strong(S.phone), id="sim-watching"),
-                    rx.cond(S.polling, rx.badge("live", color_scheme="green")),
-                    rx.button("Forget", on_click=S.forget, variant="ghost", size="1"),
+                    rx.text(t("Phone {phone}", phone=S.phone), id="sim-watching"),
+                    rx.cond(S.polling, rx.badge(t("live"), color_scheme="green")),
+                    rx.button(t("Forget"), on_click=S.forget, variant="ghost", size="1"),
                     align="center",
                     spacing="2",
                 ),
                 rx.cond(
                     S.current_id != "",
                     _prompt_card(),
-                    rx.text("No M-Pesa prompt right now.", color_scheme="gray", id="sim-idle"),
+                    rx.text(t("No M-Pesa prompt right now."), color_scheme="gray", id="sim-idle"),
                 ),
                 rx.cond(
                     S.prompts.length() > 1,  # type: ignore[attr-defined]
                     rx.vstack(
-                        rx.text("Waiting behind it:", size="2", weight="medium"),
+                        rx.text(t("Waiting behind it:"), size="2", weight="medium"),
                         rx.foreach(
                             S.prompts[1:],  # type: ignore[index]
                             lambda p: rx.text(
-                                f"{currency()} ",
-                                p["amount"],
-                                " to ",
-                                p["business"],
-                                " (",
-                                p["account"],
-                                ")",
+                                t(
+                                    "{currency} {amount} to {business} ({account})",
+                                    currency=currency(),
+                                    amount=p["amount"],
+                                    business=p["business"],
+                                    account=p["account"],
+                                ),
                                 size="2",
                             ),
                         ),
@@ -236,10 +236,12 @@ def phone_page() -> rx.Component:
     return rx.el.main(
         rx.center(
             rx.vstack(
-                rx.heading("M-Pesa phone (simulator)", size="6"),
+                rx.heading(t("M-Pesa phone (simulator)"), size="6"),
                 rx.cond(
                     S.locked,
-                    rx.callout(LOCKED_MESSAGE, color_scheme="amber", width="100%", id="sim-locked"),
+                    rx.callout(
+                        t(LOCKED_MESSAGE), color_scheme="amber", width="100%", id="sim-locked"
+                    ),
                     _phone(),
                 ),
                 spacing="4",

@@ -20,12 +20,13 @@ import reflex as rx
 
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ValidationError
+from pms_app.core.i18n import gettext_in
 from pms_app.core.validation import clean_phone
 from pms_app.integrations.daraja_wire import result_message
 from pms_app.simulator import c2b as sim_c2b
 from pms_app.simulator import stk
 from pms_app.simulator.access import may_use_phone, phone_key_ok
-from pms_app.simulator.wire import SimulatorError, WireError
+from pms_app.simulator.wire import TXN_TYPES, SimulatorError, WireError
 from pms_app.ui.shell.formatting import currency, money
 from pms_app.ui.shell.session import SessionState
 
@@ -98,10 +99,19 @@ def _form(form: object) -> dict[str, Any]:
     return form if isinstance(form, dict) else {}
 
 
-def _outcome_text(code: str, amount: int, business: str, receipt: str | None) -> str:
+PAYBILL_COMMAND = TXN_TYPES[0]  # a C2B paybill payment's CommandID
+
+
+def _outcome_text(lang: str, code: str, amount: int, business: str, receipt: str | None) -> str:
     if code == "0":
-        return f"You paid {money(amount)} to {business}. M-Pesa receipt {receipt}."
-    return result_message(code)
+        return gettext_in(
+            lang,
+            "You paid {amount} to {business}. M-Pesa receipt {receipt}.",
+            amount=money(amount),
+            business=business,
+            receipt=receipt,
+        )
+    return result_message(code)  # M-Pesa's own words for a failure (integrations/daraja_wire)
 
 
 class PhoneState(SessionState):
@@ -165,7 +175,7 @@ class PhoneState(SessionState):
         try:
             self.phone = clean_phone(raw)
         except ValidationError as exc:
-            self.phone_error = exc.message
+            self.phone_error = exc.in_language(self.lang)
             return None
         self._apply(await asyncio.to_thread(_snapshot, self.phone))
         return PhoneState.poll
@@ -217,16 +227,16 @@ class PhoneState(SessionState):
         if not await self._allowed():
             return
         if not self.current_id:
-            self.outcome = "There is no prompt to answer."
+            self.outcome = gettext_in(self.lang, "There is no prompt to answer.")
             return
-        checkout = self.current_id
+        checkout, lang = self.current_id, self.lang
 
         def answer() -> str:
             try:
                 with session_scope() as session:
                     req = stk.answer(session, checkout, action, pin)
                     return _outcome_text(
-                        req.result_code or "", req.amount, req.shortcode, req.receipt
+                        lang, req.result_code or "", req.amount, req.shortcode, req.receipt
                     )
             except SimulatorError as exc:
                 return exc.message
@@ -252,7 +262,7 @@ class PhoneState(SessionState):
         if not await self._allowed():
             return
         if not self.phone:
-            self.c2b_error = "Enter your phone number first."
+            self.c2b_error = gettext_in(self.lang, "Enter your phone number first.")
             return
         form = _form(form)
         paybill = str(form.get("paybill", "")).strip()[:10]
@@ -260,7 +270,7 @@ class PhoneState(SessionState):
         amount = str(form.get("amount", "")).replace(",", "").strip()[:9]
         body = {
             "ShortCode": paybill,
-            "CommandID": "CustomerPayBillOnline",
+            "CommandID": PAYBILL_COMMAND,
             "Amount": amount,
             "Msisdn": self.phone,
             "BillRefNumber": account,
@@ -271,11 +281,18 @@ class PhoneState(SessionState):
                 with session_scope() as session:
                     sim_c2b.simulate_c2b(session, body)
             except WireError as exc:
-                return exc.message.removeprefix("Bad Request - ")
+                return exc.message.rpartition(" - ")[2]  # "Bad Request - Invalid Amount"
             return ""
 
         if error := await asyncio.to_thread(simulate):
             self.c2b_error = error
             return
-        self.c2b_notice = f"Sent {currency()} {amount} to paybill {paybill}, account {account}."
+        self.c2b_notice = gettext_in(
+            self.lang,
+            "Sent {currency} {amount} to paybill {paybill}, account {account}.",
+            currency=currency(),
+            amount=amount,
+            paybill=paybill,
+            account=account,
+        )
         self._apply(await asyncio.to_thread(_snapshot, self.phone))

@@ -1,4 +1,5 @@
-"""A person's language is saved on his account; anything unknown is saved as English."""
+"""A person's language is saved on his account (also the one he signed up in); anything unknown
+is saved as English."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from sqlmodel import Session
 
 from pms_app.accounts import service as accounts
 from pms_app.accounts.models import User
+from pms_app.accounts.service import SignupForm
 from pms_app.core.errors import NotAuthenticated
+from pms_app.properties import joining
 from tests import factories as f
 
 
@@ -29,3 +32,26 @@ def test_a_tenant_waiting_for_approval_may_choose_his_language(session: Session)
     waiting = f.tenant(session, f.property_(session, f.landlord(session)), approved=False)
     accounts.set_language(session, waiting, "sw")
     assert session.get(User, waiting.id).language == "sw"
+
+
+def _form(email: str, language: str = "") -> SignupForm:
+    return SignupForm("Wanjiru Mwangi", email, "0712000111", f.PASSWORD, language)
+
+
+def test_a_landlord_signing_up_in_swahili_keeps_it_and_unknown_codes_become_english(
+    session: Session,
+) -> None:
+    user, _ = accounts.signup_landlord(session, _form("lugha@example.test", "sw"))
+    assert session.get(User, user.id).language == "sw"
+    odd, _ = accounts.signup_landlord(session, _form("odd@example.test", "xx"))
+    assert session.get(User, odd.id).language == "en"
+    plain, _ = accounts.signup_landlord(session, _form("plain@example.test"))
+    assert session.get(User, plain.id).language == ""  # none chosen: the browser's rules
+
+
+def test_a_tenant_signing_up_in_swahili_keeps_it(session: Session) -> None:
+    prop = f.property_(session, f.landlord(session))
+    user, _ = joining.signup_tenant(
+        session, _form("mpangaji@example.test", "sw"), prop.account_prefix, None
+    )
+    assert session.get(User, user.id).language == "sw"
