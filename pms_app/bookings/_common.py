@@ -49,7 +49,14 @@ def _booking_email(
         "confirmed": f"Your booking {booking.number} of {facility.name} on {when} is confirmed.",
         "cancelled": f"Your booking {booking.number} of {facility.name} on {when} was cancelled."
         + (f" Reason: {booking.cancel_reason}" if booking.cancel_reason else "")
-        + (f" Cancellation fee: KES {booking.cancel_fee:,}." if booking.cancel_fee else ""),
+        + (f" Cancellation fee: KES {booking.cancel_fee:,}." if booking.cancel_fee else "")
+        + (
+            f" A refund of KES {booking.refund_due:,} is due to you; the manager will return it."
+            if booking.refund_due
+            else " The fee is kept under the facility's cancellation policy."
+            if booking.cancel_fee
+            else ""
+        ),
         "declined": f"Your request {booking.number} for {facility.name} on {when} was declined."
         + (f" Reason: {booking.cancel_reason}" if booking.cancel_reason else ""),
         "expired": f"Your hold {booking.number} on {facility.name} ({when}) expired unpaid; the slot was released.",

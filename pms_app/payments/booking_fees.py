@@ -78,6 +78,40 @@ def credit_booking_payment(
     return True
 
 
+def record_booking_payment(
+    session: Session,
+    *,
+    booking_id: int,
+    property_id: int,
+    amount: int,
+    payer_id: int,
+    recorded_by_id: int,
+    reference: str,
+) -> Payment:
+    """A booking fee paid to a manager by hand: a paid cash Payment with its receipt number, so
+    it is listed and counted like an M-Pesa booking fee. The bookings domain has checked the
+    manager and confirmed the booking; the caller commits. `initiated_by_id` is the booker (the
+    payments page names the payer of a booking fee from it, as for an STK push), the manager
+    who recorded it is in `result_desc`."""
+    now = utcnow()
+    payment = Payment(
+        booking_id=booking_id,
+        property_id=property_id,
+        method=PaymentMethod.CASH,
+        status=PaymentStatus.PAID,
+        amount=amount,
+        reference=reference[:100],
+        paid_at=now,
+        receipt_no=next_number(session, "RCP", now.year, 6),
+        initiated_by_id=payer_id,
+        result_desc=f"Recorded by user {recorded_by_id}",
+    )
+    session.add(payment)
+    session.flush()
+    notify_payment(session, payment)
+    return payment
+
+
 def start_booking_stk(
     session: Session,
     user: User,

@@ -16,6 +16,7 @@ from pms_app.properties.access import managed_property_ids
 from pms_app.ui.bookings.shared import (
     FACILITY_FIELDS,
     STATUS_LABELS,
+    cancelled_money_text,
     facility_form,
     facility_values,
 )
@@ -220,17 +221,21 @@ class FacilityState(PageState, SessionState):
     async def mark_paid(self, booking_id: int) -> None:
         await self._act(
             lambda s, a: lifecycle.manager_mark_paid(s, a, int_or_none(booking_id) or 0),
-            "Marked as paid.",
+            "Marked as paid: the payment is listed on the Payments page.",
         )
 
     @rx.event
     async def manager_cancel(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
-        await self._act(
-            lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 5000)),
-            "Booking cancelled; the resident was emailed.",
-            form,
-        )
+        said: list[str] = []
+
+        def work(s: Session, a: User | None) -> None:
+            b = lifecycle.cancel(s, a, bid, text(form, "reason", 5000), now=clock.now())
+            owed = cancelled_money_text(b.cancel_fee, b.refund_due, False)
+            said.append(f" {owed}: it is listed on the Payments page." if owed else "")
+
+        if await self._act(work, form=form):
+            self.notice = "Booking cancelled; the resident was emailed." + said[0]
 
     @rx.event
     async def export_csv(self) -> Any:

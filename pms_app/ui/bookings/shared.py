@@ -10,11 +10,12 @@ import reflex as rx
 from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.times import WEEKDAYS
 from pms_app.ui.components.forms import field, field_error
-from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.formatting import currency, in_currency, money
 from pms_app.ui.shell.forms import checked, text
 
 if TYPE_CHECKING:
     from pms_app.bookings.models import Facility
+    from pms_app.bookings.refunds import CancelOutcome
 
 STATUS_LABELS = {
     "requested": "waiting for approval",
@@ -24,6 +25,36 @@ STATUS_LABELS = {
     "expired": "expired (unpaid)",
     "declined": "declined",
 }
+
+
+REFUND_BY_MANAGER = "the estate manager returns it and marks it refunded"
+
+
+def cancel_outcome_text(o: CancelOutcome) -> str:
+    """What cancelling does to the money, said before confirming (#10.7)."""
+    late = f"less than {o.free_cancel_hours} hours before the start"
+    if not o.paid:
+        return "Cancelling now is free: nothing was paid."
+    if not o.kept:
+        return f"Cancelling now is free. Refund due: {money(o.refund)} ({REFUND_BY_MANAGER})."
+    if not o.refund:
+        return (
+            f"The {money(o.kept)} you paid is kept under the facility's cancellation policy "
+            f"({late}). Nothing is refunded."
+        )
+    return (
+        f"{money(o.kept)} is kept under the facility's cancellation policy ({late}). "
+        f"Refund due: {money(o.refund)} ({REFUND_BY_MANAGER})."
+    )
+
+
+def cancelled_money_text(cancel_fee: int, refund_due: int, refunded: bool) -> str:
+    """A cancelled booking's money, after the fact ("" if nothing was paid)."""
+    if refund_due:
+        return f"Refunded {money(refund_due)}" if refunded else f"Refund due: {money(refund_due)}"
+    if cancel_fee:
+        return f"Fee kept under the policy: {money(cancel_fee)}"
+    return ""
 
 
 def facility_form(form: dict[str, Any]) -> FacilityForm:

@@ -1,0 +1,59 @@
+"""/payments' list of booking refunds due (#10.7): a paid booking cancelled in time owes the
+booker the money back; the manager returns it (cash, bank, M-Pesa reversal) and marks it here,
+which the audit trail records."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pms_app.ui.components.forms import confirm_button
+from pms_app.ui.payments.payments_state import PaymentsState
+
+
+def refunds_section() -> rx.Component:
+    S = PaymentsState
+    return rx.cond(
+        S.refunds.length() > 0,
+        rx.vstack(
+            rx.heading("Booking refunds due", size="5"),
+            rx.text(
+                "These paid bookings were cancelled; the money not kept under the facility's "
+                "cancellation policy goes back to the resident. Return it, then mark it refunded.",
+                size="2",
+            ),
+            rx.foreach(
+                S.refunds,
+                lambda r: rx.card(
+                    rx.flex(
+                        rx.text(
+                            r["number"],
+                            " · ",
+                            r["facility"],
+                            " · ",
+                            r["booker"],
+                            " · cancelled ",
+                            r["date"],
+                            " · refund ",
+                            rx.text.strong(r["amount"]),
+                            size="2",
+                        ),
+                        confirm_button(
+                            "Mark refunded",
+                            "Mark " + r["number"].to(str) + " refunded?",
+                            "Only once the money is back with the resident. This is recorded "
+                            "in the audit trail with your name.",
+                            S.mark_refunded(r["id"]),
+                            "green",
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="3",
+                    ),
+                    width="100%",
+                    class_name="refund-row",
+                ),
+            ),
+            width="100%",
+        ),
+    )
