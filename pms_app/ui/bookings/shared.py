@@ -39,12 +39,12 @@ def cancel_outcome_text(o: CancelOutcome) -> str:
         return f"Cancelling now is free. Refund due: {money(o.refund)} ({REFUND_BY_MANAGER})."
     if not o.refund:
         return (
-            f"The {money(o.kept)} you paid is kept under the facility's cancellation policy "
-            f"({late}). Nothing is refunded."
+            f"Cancelling now keeps the {money(o.kept)} you paid under the facility's "
+            f"cancellation policy ({late}). Nothing is refunded."
         )
     return (
-        f"{money(o.kept)} is kept under the facility's cancellation policy ({late}). "
-        f"Refund due: {money(o.refund)} ({REFUND_BY_MANAGER})."
+        f"Cancelling now keeps {money(o.kept)} under the facility's cancellation policy "
+        f"({late}). Refund due: {money(o.refund)} ({REFUND_BY_MANAGER})."
     )
 
 

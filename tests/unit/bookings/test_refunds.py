@@ -98,7 +98,7 @@ def test_cancelled_late_the_policy_keeps_part_and_the_rest_is_refunded(session: 
     quote = lifecycle.quote_outcome(session, ann, b.id or 0, now=late)  # type: ignore[arg-type]
     assert (quote.kept, quote.refund) == (750, 1_750)  # half the fee; the deposit goes back
     text = cancel_outcome_text(quote)
-    assert "KES 750 is kept under the facility's cancellation policy" in text
+    assert "Cancelling now keeps KES 750 under the facility's cancellation policy" in text
     assert "less than 24 hours before the start" in text and "Refund due: KES 1,750" in text
     lifecycle.cancel(session, ann, b.id or 0, now=late)  # type: ignore[arg-type]
     row = session.get(Booking, b.id)
@@ -111,7 +111,7 @@ def test_cancelled_late_with_nothing_to_give_back_the_fee_is_kept(session: Sessi
     late = START - timedelta(hours=2)
     quote = lifecycle.quote_outcome(session, ann, b.id or 0, now=late)  # type: ignore[arg-type]
     assert (quote.kept, quote.refund) == (1_500, 0)
-    assert "kept under the facility's cancellation policy" in cancel_outcome_text(quote)
+    assert "keeps the KES 1,500 you paid under the facility's" in cancel_outcome_text(quote)
     assert "Nothing is refunded" in cancel_outcome_text(quote)
     lifecycle.cancel(session, ann, b.id or 0, now=late)  # type: ignore[arg-type]
     row = session.get(Booking, b.id)
