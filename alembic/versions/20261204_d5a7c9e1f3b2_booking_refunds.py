@@ -1,7 +1,8 @@
 """booking refunds
 
 A paid booking cancelled owes the booker a refund (paid minus the policy's fee) until a manager
-marks it refunded (#10.7).
+marks it refunded (#10.7); the booking's payment then records what was given back, which
+"collected" leaves out.
 
 Revision ID: d5a7c9e1f3b2
 Revises: c83d1e5a7f20
@@ -29,9 +30,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("refunded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("refunded_amount", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_column("refunded_amount")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_column("refunded_at")
         batch_op.drop_column("refund_due")

@@ -5,7 +5,8 @@ The facility's policy (rules.cancellation_fee): free until `free_cancel_hours` b
 then a fixed or percentage part of the fee is kept; the deposit always goes back. A manager who
 cancels keeps nothing. Whatever is not kept is a refund due, listed for the property's managers
 until one marks it refunded (the money goes back outside pms: cash, bank, M-Pesa reversal);
-that mark is written to the audit trail."""
+that mark is written to the audit trail, and the booking's payment records the refund, so the
+payments page's "Collected" counts only what was kept."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pms_app.bookings.rules import cancellation_fee
 from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError
 from pms_app.core.timestamps import utcnow
+from pms_app.payments import booking_fees
 from pms_app.properties.access import managed_property_ids, require_approved
 
 
@@ -109,6 +111,9 @@ def mark_refunded(
         session.rollback()
         raise ServiceError("No refund is due on this booking (or it was already marked refunded).")
     session.refresh(booking)
+    # The money went out: the payment that brought it in counts only what was kept.
+    if booking.payment_id is not None:
+        booking_fees.record_booking_refund(session, booking.payment_id, booking.refund_due)
     audit.record(
         session,
         user.id,

@@ -7,8 +7,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import User
@@ -110,6 +111,29 @@ def record_booking_payment(
     session.flush()
     notify_payment(session, payment)
     return payment
+
+
+def record_booking_refund(session: Session, payment_id: int, amount: int) -> bool:
+    """A booking's refund was made: its paid payment records what was given back, so
+    "collected" counts only what was kept (never more than was paid). The bookings domain has
+    checked the manager and audits the refund; the caller commits."""
+    moved = session.exec(  # type: ignore[call-overload]
+        update(Payment)
+        .where(
+            Payment.id == payment_id,  # type: ignore[arg-type]
+            Payment.status == PaymentStatus.PAID,  # type: ignore[arg-type]
+            col(Payment.booking_id).is_not(None),
+            col(Payment.refunded_amount) + amount <= col(Payment.amount),
+        )
+        .values(refunded_amount=col(Payment.refunded_amount) + amount, updated_at=utcnow())
+    )
+    if moved.rowcount != 1:
+        return False
+    payment = session.get(Payment, payment_id)
+    if payment is not None:
+        session.refresh(payment)
+        notify_payment(session, payment)
+    return True
 
 
 def start_booking_stk(

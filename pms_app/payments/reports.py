@@ -49,6 +49,7 @@ class PaymentRow:
     kind: str = "rent"
     status: str = PaymentStatus.PAID  # or `void`, listed only when the filter asks
     lease_id: int | None = None
+    refunded: int = 0  # given back (a booking refund): the totals count amount - refunded
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ def _month(dialect: str, column: Any) -> Any:
 def paid_stmt(by_tenant: bool, since: bool, until: bool, voided: bool = False) -> Any:
     """The paid payments in scope (`voided`: and the voided ones, for the list only)."""
     listed = (PaymentStatus.PAID, PaymentStatus.VOID) if voided else (PaymentStatus.PAID,)
-    q = select(Payment.id, Payment.amount, Payment.paid_at).where(
+    # `amount` net of refunds: the totals count what was kept.
+    net = (col(Payment.amount) - col(Payment.refunded_amount)).label("amount")
+    q = select(Payment.id, net, Payment.paid_at).where(
         col(Payment.property_id).in_(bindparam("ids", expanding=True)),
         col(Payment.status).in_(listed),
     )
@@ -178,6 +181,7 @@ def _page_stmt(shape: tuple[bool, bool, bool], voided: bool) -> Any:
             Payment.booking_id,
             Payment.status,
             Payment.lease_id,
+            Payment.refunded_amount,
         )
         .join(page_ids, page_ids.c.id == Payment.id)
         .outerjoin(Lease, col(Lease.id) == Payment.lease_id)
@@ -323,6 +327,7 @@ def dashboard_of(
                 "booking_fee" if booking_id is not None else "rent",
                 status,
                 lease_id,
+                refunded,
             )
             for (
                 pid,
@@ -339,6 +344,7 @@ def dashboard_of(
                 booking_id,
                 status,
                 lease_id,
+                refunded,
             ) in rows
         ],
         total_count=int(total_count),

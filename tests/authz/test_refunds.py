@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from pms_app.bookings import lifecycle, refunds
 from pms_app.bookings.models import Booking
 from pms_app.core.models import AuditEvent
+from pms_app.payments.models import Payment
 from tests import factories as f
 from tests.authz import grid
 from tests.authz.grid import ACTORS, Action, committed
@@ -60,6 +61,8 @@ def _check_refunded(s: Session, rw: RefundWorld, actor: str, result: object) -> 
     with committed(s) as c:
         row = c.get(Booking, rw.booking.id)
         assert row is not None and row.refunded_at is not None
+        payment = c.get(Payment, row.payment_id)
+        assert payment is not None and payment.refunded_amount == 2_500  # no longer "collected"
         event = c.exec(
             select(AuditEvent).where(
                 AuditEvent.object_type == "booking", AuditEvent.action == "refund"

@@ -130,5 +130,8 @@ def test_booking_fee_listed_and_cancel_paid_booking_says_refund_due(
     manager.get_by_role("alertdialog").get_by_role("button", name="Mark refunded").click()
     expect(manager.locator("#form-notice")).to_contain_text("Refund marked as made")
     expect(manager.locator(".refund-row")).to_have_count(0)
+    # The payment stays listed, marked refunded; "Collected" no longer counts it.
+    expect(manager.locator(".payment-row .refunded")).to_have_text("KES 1,000 refunded")
+    expect(manager.locator("#total-collected")).to_have_text("0")
     open_page(res, "/bookings")
     expect(res.locator(".my-booking .booking-money")).to_have_text("Refunded KES 1,000")

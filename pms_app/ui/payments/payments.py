@@ -319,6 +319,10 @@ def payments_page() -> rx.Component:
                     rx.table.cell(
                         rx.badge(r["type"], variant="soft", class_name="payment-type"),
                         rx.cond(r["voided"], voided_badge()),
+                        rx.cond(
+                            r["refunded"] != "",
+                            rx.badge(r["refunded"], color_scheme="orange", class_name="refunded"),
+                        ),
                     ),
                     rx.table.cell(r["tenant"]),
                     rx.table.cell(r["property"]),

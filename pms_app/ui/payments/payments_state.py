@@ -104,6 +104,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
                 "reference": r.reference,
                 "type": "Booking fee" if r.kind == "booking_fee" else "Rent",
                 "voided": r.status == "void",
+                "refunded": f"{money(r.refunded)} refunded" if r.refunded else "",
                 "voidable": r.status == "paid"
                 and r.kind == "rent"
                 and r.method in voids.VOIDABLE_METHODS,

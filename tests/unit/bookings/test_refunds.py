@@ -153,7 +153,14 @@ def test_marking_refunded_once_clears_the_list_and_is_audited(session: Session) 
         refunds.mark_refunded(session, w.staff, b.id or 0, now=NOW)
     with pytest.raises(NotFound):
         refunds.mark_refunded(session, ann, b.id or 0, now=NOW)  # type: ignore[arg-type]
+    collected = reports.dashboard(session, w.owner, Filters(), f.today()).total_collected
     refunds.mark_refunded(session, w.manager, b.id or 0, now=NOW)
+    # The money went back: the payment stays listed, "collected" counts only what was kept.
+    board = reports.dashboard(session, w.owner, Filters(), f.today())
+    assert board.total_collected == collected - 2_500
+    [fee_row] = [r for r in board.rows if r.kind == "booking_fee"]
+    assert (fee_row.amount, fee_row.refunded) == (2_500, 2_500)
+    assert board.total_collected == sum(r.amount - r.refunded for r in board.rows)
     row = session.get(Booking, b.id)
     assert row is not None and row.refunded_at is not None and row.refund_due == 2_500
     assert refunds.refunds_due(session, w.owner) == []
@@ -168,3 +175,16 @@ def test_marking_refunded_once_clears_the_list_and_is_audited(session: Session) 
     with pytest.raises(ServiceError, match="No refund is due"):
         refunds.mark_refunded(session, w.owner, b.id or 0, now=NOW)
     assert len(audit.history(session, "booking", b.id or 0)) == 2
+
+
+def test_a_late_cancellation_refund_leaves_the_kept_fee_collected(session: Session) -> None:
+    w = f.world(session)
+    b, ann = _paid(session, w)
+    lifecycle.cancel(session, ann, b.id or 0, now=START - timedelta(hours=3))  # type: ignore[arg-type]
+    refunds.mark_refunded(session, w.owner, b.id or 0, now=NOW)
+    board = reports.dashboard(session, w.owner, Filters(), f.today())
+    [fee_row] = [r for r in board.rows if r.kind == "booking_fee"]
+    assert (fee_row.amount, fee_row.refunded) == (2_500, 1_750)  # KES 750 kept under the policy
+    assert board.total_collected == sum(r.amount - r.refunded for r in board.rows)
+    payment = session.get(Payment, session.get(Booking, b.id).payment_id)  # type: ignore[union-attr]
+    assert payment is not None and payment.amount - payment.refunded_amount == 750
