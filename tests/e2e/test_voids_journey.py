@@ -120,7 +120,11 @@ def test_booking_fee_listed_and_cancel_paid_booking_says_refund_due(
     expect(res.locator("#form-notice")).to_contain_text("Refund due: KES 1,000")
     expect(res.locator(".my-booking .booking-money")).to_have_text("Refund due: KES 1,000")
 
-    # The manager sees the refund due, returns the money and marks it (asked first).
+    # The manager sees the refund due (on the facility's day too), returns the money and marks
+    # it (asked first).
+    open_page(manager, f"/facility?id={fid}")
+    manager.fill("#day-picker", day.isoformat())
+    expect(manager.locator(".booking-money")).to_have_text("Refund due: KES 1,000")
     open_page(manager, "/payments")
     refund = manager.locator(".refund-row")
     expect(refund).to_have_count(1)

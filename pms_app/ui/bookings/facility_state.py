@@ -115,6 +115,9 @@ class FacilityState(PageState, SessionState):
                     "guests": formats.plural(r.guests, "guest", "guests"),
                     "status": r.status,
                     "label": STATUS_LABELS.get(r.status, r.status),
+                    "money": cancelled_money_text(r.cancel_fee, r.refund_due, r.refunded)
+                    if r.status == "cancelled"
+                    else "",
                 }
                 for r in listings.facility_bookings(session, actor, facility.id or 0, day)
             ]
