@@ -31,6 +31,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # core/i18n.LANGUAGES code chosen by the person; "" until he chooses (the install's default).
+    language: str = Field(default="", max_length=8)
 
 
 class AuthSession(SQLModel, table=True):

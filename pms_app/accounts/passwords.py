@@ -51,10 +51,10 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
     """Length and common-password rules only (no composition rules)."""
     if len(password) < MIN_LENGTH:
         raise ValidationError(
-            f"Use at least {MIN_LENGTH} characters (12 or more is better).", "password"
+            "Use at least {least} characters (12 or more is better).", "password", least=MIN_LENGTH
         )
     if len(password) > MAX_LENGTH:
-        raise ValidationError(f"Use at most {MAX_LENGTH} characters.", "password")
+        raise ValidationError("Use at most {most} characters.", "password", most=MAX_LENGTH)
     lowered = password.lower()
     local_part = email.split("@", 1)[0].lower()
     if lowered in _common_passwords() or (len(set(lowered)) <= 2):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pms_app.accounts import throttle
-from pms_app.accounts.access import require_approved
+from pms_app.accounts.access import require_approved, require_user
 from pms_app.accounts.models import AuthSession, Role, User
 from pms_app.accounts.passwords import check_password_policy, hash_password, verify_password
 from pms_app.accounts.tokens import (
@@ -21,13 +21,14 @@ from pms_app.accounts.tokens import (
     parse_reset_token,
 )
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.i18n import N_, language
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email, clean_name, clean_phone
 from pms_app.emails.service import queue_email
 
-LOGIN_FAILED = "Email or password is incorrect."
-DUPLICATE_EMAIL = "An account with this email already exists. Log in, or reset your password."
+LOGIN_FAILED = N_("Email or password is incorrect.")
+DUPLICATE_EMAIL = N_("An account with this email already exists. Log in, or reset your password.")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,13 @@ def clean_signup(session: Session, form: SignupForm) -> tuple[str, str, str]:
 
 
 def create_user(
-    session: Session, name: str, email: str, phone: str, password: str, role: Role
+    session: Session,
+    name: str,
+    email: str,
+    phone: str,
+    password: str,
+    role: Role,
+    language_code: str = "",
 ) -> User:
     user = User(
         email=email,
@@ -57,6 +64,7 @@ def create_user(
         phone=phone,
         role=role,
         password_hash=hash_password(password),
+        language=language(language_code) if language_code else "",
     )
     session.add(user)
     try:
@@ -237,7 +245,7 @@ def request_password_reset(session: Session, email: str, ip: str = "") -> None:
     session.commit()
 
 
-INVALID_RESET = "This reset link is invalid or has expired. Ask for a new one."
+INVALID_RESET = N_("This reset link is invalid or has expired. Ask for a new one.")
 
 
 def reset_password(session: Session, token: str, new_password: str) -> None:
@@ -258,6 +266,18 @@ def reset_token_is_valid(session: Session, token: str) -> bool:
     parsed = parse_reset_token(token or "")
     user = session.get(User, parsed[0]) if parsed else None
     return bool(user and user.is_active and check_reset_token(user, token))
+
+
+def set_language(session: Session, actor: User | None, code: str) -> User:
+    """Save the person's language: pages, emails and SMS then speak it (core/i18n). Open to a
+    tenant still waiting for approval: the waiting page has the switch too."""
+    user = session.get(User, require_user(actor).id)
+    if user is None:
+        raise NotFound("account")
+    user.language = language(code)
+    session.add(user)
+    session.commit()
+    return user
 
 
 def update_profile(session: Session, actor: User | None, full_name: str, phone: str) -> User:

@@ -12,6 +12,7 @@ from pms_app.accounts.models import User
 from pms_app.bookings.models import Facility, FacilityBlackout
 from pms_app.bookings.times import GRID_MINUTES, WEEKDAYS, _hhmm
 from pms_app.core.errors import NotFound, ValidationError
+from pms_app.core.i18n import Term
 from pms_app.core.validation import clean_int, clean_text
 from pms_app.properties.access import (
     get_managed_property,
@@ -30,7 +31,7 @@ def clean_hours(hours: dict[int, tuple[str, str] | None]) -> dict[str, list[str]
         opens, closes = _hhmm(span[0], f"hours_{day}"), _hhmm(span[1], f"hours_{day}")
         if closes <= opens:
             raise ValidationError(
-                f"{WEEKDAYS[day]}: closing must be after opening.", f"hours_{day}"
+                "{day}: closing must be after opening.", f"hours_{day}", day=Term(WEEKDAYS[day])
             )
         out[str(day)] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
     if not out:
@@ -71,7 +72,9 @@ def _apply_form(facility: Facility, form: FacilityForm) -> None:
         slot = clean_int(form.slot_minutes, "slot_minutes", "the slot length", 15, 24 * 60)
         if slot % GRID_MINUTES:
             raise ValidationError(
-                f"Slots must be a multiple of {GRID_MINUTES} minutes.", "slot_minutes"
+                "Slots must be a multiple of {minutes} minutes.",
+                "slot_minutes",
+                minutes=GRID_MINUTES,
             )
     min_m = clean_int(form.min_minutes, "min_minutes", "the shortest booking", 15, 24 * 60)
     max_m = clean_int(form.max_minutes, "max_minutes", "the longest booking", 15, 7 * 24 * 60)

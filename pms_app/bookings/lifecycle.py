@@ -25,14 +25,15 @@ from pms_app.bookings.rules import (
 from pms_app.bookings.times import facility_tz
 from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.sequences import next_number
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_int, clean_text
 from pms_app.payments import booking_fees
 from pms_app.properties.access import managed_property_ids, require_approved
 
-SLOT_TAKEN = "That time is already booked. You can join the waiting list."
-SLOT_OFFERED = (
+SLOT_TAKEN = N_("That time is already booked. You can join the waiting list.")
+SLOT_OFFERED = N_(
     "That time was offered to someone on the waiting list. You can join the waiting list."
 )
 
@@ -73,8 +74,10 @@ def book(
     ):
         session.rollback()
         raise ValidationError(
-            f"You already have {facility.max_active_per_resident} upcoming bookings of {facility.name}.",
+            "You already have {count} upcoming bookings of {facility}.",
             "start",
+            count=facility.max_active_per_resident,
+            facility=facility.name,
         )
     due = facility.fee + facility.deposit
     status = (

@@ -39,19 +39,33 @@ def _check_rules(
     if start < now:
         raise ValidationError("That time is in the past.", "start")
     if start > now + timedelta(days=facility.advance_days):
-        raise ValidationError(f"You can book at most {facility.advance_days} days ahead.", "start")
+        raise ValidationError(
+            "You can book at most {days} days ahead.", "start", days=facility.advance_days
+        )
     if local_start.minute % GRID_MINUTES or local_end.minute % GRID_MINUTES or local_start.second:
-        raise ValidationError(f"Start and end on a {GRID_MINUTES}-minute grid.", "start")
+        raise ValidationError(
+            "Start and end on a {minutes}-minute grid.", "start", minutes=GRID_MINUTES
+        )
     if minutes < facility.min_minutes:
-        raise ValidationError(f"Book at least {facility.min_minutes} minutes.", "end")
+        raise ValidationError(
+            "Book at least {minutes} minutes.", "end", minutes=facility.min_minutes
+        )
     if minutes > facility.max_minutes:
-        raise ValidationError(f"Book at most {facility.max_minutes} minutes.", "end")
+        raise ValidationError(
+            "Book at most {minutes} minutes.", "end", minutes=facility.max_minutes
+        )
     span = facility.hours.get(str(local_start.weekday()))
     if not span or local_end.date() != local_start.date():
-        raise ValidationError(f"{facility.name} is closed then.", "start")
+        raise ValidationError("{facility} is closed then.", "start", facility=facility.name)
     opens, closes = time.fromisoformat(span[0]), time.fromisoformat(span[1])
     if local_start.time() < opens or local_end.time() > closes:
-        raise ValidationError(f"{facility.name} is open {span[0]}–{span[1]} that day.", "start")
+        raise ValidationError(
+            "{facility} is open {opens}–{closes} that day.",
+            "start",
+            facility=facility.name,
+            opens=span[0],
+            closes=span[1],
+        )
     if facility.slot_minutes:
         since_open = datetime.combine(local_start.date(), local_start.time()) - datetime.combine(
             local_start.date(), opens
@@ -59,9 +73,13 @@ def _check_rules(
         if (
             since_open.total_seconds() // 60
         ) % facility.slot_minutes or minutes % facility.slot_minutes:
-            raise ValidationError(f"Book whole {facility.slot_minutes}-minute slots.", "start")
+            raise ValidationError(
+                "Book whole {minutes}-minute slots.", "start", minutes=facility.slot_minutes
+            )
     if not 1 <= guests <= facility.capacity:
-        raise ValidationError(f"Guests must be between 1 and {facility.capacity}.", "guests")
+        raise ValidationError(
+            "Guests must be between 1 and {most}.", "guests", most=facility.capacity
+        )
     blackout = session.exec(
         select(FacilityBlackout).where(
             FacilityBlackout.facility_id == facility.id,
@@ -70,8 +88,16 @@ def _check_rules(
         )
     ).first()
     if blackout is not None:
-        why = f" ({blackout.reason})" if blackout.reason else ""
-        raise ValidationError(f"{facility.name} is closed for maintenance then{why}.", "start")
+        if blackout.reason:
+            raise ValidationError(
+                "{facility} is closed for maintenance then ({reason}).",
+                "start",
+                facility=facility.name,
+                reason=blackout.reason,
+            )
+        raise ValidationError(
+            "{facility} is closed for maintenance then.", "start", facility=facility.name
+        )
 
 
 def _lock_facility(session: Session, facility_id: int) -> None:

@@ -11,12 +11,21 @@ from sqlmodel import Session
 
 from pms_app.bookings.models import Facility
 from pms_app.core.errors import ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
 from pms_app.core.validation import check_date_range
 from pms_app.properties.models import Property
 
 GRID_MINUTES = 15
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (  # msgids: shown through the translation layer
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 def _hhmm(value: str, field: str) -> time:
@@ -25,7 +34,9 @@ def _hhmm(value: str, field: str) -> time:
     h, m = int(value[:2]), int(value[3:])
     if h > 23 or m > 59 or m % GRID_MINUTES:
         raise ValidationError(
-            f"Use times on a {GRID_MINUTES}-minute grid, like 06:00 or 21:45.", field
+            "Use times on a {minutes}-minute grid, like 06:00 or 21:45.",
+            field,
+            minutes=GRID_MINUTES,
         )
     return time(h, m)
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 
 from pms_app.core.errors import ValidationError
+from pms_app.core.i18n import Term
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
@@ -22,7 +23,7 @@ def clean_email(value: str, field: str = "email") -> str:
 def clean_name(value: str, field: str = "full_name", what: str = "your name") -> str:
     name = " ".join((value or "").split())
     if not name:
-        raise ValidationError(f"Enter {what}.", field)
+        raise ValidationError("Enter {what}.", field, what=Term(what))
     if len(name) > 120:
         raise ValidationError("Keep it under 120 characters.", field)
     return name
@@ -31,9 +32,11 @@ def clean_name(value: str, field: str = "full_name", what: str = "your name") ->
 def clean_text(value: str, field: str, what: str, max_len: int, required: bool = True) -> str:
     text = " ".join((value or "").split())
     if required and not text:
-        raise ValidationError(f"Enter {what}.", field)
+        raise ValidationError("Enter {what}.", field, what=Term(what))
     if len(text) > max_len:
-        raise ValidationError(f"Keep {what} under {max_len} characters.", field)
+        raise ValidationError(
+            "Keep {what} under {max_len} characters.", field, what=Term(what), max_len=max_len
+        )
     return text
 
 
@@ -61,29 +64,32 @@ def clean_amount(
     """Whole shillings, 0 … 10,000,000."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError(f"Enter {what}.", field)
+            raise ValidationError("Enter {what}.", field, what=Term(what))
         return None
     text = str(value).replace(",", "").strip()
     if re.fullmatch(r"\d{10,}", text):  # digits, but more than any rent: a slip of the finger
-        raise ValidationError(f"{what.capitalize()} looks too large.", field)
+        raise ValidationError("{what} looks too large.", field, what=Term.first(what))
     if not re.fullmatch(r"\d{1,9}", text):  # 1e20, 12.50, -5, KES 500
         raise ValidationError(
-            f"Enter {what} as a whole number of shillings, like 15000 (no decimals or signs).",
+            "Enter {what} as a whole number of shillings, like 15000 (no decimals or signs).",
             field,
+            what=Term(what),
         )
     amount = int(text)
     if amount > 10_000_000:
-        raise ValidationError(f"{what.capitalize()} looks too large.", field)
+        raise ValidationError("{what} looks too large.", field, what=Term.first(what))
     return amount
 
 
 def clean_int(value: str | int | None, field: str, what: str, lo: int, hi: int) -> int:
     text = str(value if value is not None else "").strip()
     if not re.fullmatch(r"-?\d{1,9}", text):
-        raise ValidationError(f"Enter {what} as a number.", field)
+        raise ValidationError("Enter {what} as a number.", field, what=Term(what))
     n = int(text)
     if not lo <= n <= hi:
-        raise ValidationError(f"{what.capitalize()} must be between {lo} and {hi}.", field)
+        raise ValidationError(
+            "{what} must be between {lo} and {hi}.", field, what=Term.first(what), lo=lo, hi=hi
+        )
     return n
 
 
@@ -107,6 +113,10 @@ def check_date_range(value: date, field: str, what: str) -> date:
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValidationError(
-            f"Enter {what} between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", field
+            "Enter {what} between {earliest} and {latest}.",
+            field,
+            what=Term(what),
+            earliest=EARLIEST_DATE.year,
+            latest=LATEST_DATE.year,
         )
     return value

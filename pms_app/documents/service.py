@@ -56,7 +56,9 @@ def upload(
         session.exec(select(LeaseDocument.id).where(LeaseDocument.lease_id == lease.id)).all()
     )
     if count >= MAX_PER_LEASE:
-        raise ValidationError(f"A lease can have at most {MAX_PER_LEASE} documents.", "file")
+        raise ValidationError(
+            "A lease can have at most {most} documents.", "file", most=MAX_PER_LEASE
+        )
     stored = storage.save(data, sniffed[0])
     doc = LeaseDocument(
         lease_id=lease.id or 0,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from pms_app.accounts.models import Role, User
 from pms_app.core import clock
 from pms_app.core.errors import NotFound, ValidationError
+from pms_app.core.i18n import Term
 from pms_app.core.validation import check_date_range, clean_amount, clean_int
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.properties.access import get_managed_property, require_approved
@@ -37,12 +38,14 @@ def parse_date(
     text = (value or "").strip() if isinstance(value, str) else ""
     if not text:
         if required:
-            raise ValidationError(f"Enter {what}.", field)
+            raise ValidationError("Enter {what}.", field, what=Term(what))
         return None
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"Enter {what} as a date (YYYY-MM-DD).", field) from None
+        raise ValidationError(
+            "Enter {what} as a date (YYYY-MM-DD).", field, what=Term(what)
+        ) from None
     return check_date_range(day, field, what)
 
 
@@ -111,7 +114,7 @@ def create_lease(
         select(Lease.id).where(Lease.unit_id == unit.id, Lease.status == LeaseStatus.ACTIVE)
     ).first():
         raise ValidationError(
-            f"Unit {unit.label} already has an active lease. End it first.", "unit"
+            "Unit {unit} already has an active lease. End it first.", "unit", unit=unit.label
         )
     lease = Lease(
         property_id=prop.id or 0,
@@ -130,7 +133,9 @@ def create_lease(
         session.flush()
     except IntegrityError:  # a concurrent lease for the same unit won the race
         session.rollback()
-        raise ValidationError(f"Unit {unit.label} already has an active lease.", "unit") from None
+        raise ValidationError(
+            "Unit {unit} already has an active lease.", "unit", unit=unit.label
+        ) from None
     # The tenant lives in this unit from now on.
     m = session.exec(
         select(Membership).where(Membership.user_id == tenant.id, Membership.property_id == prop.id)
@@ -161,9 +166,10 @@ def _check_start(start: date, today: date, confirmed: bool) -> None:
     if (today - start).days > BACK_BILL_CONFIRM_DAYS and not confirmed:
         months = months_billed(start, today)
         raise ValidationError(
-            f"This lease started {months} months ago: creating it charges {months} months of "
+            "This lease started {months} months ago: creating it charges {months} months of "
             "rent at once. Check the date, or tick “Charge every month since the start”.",
             "start_date",
+            months=months,
         )
 
 

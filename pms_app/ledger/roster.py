@@ -8,18 +8,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
 from pms_app.core.errors import NotFound
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger.models import LedgerEntry
+from pms_app.ledger.sums import arrears_sum
 from pms_app.properties.access import MANAGING_ROLES, managed_property_ids, require_approved
 from pms_app.properties.models import Property, Unit
 
 PAGE_SIZE = 25
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ class TenantPage:
     any_tenants: bool  # the user has tenants at all: "no match" vs "no tenants yet"
 
 
+def _page_of(rows: list[T], page: int) -> tuple[list[T], int, int]:
+    """One page of `rows`, the page number clamped to the pages there are, and how many."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, page if isinstance(page, int) else 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return rows[start : start + PAGE_SIZE], page, pages
+
+
 def phone_key(value: str) -> str:
     """The subscriber digits of a Kenyan number: 0712…, +254712…, 254712… and 712… agree."""
     digits = re.sub(r"\D", "", value or "")
@@ -57,7 +68,7 @@ def _matches(row: TenantRow, query: str) -> bool:
     q = query.strip().casefold()
     if not q:
         return True
-    if q in row.tenant.casefold() or q == row.unit.casefold() or q in row.unit.casefold():
+    if q in row.tenant.casefold() or q in row.unit.casefold():
         return True
     key = phone_key(q)
     # A phone search needs a few digits and nothing but phone characters.
@@ -75,22 +86,7 @@ def _rows(session: Session, ids: list[int], today: date) -> list[TenantRow]:
         select(
             LedgerEntry.lease_id,
             func.coalesce(func.sum(LedgerEntry.amount), 0).label("balance"),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            (col(LedgerEntry.amount) > 0) & (col(LedgerEntry.due_date) <= today),
-                            LedgerEntry.amount,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            ).label("due"),
-            func.coalesce(
-                func.sum(case((col(LedgerEntry.amount) < 0, -col(LedgerEntry.amount)), else_=0)),
-                0,
-            ).label("credits"),
+            arrears_sum(today).label("arrears"),
         )
         .group_by(col(LedgerEntry.lease_id))
         .subquery()
@@ -105,7 +101,7 @@ def _rows(session: Session, ids: list[int], today: date) -> list[TenantRow]:
         .order_by(col(Lease.status), col(Property.name), col(Unit.label), col(Lease.id).desc())
     ).all()
     out = []
-    for lease, unit, name, phone, prop, _lid, bal, due, credits in result:
+    for lease, unit, name, phone, prop, _lid, bal, arrears in result:
         out.append(
             TenantRow(
                 lease.id or 0,
@@ -117,9 +113,7 @@ def _rows(session: Session, ids: list[int], today: date) -> list[TenantRow]:
                 unit,
                 lease.status,
                 int(bal or 0),
-                # Credits settle the oldest charges first, and every charge due by today is
-                # older than any due later, so the unpaid due part is simply this:
-                max(0, int(due or 0) - int(credits or 0)),
+                max(0, int(arrears or 0)),
             )
         )
     return out
@@ -152,10 +146,8 @@ def tenant_list(
         and (not in_arrears or r.arrears > 0)
         and (not active_only or r.status == LeaseStatus.ACTIVE)
     ]
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(1, page if isinstance(page, int) else 1), pages)
-    start = (page - 1) * PAGE_SIZE
-    return TenantPage(rows[start : start + PAGE_SIZE], len(rows), page, pages, bool(everyone))
+    shown, page, pages = _page_of(rows, page)
+    return TenantPage(shown, len(rows), page, pages, bool(everyone))
 
 
 @dataclass(frozen=True)
@@ -222,7 +214,5 @@ def unit_list(
         if (not q or q in r.label.casefold() or q in r.tenant.casefold())
         and (not vacant_only or r.lease_id == 0)
     ]
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(1, page if isinstance(page, int) else 1), pages)
-    start = (page - 1) * PAGE_SIZE
-    return UnitPage(rows[start : start + PAGE_SIZE], len(rows), page, pages, bool(everyone))
+    shown, page, pages = _page_of(rows, page)
+    return UnitPage(shown, len(rows), page, pages, bool(everyone))

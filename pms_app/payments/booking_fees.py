@@ -15,13 +15,14 @@ from pms_app.accounts import throttle
 from pms_app.accounts.models import User
 from pms_app.core import jobs
 from pms_app.core.errors import ServiceError
+from pms_app.core.i18n import N_
 from pms_app.core.sequences import next_number
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_phone
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.shared import notify_payment, require_mpesa, set_status
 
-MPESA_OFF_BOOKING = (
+MPESA_OFF_BOOKING = N_(
     "M-Pesa payments are not set up on this install. Pay the manager by cash or bank; they "
     "mark the booking paid."
 )

@@ -39,7 +39,7 @@ def reminder_targets(
     if not ids:
         raise ValidationError("Choose at least one tenant, or “all in arrears”.", "leases")
     if len(ids) > MAX_BATCH:
-        raise ValidationError(f"At most {MAX_BATCH} reminders at once.", "leases")
+        raise ValidationError("At most {most} reminders at once.", "leases", most=MAX_BATCH)
     allowed = set(
         session.exec(
             select(Lease.id).where(

@@ -17,6 +17,7 @@ from pms_app.core.errors import NotFound, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger.models import EntryKind, LedgerEntry
+from pms_app.ledger.sums import arrears_sum
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.properties.access import managed_property_ids, require_approved
 from pms_app.properties.models import Property, Unit
@@ -226,17 +227,6 @@ def _monthly_stmt(dialect: str, by_tenant: bool, since: bool, until: bool) -> An
 @cache
 def _arrears_stmt(by_tenant: bool) -> Any:
     """Active leases whose due charges exceed what was paid (oldest charges settled first)."""
-    today = bindparam("today")
-    due = func.sum(
-        case(
-            (
-                (col(LedgerEntry.amount) > 0) & (col(LedgerEntry.due_date) <= today),
-                LedgerEntry.amount,
-            ),
-            else_=0,
-        )
-    )
-    credits = func.sum(case((col(LedgerEntry.amount) < 0, -col(LedgerEntry.amount)), else_=0))
     leases_in_scope = select(Lease.id).where(
         col(Lease.property_id).in_(bindparam("ids", expanding=True)),
         Lease.status == LeaseStatus.ACTIVE,
@@ -245,7 +235,10 @@ def _arrears_stmt(by_tenant: bool) -> Any:
         leases_in_scope = leases_in_scope.where(Lease.tenant_id == bindparam("tenant_id"))
     # Aggregate the ledger per lease first (narrow rows), then join the few leases in arrears.
     per_lease = (
-        select(col(LedgerEntry.lease_id).label("lease_id"), (due - credits).label("arrears"))
+        select(
+            col(LedgerEntry.lease_id).label("lease_id"),
+            arrears_sum(bindparam("today")).label("arrears"),
+        )
         .where(col(LedgerEntry.lease_id).in_(leases_in_scope))
         .group_by(col(LedgerEntry.lease_id))
         .subquery()

@@ -74,9 +74,10 @@ def record_manual_payment(
         raise ValidationError("The payment date can't be in the future.", "paid_on")
     if day < lease.start_date - timedelta(days=EARLY_PAYMENT_DAYS):
         raise ValidationError(
-            f"That is more than {EARLY_PAYMENT_DAYS} days before the lease started "
-            f"({formats.day(lease.start_date)}): check the date.",
+            "That is more than {days} days before the lease started ({started}): check the date.",
             "paid_on",
+            days=EARLY_PAYMENT_DAYS,
+            started=formats.day(lease.start_date),
         )
     ref = clean_text(reference, "reference", "the reference", 100, required=False)
     payment = Payment(

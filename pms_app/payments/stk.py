@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import User
-from pms_app.core import jobs
+from pms_app.core import formats, jobs
 from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_amount, clean_phone
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 STK_MIN, STK_MAX = 1, 250_000
 # Shown instead of the Pay buttons, and the refusal, when the install has no M-Pesa at all.
-MPESA_OFF = (
+MPESA_OFF = N_(
     "M-Pesa payments are not set up on this install. Pay your landlord by cash or bank and ask "
     "for a receipt."
 )
@@ -57,7 +58,10 @@ def start_stk_payment(
     value = clean_amount(amount, "amount", "the amount", required=True) or 0
     if not STK_MIN <= value <= STK_MAX:
         raise ValidationError(
-            f"M-Pesa payments must be between KES {STK_MIN} and KES {STK_MAX:,}.", "amount"
+            "M-Pesa payments must be between {least} and {most}.",
+            "amount",
+            least=formats.money(STK_MIN),
+            most=formats.money(STK_MAX),
         )
     msisdn = clean_phone(phone)
     just_sent = "A payment prompt was just sent to your phone. Answer it, or wait a minute."

@@ -13,6 +13,7 @@ from pms_app.accounts.models import Role, User
 from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
 from pms_app.accounts.tokens import hash_token, new_token
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email
@@ -20,8 +21,8 @@ from pms_app.emails.service import queue_email
 from pms_app.properties.access import can_own, get_managed_property, require_approved
 from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property
 
-INVALID_INVITATION = "This invitation link is invalid, was already used, or has expired."
-TOO_MANY_INVITATIONS = "You have sent too many invitations. Try again later."
+INVALID_INVITATION = N_("This invitation link is invalid, was already used, or has expired.")
+TOO_MANY_INVITATIONS = N_("You have sent too many invitations. Try again later.")
 INVITES_PER_HOUR = 20  # per inviter
 INVITES_PER_HOUR_PER_IP = 50
 

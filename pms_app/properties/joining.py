@@ -22,6 +22,7 @@ from pms_app.accounts.service import (
     open_session,
 )
 from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.emails.service import queue_email
@@ -30,7 +31,7 @@ from pms_app.properties.models import Membership, MembershipStatus, Property, Un
 
 CODE_LOOKUPS_PER_IP_HOUR = 60  # a whole estate on one Wi-Fi finds its code; guessing is slow
 REAPPLIES_PER_DAY = 5  # a rejected tenant may try again, not flood a landlord
-NO_SUCH_CODE = "No property has that code. Check it with your landlord."
+NO_SUCH_CODE = N_("No property has that code. Check it with your landlord.")
 
 
 @dataclass(frozen=True)

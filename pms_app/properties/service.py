@@ -202,7 +202,7 @@ def _check_label_free(session: Session, property_id: int, label: str, unit_id: i
         select(Unit.id).where(Unit.property_id == property_id, Unit.label == label)
     ).first()
     if clash is not None and clash != unit_id:
-        raise ValidationError(f"This property already has a unit {label}.", "label")
+        raise ValidationError("This property already has a unit {label}.", "label", label=label)
 
 
 def update_unit(
@@ -234,7 +234,7 @@ def add_unit(
     _check_label_free(session, prop.id or 0, new_label, None)
     count = session.exec(select(func.count(Unit.id)).where(Unit.property_id == prop.id)).one()
     if count >= MAX_UNITS:
-        raise ValidationError(f"A property can have at most {MAX_UNITS} units.", "label")
+        raise ValidationError("A property can have at most {most} units.", "label", most=MAX_UNITS)
     unit = Unit(
         property_id=prop.id,
         label=new_label,

@@ -12,9 +12,10 @@ import hmac
 from pms_app.accounts import service as accounts
 from pms_app.accounts.models import Role
 from pms_app.core.db import session_scope
+from pms_app.core.i18n import N_
 from pms_app.core.settings import Settings, get_settings
 
-LOCKED_MESSAGE = "This page needs the simulator key or an admin login."
+LOCKED_MESSAGE = N_("This page needs the simulator key or an admin login.")
 
 
 def phone_page_url(settings: Settings | None = None) -> str:

@@ -73,7 +73,7 @@ def profile_page() -> rx.Component:
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("Profile", size="4"),
+                        rx.heading("Profile", size="4", as_="h2"),
                         form_notice(S.notice),
                         rx.text("Email: ", S.email, size="2", color_scheme="gray"),
                         field(
@@ -98,7 +98,7 @@ def profile_page() -> rx.Component:
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("Change password", size="4"),
+                        rx.heading("Change password", size="4", as_="h2"),
                         form_notice(S.pw_notice),
                         field(
                             "Current password",

@@ -117,7 +117,7 @@ def admin_page() -> rx.Component:
         form_notice(S.notice),
         rx.form(
             rx.hstack(
-                rx.input(name="q", placeholder="Search name or email"),
+                rx.input(name="q", placeholder="Search name or email", aria_label="Search users"),
                 rx.button("Search", type="submit"),
             ),
             method="post",
@@ -146,7 +146,7 @@ def admin_page() -> rx.Component:
             rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
             align="center",
         ),
-        rx.heading("Properties", size="5"),
+        rx.heading("Properties", size="5", as_="h2"),
         rx.cond(
             S.props.length() == 0,
             empty_state("No properties yet."),

@@ -58,7 +58,12 @@ def code_finder(state: Any) -> rx.Component:
     """The property code, what it found, and the unit (signup and re-apply share it)."""
     S = state
     return rx.vstack(
-        rx.text("Property code", as_="label", html_for="code", size="2", weight="medium"),
+        # rx.el.label: rx.text's html_for becomes a CSS prop, and the input stays unnamed.
+        rx.el.label(
+            "Property code",
+            html_for="code",
+            style={"fontSize": "var(--font-size-2)", "fontWeight": 500},
+        ),
         rx.hstack(
             rx.input(
                 id="code",
@@ -85,7 +90,7 @@ def code_finder(state: Any) -> rx.Component:
             S.found.contains("name"),
             rx.vstack(
                 rx.callout(
-                    rx.text(rx.text.strong(S.found["name"]), " — ", S.found["address"]),
+                    rx.el.span(rx.text.strong(S.found["name"]), " — ", S.found["address"]),
                     icon="house",
                     color_scheme="green",
                     width="100%",

@@ -78,7 +78,7 @@ def waiting_page() -> rx.Component:
                 ),
                 rx.cond(S.reason != "", rx.text("Reason: ", S.reason)),
                 rx.text("If you think this is a mistake, contact your landlord, then apply again."),
-                rx.heading("Apply again", size="5", margin_top="1em"),
+                rx.heading("Apply again", size="5", margin_top="1em", as_="h2"),
                 rx.text(
                     "The same property, or another: enter its code.",
                     color_scheme="gray",

@@ -76,7 +76,7 @@ def facilities_page() -> rx.Component:
                     lambda r: rx.card(
                         rx.hstack(
                             rx.link(
-                                rx.heading(r["name"], size="4"),
+                                rx.heading(r["name"], size="4", as_="h2"),
                                 href="/facility?id=" + r["id"].to_string(),
                             ),
                             rx.text(r["description"], size="2", color_scheme="gray"),
@@ -96,7 +96,7 @@ def facilities_page() -> rx.Component:
             rx.card(
                 write_form(
                     rx.vstack(
-                        rx.heading("New facility", size="4"),
+                        rx.heading("New facility", size="4", as_="h2"),
                         rx.el.select(
                             rx.foreach(
                                 S.property_options,

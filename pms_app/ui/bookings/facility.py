@@ -17,7 +17,7 @@ from pms_app.ui.components.forms import (
     submit_button,
     write_form,
 )
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, not_found_view
 
 
 def _slot_button(slot: Any) -> rx.Component:
@@ -83,7 +83,7 @@ def _manager_tools() -> rx.Component:
         S.manager,
         rx.vstack(
             rx.hstack(
-                rx.heading("Bookings this day", size="4"),
+                rx.heading("Bookings this day", size="4", as_="h3"),
                 rx.button("Export CSV", variant="outline", size="1", on_click=S.export_csv),
                 align="center",
             ),
@@ -237,7 +237,7 @@ def facility_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            empty_state("That facility was not found.", "All facilities", "/facilities"),
+            not_found_view("That facility was not found.", "All facilities", "/facilities"),
             rx.vstack(
                 rx.heading(S.info["name"], size="7", id="facility-name"),
                 rx.text(S.info["description"], color_scheme="gray"),
@@ -256,7 +256,13 @@ def facility_page() -> rx.Component:
                     rx.button(
                         "‹", on_click=S.shift_day(-1), variant="soft", aria_label="Previous day"
                     ),
-                    rx.input(type="date", value=S.day, on_change=S.set_day, id="day-picker"),
+                    rx.input(
+                        type="date",
+                        value=S.day,
+                        on_change=S.set_day,
+                        id="day-picker",
+                        aria_label="Day",
+                    ),
                     rx.button("›", on_click=S.shift_day(1), variant="soft", aria_label="Next day"),
                     align="center",
                 ),
@@ -282,7 +288,7 @@ def facility_page() -> rx.Component:
                     wrap="wrap",
                     id="week",
                 ),
-                rx.heading(S.day_label, size="4", id="day-label"),
+                rx.heading(S.day_label, size="4", id="day-label", as_="h2"),
                 rx.cond(
                     S.slots.length() == 0,
                     rx.text("Closed this day.", color_scheme="gray"),

@@ -71,7 +71,7 @@ class FacilityState(PageState, SessionState):
         self.info = {
             "name": facility.name,
             "description": facility.description,
-            "capacity": formats.plural(facility.capacity, "guest", "guests"),
+            "capacity": formats.plural(facility.capacity, "{n} guest", "{n} guests"),
             "due": f"{money(facility.fee)} + deposit {money(facility.deposit)}"
             if facility.fee or facility.deposit
             else "free",
@@ -112,7 +112,7 @@ class FacilityState(PageState, SessionState):
                     "number": r.number,
                     "who": r.booker,
                     "when": f"{formats.clock_time(r.start, tz)}–{formats.clock_time(r.end, tz)}",
-                    "guests": formats.plural(r.guests, "guest", "guests"),
+                    "guests": formats.plural(r.guests, "{n} guest", "{n} guests"),
                     "status": r.status,
                     "label": STATUS_LABELS.get(r.status, r.status),
                     "money": cancelled_money_text(r.cancel_fee, r.refund_due, r.refunded)

@@ -232,7 +232,7 @@ def my_bookings_page() -> rx.Component:
         rx.cond(
             S.offers.length() > 0,
             rx.vstack(
-                rx.heading("Waiting list", size="5"),
+                rx.heading("Waiting list", size="5", as_="h2"),
                 rx.foreach(
                     S.offers,
                     lambda e: rx.hstack(

@@ -191,6 +191,7 @@ def facility_fields(errors: Any, v: Any) -> list[rx.Component]:
             rx.el.option("Late cancellation: percent of the fee", value="percent"),
             rx.el.option(in_currency("Late cancellation: fixed amount"), value="fixed"),
             name="cancel_fee_kind",
+            aria_label="Late cancellation fee kind",
             default_value=v["cancel_fee_kind"],
             style={"padding": "6px"},
         ),

@@ -8,16 +8,17 @@ import reflex as rx
 from reflex.vars import Var
 
 from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD
+from pms_app.ui.shell.i18n import t
 
 
 def field(
-    label: str,
+    label: str | Var,
     name: str,
     errors: Var,
     type_: str = "text",
-    placeholder: str = "",
+    placeholder: str | Var = "",
     required: bool = True,
-    hint: str = "",
+    hint: str | Var = "",
     default_value: str | Var = "",
     auto_complete: str = "",
 ) -> rx.Component:
@@ -52,6 +53,17 @@ def field_error(errors: Var, name: str) -> rx.Component:
         errors.contains(name),  # type: ignore[attr-defined]
         rx.text(errors[name], color_scheme="red", size="2", id=f"{name}-error"),  # type: ignore[index]
     )
+
+
+def named_upload(label: str, *children: rx.Component, **props: Any) -> rx.Component:
+    """rx.upload whose file input has an accessible name: Reflex builds that <input> itself and
+    takes no props for it, so the name is set on the child it made (axe: label)."""
+    upload = rx.upload(*children, **props)
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    assert getattr(file_input, "tag", "") == "input", "rx.upload's structure changed"
+    file_input.custom_attrs = {**file_input.custom_attrs, "aria-label": label}
+    return upload
 
 
 def form_error(message: Var) -> rx.Component:
@@ -141,7 +153,7 @@ def form_card(
 def confirm_button(
     label: str | Var,
     title: str | Var,
-    detail: str,
+    detail: str | Var,
     on_confirm: object,
     color: str = "red",
     variant: str = "soft",
@@ -153,7 +165,7 @@ def confirm_button(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(detail),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft")),
                 rx.alert_dialog.action(
                     rx.button(label, color_scheme=color, on_click=on_confirm)  # type: ignore[arg-type]
                 ),
@@ -183,7 +195,7 @@ def confirm_submit(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(detail),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", type="button")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", type="button")),
                 rx.alert_dialog.action(submit_button(label, state, form_id, color_scheme=color)),
                 spacing="3",
                 justify="end",

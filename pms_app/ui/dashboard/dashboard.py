@@ -12,7 +12,7 @@ from pms_app.payments import reports
 from pms_app.payments import tenant as tenant_money
 from pms_app.properties import memberships
 from pms_app.properties import service as properties
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -78,7 +78,7 @@ class DashboardState(PageState, SessionState):
                 "billed": f"{board.total_billed:,}",
                 "collected": f"{board.total_collected:,}",
                 "arrears": f"{board.total_arrears:,}",
-                "label": first.strftime("%B %Y"),
+                "label": formats.month(first),
             }
         self.totals = {
             "properties": len(summaries),
@@ -92,7 +92,7 @@ def _stat(label: str, value: Any, id_: str) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color_scheme="gray"),
-            rx.heading(value, size="7", id=id_),
+            figure(value, "7", id_),
         ),
         min_width="140px",
     )
@@ -101,7 +101,7 @@ def _stat(label: str, value: Any, id_: str) -> rx.Component:
 def _property_card(row: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.link(rx.heading(row["name"], size="4"), href=f"/property?id={row['id']}"),
+            rx.link(rx.heading(row["name"], size="4", as_="h3"), href=f"/property?id={row['id']}"),
             rx.text(row["address"], size="2", color_scheme="gray"),
             rx.hstack(
                 rx.badge(row["units"].to_string() + " units"),
@@ -175,7 +175,7 @@ def _manager_view() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.heading("Properties", size="5"),
+            rx.heading("Properties", size="5", as_="h2"),
             rx.spacer(),
             rx.segmented_control.root(
                 rx.segmented_control.item("Cards", value="cards", id="view-cards"),
@@ -218,14 +218,14 @@ def _tenant_view() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text("Your home", size="2", color_scheme="gray"),
-            rx.heading(S.home["property_name"], size="6", id="tenant-property"),
+            rx.heading(S.home["property_name"], size="6", id="tenant-property", as_="h2"),
             rx.text(S.home["property_address"]),
             rx.text("Unit ", rx.text.strong(S.home["unit_label"], id="tenant-unit")),
             rx.cond(
                 S.home["has_lease"] == "yes",
                 rx.vstack(
                     rx.text("Balance", size="2", color_scheme="gray"),
-                    rx.heading(S.home["balance"], size="7", id="tenant-balance"),
+                    figure(S.home["balance"], "7", "tenant-balance"),
                     rx.cond(
                         S.home["overdue"] != "",
                         rx.text(
@@ -238,7 +238,9 @@ def _tenant_view() -> rx.Component:
                         " due ",
                         rx.text.strong(S.home["next_due"], id="tenant-next-due"),
                     ),
-                    rx.link(rx.button("Pay", size="3", id="tenant-pay"), href="/pay"),
+                    rx.button(
+                        rx.link("Pay", href="/pay"), as_child=True, size="3", id="tenant-pay"
+                    ),
                     spacing="2",
                 ),
             ),

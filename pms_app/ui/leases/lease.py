@@ -12,9 +12,10 @@ from pms_app.ui.components.forms import (
     form_card,
     form_error,
     form_notice,
+    named_upload,
     submit_button,
 )
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, figure, not_found_view
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.leases.lease_state import LeaseState
@@ -24,7 +25,7 @@ from pms_app.ui.shell.formatting import currency, in_currency
 def _documents_section() -> rx.Component:
     S = LeaseState
     return rx.vstack(
-        rx.heading("Documents", size="5"),
+        rx.heading("Documents", size="5", as_="h2"),
         rx.cond(
             S.documents.length() == 0,
             rx.text(
@@ -56,7 +57,8 @@ def _documents_section() -> rx.Component:
                 spacing="1",
             ),
         ),
-        rx.upload(
+        named_upload(
+            "Signed lease document",
             rx.vstack(
                 rx.text("Drop the signed lease here, or click to choose a file", size="2"),
                 rx.foreach(rx.selected_files("lease-doc"), lambda name: rx.text(name, size="1")),
@@ -94,7 +96,7 @@ def _history_section() -> rx.Component:
     return rx.cond(
         S.history.length() > 0,
         rx.vstack(
-            rx.heading("Payment history", size="5"),
+            rx.heading("Payment history", size="5", as_="h2"),
             rx.foreach(
                 S.history,
                 lambda h: rx.text(
@@ -128,7 +130,7 @@ def lease_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            empty_state("That lease was not found.", "Back to the dashboard", "/dashboard"),
+            not_found_view("That lease was not found.", "Back to the dashboard", "/dashboard"),
             rx.vstack(
                 rx.heading(i["tenant"], " · unit ", i["unit"], size="7"),
                 rx.link(
@@ -159,13 +161,13 @@ def lease_page() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.text(in_currency("Balance"), size="2", color_scheme="gray"),
-                            rx.heading(S.balance, id="lease-balance"),
+                            figure(S.balance, id_="lease-balance"),
                         )
                     ),
                     rx.card(
                         rx.vstack(
                             rx.text(in_currency("Overdue"), size="2", color_scheme="gray"),
-                            rx.heading(S.arrears, id="lease-arrears"),
+                            figure(S.arrears, id_="lease-arrears"),
                         )
                     ),
                     spacing="3",
@@ -174,9 +176,14 @@ def lease_page() -> rx.Component:
                     S.active,
                     rx.flex(
                         form_card(
-                            rx.heading("Record a cash or bank payment", size="3"),
+                            rx.heading("Record a cash or bank payment", size="3", as_="h3"),
                             field(in_currency("Amount"), "amount", S.errors, "number"),
-                            rx.select(["cash", "bank"], name="method", default_value="cash"),
+                            rx.select(
+                                ["cash", "bank"],
+                                name="method",
+                                default_value="cash",
+                                custom_attrs={"aria-label": "Method"},
+                            ),
                             field("Paid on", "paid_on", S.errors, "date"),
                             field(
                                 "Reference (slip no., optional)",
@@ -191,10 +198,10 @@ def lease_page() -> rx.Component:
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("Adjustment", size="3"),
+                            rx.heading("Adjustment", size="3", as_="h3"),
                             field(in_currency("Amount"), "adj_amount", S.errors, "number"),
                             rx.select.root(
-                                rx.select.trigger(),
+                                rx.select.trigger(aria_label="Charge or credit"),
                                 rx.select.content(
                                     rx.select.item("Charge (tenant owes more)", value="debit"),
                                     rx.select.item("Credit (tenant owes less)", value="credit"),
@@ -217,7 +224,7 @@ def lease_page() -> rx.Component:
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("End the lease", size="3"),
+                            rx.heading("End the lease", size="3", as_="h3"),
                             field("Move-out date", "move_out", S.errors, "date"),
                             confirm_submit(
                                 "End lease",
@@ -236,7 +243,7 @@ def lease_page() -> rx.Component:
                     ),
                 ),
                 _documents_section(),
-                rx.heading("Payments", size="5"),
+                rx.heading("Payments", size="5", as_="h2"),
                 rx.cond(
                     S.payments.length() == 0,
                     empty_state("No payments yet."),
@@ -271,7 +278,7 @@ def lease_page() -> rx.Component:
                 ),
                 _history_section(),
                 void_dialog(S),
-                rx.heading("Statement", size="5"),
+                rx.heading("Statement", size="5", as_="h2"),
                 data_table(
                     ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),
                     S.lines,

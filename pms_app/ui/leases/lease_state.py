@@ -167,7 +167,7 @@ class LeaseState(VoidMixin, PageState, SessionState):
                 )
             except ValidationError as exc:  # its error beside this form's input, not the payment's
                 field = ADJUSTMENT_INPUTS.get(exc.field or "", exc.field)
-                raise ValidationError(exc.message, field) from exc
+                raise ValidationError(exc.template, field, **exc.params) from exc
 
         await self._act(post, "Adjustment posted.", form)
 

@@ -38,6 +38,7 @@ def _select(name: str, options: Any, placeholder: str) -> rx.Component:
         rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["id"])),
         name=name,
         id=name,
+        aria_label=name.capitalize(),
         required=True,
         style={"padding": "8px", "border-radius": "6px", "width": "100%"},
     )
@@ -149,7 +150,7 @@ def leases_page() -> rx.Component:
                 rx.card(
                     write_form(
                         rx.vstack(
-                            rx.heading("New lease", size="4"),
+                            rx.heading("New lease", size="4", as_="h2"),
                             rx.text("Tenant", size="2", weight="medium"),
                             _select("tenant", S.tenant_options, "Choose an approved tenant…"),
                             field_error(S.errors, "tenant"),

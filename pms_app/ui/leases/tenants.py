@@ -137,7 +137,6 @@ def tenants_page() -> rx.Component:
     S = TenantsState
     return app_shell(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red")),
-        rx.heading("Tenants", size="6"),
         _search_form(),
         rx.cond(
             S.rows.length() == 0,

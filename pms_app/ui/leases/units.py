@@ -91,7 +91,6 @@ def units_page() -> rx.Component:
     S = UnitsState
     return app_shell(
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red")),
-        rx.heading("Units", size="6"),
         rx.form(
             rx.hstack(
                 rx.input(

@@ -12,7 +12,7 @@ from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
 from pms_app.payments import stk, tenant
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.shell.formatting import in_currency, money, money_var
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.live import live_page
@@ -130,9 +130,18 @@ def _current_payment() -> rx.Component:
     return rx.cond(
         PayState.current.contains("status"),
         rx.callout(
-            rx.vstack(
-                rx.text(c["amount"], " · ", c["status"], weight="bold", id="payment-status"),
-                rx.text(c["message"], id="payment-message"),
+            # Spans, not a stack of <p>s: the callout's text is already a <p>.
+            rx.el.span(
+                rx.text(
+                    c["amount"],
+                    " · ",
+                    c["status"],
+                    weight="bold",
+                    id="payment-status",
+                    as_="span",
+                    display="block",
+                ),
+                rx.text(c["message"], id="payment-message", as_="span", display="block"),
                 rx.cond(
                     c["receipt_url"] != "",
                     rx.link(
@@ -156,7 +165,7 @@ def _pay_form() -> rx.Component:
     return rx.card(
         write_form(
             rx.vstack(
-                rx.heading("Pay with M-Pesa", size="4"),
+                rx.heading("Pay with M-Pesa", size="4", as_="h2"),
                 field(
                     in_currency("Amount"),
                     "amount",
@@ -211,7 +220,7 @@ def pay_page() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.text("Balance", size="2", color_scheme="gray"),
-                            rx.heading(S.balance_text, size="7", id="balance"),
+                            figure(S.balance_text, "7", "balance"),
                             rx.text("Overdue: ", money_var(S.arrears), size="2", id="arrears"),
                         ),
                         min_width="240px",
@@ -252,7 +261,7 @@ def pay_page() -> rx.Component:
                         color_scheme="gray",
                     ),
                 ),
-                rx.heading("Payments", size="5"),
+                rx.heading("Payments", size="5", as_="h2"),
                 rx.cond(
                     S.history.length() == 0,
                     empty_state("No payments yet."),
@@ -277,7 +286,7 @@ def pay_page() -> rx.Component:
                 rx.cond(
                     S.documents.length() > 0,
                     rx.vstack(
-                        rx.heading("Lease documents", size="5"),
+                        rx.heading("Lease documents", size="5", as_="h2"),
                         rx.foreach(
                             S.documents,
                             lambda d: rx.link(
@@ -289,7 +298,7 @@ def pay_page() -> rx.Component:
                         ),
                     ),
                 ),
-                rx.heading("Statement", size="5"),
+                rx.heading("Statement", size="5", as_="h2"),
                 rx.box(
                     rx.table.root(
                         rx.table.header(

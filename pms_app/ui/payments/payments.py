@@ -13,7 +13,7 @@ from pms_app.ui.components.forms import (
     submit_button,
     write_form,
 )
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
@@ -26,7 +26,8 @@ __all__ = ["PaymentsState", "payments_page"]
 def _stat(label: str, value: Any, id_: str) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.text(label, size="2", color_scheme="gray"), rx.heading(value, size="6", id=id_)
+            rx.text(label, size="2", color_scheme="gray"),
+            figure(value, "6", id_),
         ),
         min_width="160px",
     )
@@ -102,7 +103,7 @@ def _reviews() -> rx.Component:
     return rx.cond(
         S.reviews.length() > 0,
         rx.vstack(
-            rx.heading("Payments to check", size="5"),
+            rx.heading("Payments to check", size="5", as_="h2"),
             rx.text(
                 "M-Pesa confirmed these payments but something did not match the request. "
                 "Check each against your M-Pesa statement before crediting it.",
@@ -165,7 +166,7 @@ def _unallocated() -> rx.Component:
     return rx.cond(
         S.unallocated.length() > 0,
         rx.vstack(
-            rx.heading("Unallocated paybill payments", size="5"),
+            rx.heading("Unallocated paybill payments", size="5", as_="h2"),
             rx.text(
                 "The account number matched no lease. Assign each to the right tenant.", size="2"
             ),
@@ -224,7 +225,7 @@ def _arrears() -> rx.Component:
     S = PaymentsState
     return rx.vstack(
         rx.hstack(
-            rx.heading("Arrears", size="5"),
+            rx.heading("Arrears", size="5", as_="h2"),
             rx.spacer(),
             rx.button(
                 "Remind selected",
@@ -262,6 +263,7 @@ def _arrears() -> rx.Component:
                     lambda a: rx.hstack(
                         rx.checkbox(
                             checked=S.selected.contains(a["lease_id"]),
+                            aria_label="Select " + a["tenant"].to(str),
                             on_change=lambda on: S.toggle(a["lease_id"], on),
                         ),
                         rx.link(a["tenant"], href="/lease?id=" + a["lease_id"].to_string()),
@@ -296,7 +298,7 @@ def payments_page() -> rx.Component:
         _reviews(),
         _unallocated(),
         refunds_section(),
-        rx.heading("Payments", size="5"),
+        rx.heading("Payments", size="5", as_="h2"),
         rx.cond(
             S.rows.length() == 0,
             empty_state("No payments in this view yet."),

@@ -256,7 +256,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
             targets = await asyncio.to_thread(_targets)
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
+                self.error = exc.in_language(self.lang)
             return
         async with self:
             self.sending, self.progress, self.progress_total = True, 0, len(targets)

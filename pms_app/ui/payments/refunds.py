@@ -15,7 +15,7 @@ def refunds_section() -> rx.Component:
     return rx.cond(
         S.refunds.length() > 0,
         rx.vstack(
-            rx.heading("Booking refunds due", size="5"),
+            rx.heading("Booking refunds due", size="5", as_="h2"),
             rx.text(
                 "These paid bookings were cancelled; the money not kept under the facility's "
                 "cancellation policy goes back to the resident. Return it, then mark it refunded.",

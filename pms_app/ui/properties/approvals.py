@@ -90,7 +90,7 @@ def _row(row: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(row["name"], size="4"),
+                rx.heading(row["name"], size="4", as_="h2"),
                 rx.badge(row["property"]),
                 rx.text("signed up " + row["date"].to(str), size="1", color_scheme="gray"),
                 wrap="wrap",
@@ -115,6 +115,7 @@ def _row(row: Any) -> rx.Component:
                         default_value=row["default_unit"],
                         required=True,
                         class_name="unit-select",
+                        aria_label="Unit",
                         style={
                             "padding": "6px",
                             "border-radius": "6px",

@@ -15,7 +15,7 @@ from pms_app.ui.components.forms import (
     submit_button,
     write_form,
 )
-from pms_app.ui.components.layout import app_shell, empty_state
+from pms_app.ui.components.layout import app_shell, empty_state, not_found_view
 from pms_app.ui.properties.property_state import PropertyState
 from pms_app.ui.shell.formatting import in_currency
 
@@ -90,13 +90,18 @@ def _rules_section() -> rx.Component:
     return rx.cond(
         S.can_manage,
         form_card(
-            rx.heading("Rent rules", size="4"),
-            rx.text("Late fee", size="2", weight="medium"),
+            rx.heading("Rent rules", size="4", as_="h2"),
+            rx.el.label(
+                "Late fee",
+                html_for="late_fee_kind",
+                style={"fontSize": "var(--font-size-2)", "fontWeight": 500},
+            ),
             rx.el.select(
                 rx.el.option("No late fee", value="none"),
                 rx.el.option(in_currency("Fixed amount"), value="fixed"),
                 rx.el.option("Percent of the unpaid rent", value="percent"),
                 name="late_fee_kind",
+                id="late_fee_kind",
                 default_value=S.rules["late_fee_kind"],
                 style={"padding": "6px"},
             ),
@@ -146,7 +151,7 @@ def _rules_section() -> rx.Component:
 def _units_section() -> rx.Component:
     S = PropertyState
     return rx.vstack(
-        rx.heading("Units", size="5"),
+        rx.heading("Units", size="5", as_="h2"),
         rx.cond(
             S.units.length() == 0,
             empty_state("This property has no units yet. Add one below."),
@@ -204,7 +209,7 @@ def _details_section() -> rx.Component:
     return rx.cond(
         S.can_manage,
         form_card(
-            rx.heading("Details", size="4"),
+            rx.heading("Details", size="4", as_="h2"),
             field("Name", "name", S.errors, default_value=S.name),
             field("Address", "address", S.errors, default_value=S.address),
             field(
@@ -233,9 +238,9 @@ def _people_section() -> rx.Component:
     return rx.cond(
         S.can_manage,
         rx.vstack(
-            rx.heading("People", size="5"),
+            rx.heading("People", size="5", as_="h2"),
             rx.callout(
-                rx.text(
+                rx.el.span(  # inline: the callout's text is already a <p>
                     "Tenants sign up with the code ",
                     rx.code(S.code, id="signup-code"),
                     " (their paybill account numbers start with it), or this link: ",
@@ -271,7 +276,12 @@ def _people_section() -> rx.Component:
                         required=True,
                         width="240px",
                     ),
-                    rx.select(["staff", "manager"], name="role", default_value="staff"),
+                    rx.select(
+                        ["staff", "manager"],
+                        name="role",
+                        default_value="staff",
+                        custom_attrs={"aria-label": "Role"},
+                    ),
                     submit_button("Send invitation", S, "invite-form", variant="outline"),
                     wrap="wrap",
                 ),
@@ -296,7 +306,7 @@ def property_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            empty_state("That property was not found.", "Back to the dashboard", "/dashboard"),
+            not_found_view("That property was not found.", "Back to the dashboard", "/dashboard"),
             rx.vstack(
                 rx.heading(S.name, size="7", id="property-name"),
                 rx.cond(

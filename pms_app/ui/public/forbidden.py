@@ -23,8 +23,7 @@ def forbidden_view() -> rx.Component:
             width="100%",
             id="forbidden",
         ),
-        title="No access",
-    )
+    )  # no shell title: the sentence above is the page's one h1
 
 
 def guarded(page: rx.Component) -> rx.Component:

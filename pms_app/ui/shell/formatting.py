@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 
 
@@ -22,13 +23,23 @@ def money_var(amount: Any) -> Any:
     return currency() + " " + amount.to_string()
 
 
-def in_currency(label: str) -> str:
-    """A label or column header for an amount: `Monthly rent (KES)`."""
-    return f"{label} ({currency()})"
+def in_currency(label: Any) -> Any:
+    """A label or column header for an amount: `Monthly rent (KES)` (`label` may be `t(…)`)."""
+    return label + f" ({currency()})"
 
 
-# How a payment's method reads on pages and in exports.
-METHOD_LABELS = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "Paybill", "cash": "Cash", "bank": "Bank"}
+# How a payment's method reads on pages and in exports (msgids: `method_label` translates).
+METHOD_LABELS = {
+    "mpesa_stk": N_("M-Pesa"),
+    "mpesa_paybill": N_("Paybill"),
+    "cash": N_("Cash"),
+    "bank": N_("Bank"),
+}
+
+
+def method_label(method: str) -> str:
+    """A method's name in the current language (server side, inside an event)."""
+    return gettext(METHOD_LABELS.get(method, method))
 
 
 def money_axis_ticks() -> str:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.core.errors import ServiceError, ValidationError
+from pms_app.core.i18n import gettext_in
 from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD, text
 
 if TYPE_CHECKING:  # ui reads and writes through the services, never the tables (.importlinter)
@@ -98,11 +99,16 @@ class PageState(rx.State, mixin=True):
     def _written(self) -> None:
         self.submission = secrets.token_urlsafe(12)
 
+    def _tr(self, msgid: str, **params: Any) -> str:
+        """A msgid in the reader's language, for text a state builds (core/i18n)."""
+        return gettext_in(self.lang, msgid, **params)  # type: ignore[attr-defined]
+
     def _fail(self, exc: ServiceError) -> None:
-        """The one error path of every page state."""
+        """The one error path of every page state, in the reader's language."""
         field = exc.field if isinstance(exc, ValidationError) else None
-        self.errors = {field or "form": exc.message}
-        self.error = "" if field in self._inline_fields else exc.message
+        message = exc.in_language(self.lang)  # type: ignore[attr-defined]
+        self.errors = {field or "form": message}
+        self.error = "" if field in self._inline_fields else message
 
     def _load_or_fail(self, session: Session, actor: User | None) -> None:
         if self.forbidden:  # type: ignore[attr-defined]  # not his page: never read its data
@@ -149,7 +155,7 @@ class PageState(rx.State, mixin=True):
 
         ok: bool = await self._run(work)  # type: ignore[attr-defined]
         if ok:
-            self.notice = notice
+            self.notice = self._tr(notice) if notice else ""
             if form is not None:
                 self._written()
         return ok

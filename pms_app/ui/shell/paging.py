@@ -7,6 +7,8 @@ from typing import Any
 
 import reflex as rx
 
+from pms_app.ui.shell.i18n import t
+
 
 class Paged(rx.State, mixin=True):
     page: int = 1
@@ -23,8 +25,8 @@ class Paged(rx.State, mixin=True):
 def pager(state: Any) -> rx.Component:
     S = state
     return rx.hstack(
-        rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1),
-        rx.text("Page ", S.page.to_string(), " of ", S.pages.to_string()),
-        rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages),
+        rx.button(t("Previous"), on_click=S.go(-1), disabled=S.page <= 1),
+        rx.text(t("Page {page} of {pages}", page=S.page, pages=S.pages)),
+        rx.button(t("Next"), on_click=S.go(1), disabled=S.page >= S.pages),
         align="center",
     )

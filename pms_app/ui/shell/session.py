@@ -14,6 +14,7 @@ import reflex as rx
 
 from pms_app.accounts import service as accounts
 from pms_app.core.db import committed_since_asked, session_scope
+from pms_app.core.i18n import language, use_language
 from pms_app.core.settings import get_settings
 from pms_app.properties.access import MANAGING_ROLES
 from pms_app.properties.identity import NOBODY, Identity, session_identity
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # ui reads and writes through the services, never the tables 
 T = TypeVar("T")
 
 SESSION_COOKIE = "pms_session"
+LANGUAGE_COOKIE = "pms_lang"
 
 
 class Navbar(NamedTuple):
@@ -37,14 +39,15 @@ class Navbar(NamedTuple):
     user_role: str
     approval: str  # "approved", "pending" (a tenant waiting for his landlord) or "" (nobody)
     pending_approvals: int
+    language: str  # the language saved on the account ("" if he never chose one)
 
 
 def navbar(ident: Identity) -> Navbar:
     user = ident.user
     if user is None:
-        return Navbar("", "", "", 0)
+        return Navbar("", "", "", 0, "")
     approval = "approved" if ident.approved else "pending"
-    return Navbar(user.full_name, user.role, approval, ident.pending_approvals)
+    return Navbar(user.full_name, user.role, approval, ident.pending_approvals, user.language)
 
 
 class SessionState(rx.State):
@@ -58,6 +61,9 @@ class SessionState(rx.State):
         # over HTTPS it never travels in clear text.
         secure=get_settings().base_url.startswith("https://"),
     )
+    # The reader's language (core/i18n.LANGUAGES): this browser's choice, replaced by the one saved
+    # on the account once he is known, so his phone and his laptop speak alike.
+    lang: str = rx.Cookie("en", name=LANGUAGE_COOKIE, same_site="lax", max_age=365 * 24 * 3600)
     user_name: str = ""
     user_role: str = ""
     forbidden: bool = False  # this role may not see this page: the shell shows "no access"
@@ -75,7 +81,17 @@ class SessionState(rx.State):
     # --- helpers for substates (backend only: leading underscore) ---------------------------
 
     def _apply_identity(self, nav: Navbar) -> None:
-        self.user_name, self.user_role, self.approval, self.pending_approvals = nav
+        self.user_name, self.user_role, self.approval, self.pending_approvals, saved = nav
+        if saved:
+            self.lang = language(saved)
+
+    def _speak(self, user: User | None) -> str:
+        """The language of this event's text: the account's, else this browser's (set on the
+        state at once, so an error rendered in this event uses it)."""
+        if user is not None and user.language:
+            self.lang = language(user.language)
+        self.lang = language(self.lang)
+        return self.lang
 
     def _in_session(self, fn: Callable[[Session, User | None], T]) -> tuple[Navbar, T]:
         """fn(session, acting user) in one database session, the user looked up once (re-read
@@ -83,7 +99,8 @@ class SessionState(rx.State):
         from a worker thread (`_run`)."""
         with session_scope() as session:
             ident = session_identity(session, self.session_token)
-            result = fn(session, ident.user)
+            with use_language(self._speak(ident.user)):
+                result = fn(session, ident.user)
             if committed_since_asked(session):  # a write may have changed name or approval
                 ident = session_identity(session, self.session_token)
             return navbar(ident), result
@@ -106,17 +123,21 @@ class SessionState(rx.State):
         path = self.router.url.path
         token = self.session_token
 
-        def work() -> tuple[Navbar, int | None]:
+        def work() -> tuple[Navbar, int | None, bool]:
             with session_scope() as session:
                 ident = session_identity(session, token)
-                allowed = ident.user is not None and may_see(path, ident.user.role)
-                if allowed and load and (ident.approved or path == "/waiting"):
-                    load(session, ident.user)
-                return navbar(ident), ident.user.id if ident.user else None
+                user = ident.user
+                forbidden = user is not None and not may_see(path, user.role)
+                may_load = ident.approved or path == "/waiting"
+                if user is not None and not forbidden and load and may_load:
+                    with use_language(self._speak(user)):
+                        load(session, user)
+                return navbar(ident), user.id if user else None, forbidden
 
-        nav, user_id = await asyncio.to_thread(work) if token else (navbar(NOBODY), None)
+        nav, user_id, self.forbidden = (
+            await asyncio.to_thread(work) if token else (navbar(NOBODY), None, False)
+        )
         self._apply_identity(nav)
-        self.forbidden = bool(self.user_role) and not may_see(path, self.user_role)
         if user_id is None:
             return rx.redirect(f"/login?next={path}")
         if self.approval != "approved" and path != "/waiting":
@@ -149,6 +170,14 @@ class SessionState(rx.State):
             await self._run(lambda _s, _a: None)
         else:
             self._apply_identity(navbar(NOBODY))
+
+    @rx.event
+    async def set_language(self, code: str) -> None:
+        """The language switch: this browser at once, and the account if he is logged in."""
+        self.lang = language(code)
+        if self.session_token:
+            chosen = self.lang
+            await self._run(lambda s, a: accounts.set_language(s, a, chosen) if a else None)
 
     @rx.event
     async def logout(self) -> Any:

@@ -30,6 +30,7 @@ def _prompt_card() -> rx.Component:
                 rx.hstack(
                     rx.input(
                         id="sim-pin",
+                        aria_label="M-Pesa PIN",
                         name="pin",
                         type="password",
                         placeholder="M-Pesa PIN",
@@ -77,9 +78,10 @@ def _pay_bill_form() -> rx.Component:
     S = PhoneState
     return rx.form(
         rx.vstack(
-            rx.heading("Pay bill (C2B)", size="4"),
+            rx.heading("Pay bill (C2B)", size="4", as_="h2"),
             rx.input(
                 id="sim-paybill",
+                aria_label="Business (paybill) number",
                 name="paybill",
                 placeholder="Business (paybill) number",
                 default_value=get_settings().daraja_shortcode,
@@ -89,6 +91,7 @@ def _pay_bill_form() -> rx.Component:
             ),
             rx.input(
                 id="sim-account",
+                aria_label="Account number",
                 name="account",
                 placeholder="Account number",
                 max_length=20,
@@ -97,6 +100,7 @@ def _pay_bill_form() -> rx.Component:
             ),
             rx.input(
                 id="sim-amount",
+                aria_label="Amount",
                 name="amount",
                 placeholder=in_currency("Amount"),
                 input_mode="numeric",
@@ -165,6 +169,7 @@ def _phone() -> rx.Component:
             rx.hstack(
                 rx.input(
                     id="sim-phone",
+                    aria_label="Phone number",
                     name="phone",
                     type="tel",
                     placeholder="0712 345 678",
@@ -228,20 +233,22 @@ def _phone() -> rx.Component:
 
 def phone_page() -> rx.Component:
     S = PhoneState
-    return rx.center(
-        rx.vstack(
-            rx.heading("M-Pesa phone (simulator)", size="6"),
-            rx.cond(
-                S.locked,
-                rx.callout(LOCKED_MESSAGE, color_scheme="amber", width="100%", id="sim-locked"),
-                _phone(),
+    return rx.el.main(
+        rx.center(
+            rx.vstack(
+                rx.heading("M-Pesa phone (simulator)", size="6"),
+                rx.cond(
+                    S.locked,
+                    rx.callout(LOCKED_MESSAGE, color_scheme="amber", width="100%", id="sim-locked"),
+                    _phone(),
+                ),
+                spacing="4",
+                width="100%",
+                max_width="420px",
+                padding="4",
             ),
-            spacing="4",
             width="100%",
-            max_width="420px",
-            padding="4",
-        ),
-        width="100%",
+        )
     )
 
 

@@ -42,7 +42,7 @@ def test_dates_spans_files_and_money() -> None:
 
 
 def test_a_count_takes_the_singular_only_for_one() -> None:
-    assert formats.plural(1, "guest", "guests") == "1 guest"
-    assert formats.plural(0, "guest", "guests") == "0 guests"
-    assert formats.plural(2, "guest", "guests") == "2 guests"
-    assert formats.plural(1200, "unit", "units") == "1,200 units"
+    assert formats.plural(1, "{n} guest", "{n} guests") == "1 guest"
+    assert formats.plural(0, "{n} guest", "{n} guests") == "0 guests"
+    assert formats.plural(2, "{n} guest", "{n} guests") == "2 guests"
+    assert formats.plural(1200, "{n} unit", "{n} units") == "1,200 units"

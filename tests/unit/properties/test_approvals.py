@@ -109,8 +109,9 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     admin,
     accounts,
 )
-# What a waiting (or rejected) tenant may do: see where he stands, and apply again.
-ALLOWED_WHILE_WAITING = {"memberships.tenant_status", "joining.reapply"}
+# What a waiting (or rejected) tenant may do: see where he stands, apply again, and choose the
+# language of the waiting page (it touches his own account only).
+ALLOWED_WHILE_WAITING = {"memberships.tenant_status", "joining.reapply", "accounts.set_language"}
 
 
 def actor_services() -> list[tuple[str, Callable[..., Any]]]:
