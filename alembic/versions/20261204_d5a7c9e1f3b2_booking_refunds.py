@@ -5,7 +5,7 @@ marks it refunded (#10.7); the booking's payment then records what was given bac
 "collected" leaves out.
 
 Revision ID: d5a7c9e1f3b2
-Revises: c83d1e5a7f20
+Revises: d5e1a9b3c7f4
 Create Date: 2026-12-04 18:05:00
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "d5a7c9e1f3b2"
-down_revision: str | None = "c83d1e5a7f20"
+down_revision: str | None = "d5e1a9b3c7f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,13 +8,14 @@ from typing import Any
 import reflex as rx
 
 from pms_app.ui.components.forms import field, submit_button, write_form
+from pms_app.ui.shell.i18n import t
 
 VOID_FORM = "void-form"
 
 
 def void_button(state: Any, payment_id: Any, label: Any) -> rx.Component:
     return rx.button(
-        "Void",
+        t("Void"),
         size="1",
         color_scheme="red",
         variant="soft",
@@ -25,33 +26,35 @@ def void_button(state: Any, payment_id: Any, label: Any) -> rx.Component:
 
 
 def voided_badge() -> rx.Component:
-    return rx.badge("Voided", color_scheme="red", variant="solid", class_name="voided-badge")
+    return rx.badge(t("Voided"), color_scheme="red", variant="solid", class_name="voided-badge")
 
 
 def void_dialog(state: Any) -> rx.Component:
     S = state
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Void this payment?"),
+            rx.dialog.title(t("Void this payment?")),
             rx.dialog.description(
-                S.void_label,
-                ". It stays listed, marked Voided; the tenant owes the amount again and the "
-                "totals leave it out. This cannot be undone.",
+                t(
+                    "{payment}. It stays listed, marked Voided; the tenant owes the amount again "
+                    "and the totals leave it out. This cannot be undone.",
+                    payment=S.void_label,
+                ),
                 id="void-detail",
             ),
             write_form(
                 rx.vstack(
                     field(
-                        "Reason (required)",
+                        t("Reason (required)"),
                         "void_reason",
                         S.errors,
                         required=False,  # the server's message shows beside the field
-                        hint="Why it was wrong, up to 300 characters. Kept in the audit trail.",
+                        hint=t("Why it was wrong, up to 300 characters. Kept in the audit trail."),
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                        rx.dialog.close(rx.button(t("Cancel"), variant="soft", type="button")),
                         submit_button(
-                            "Void payment", S, VOID_FORM, color_scheme="red", id="confirm-void"
+                            t("Void payment"), S, VOID_FORM, color_scheme="red", id="confirm-void"
                         ),
                         spacing="3",
                         justify="end",

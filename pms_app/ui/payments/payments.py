@@ -17,7 +17,7 @@ from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.payments.refunds import refunds_section
+from pms_app.ui.payments.shared import refunds_section
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 
 __all__ = ["PaymentsState", "payments_page"]
