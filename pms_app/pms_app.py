@@ -39,7 +39,7 @@ HEAD = [
 app = rx.App(
     api_transformer=[build_api(), hardening(get_settings().base_url)],
     head_components=HEAD,
-    stylesheets=["/fonts/fonts.css", "/contrast.css"],
+    stylesheets=["/fonts/fonts.css", "/contrast.css", "/layout.css"],
 )
 app.register_lifespan_task(embedded_scheduler)
 app.register_lifespan_task(live_bridge)

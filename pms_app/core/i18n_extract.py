@@ -49,7 +49,7 @@ MSGID_ARGS: dict[str, tuple[int | str, ...]] = {
 PLURAL_CALLS = {"ngettext": (0, 1), "plural": (1, 2), "tn": (0, 1)}
 
 # A literal in ui/ that starts like a sentence or a label ("Add unit", "Cash") is user-facing.
-_PROSE = re.compile(r"^[A-Z][a-z]")
+_PROSE = re.compile(r"^\W*[A-Z][a-z]")
 # Keyword arguments whose values are never shown: ids, names, addresses, styles, codes.
 _CODE_KEYWORDS = {
     "id",

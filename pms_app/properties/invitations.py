@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import Role, User
 from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
 from pms_app.accounts.tokens import hash_token, new_token
+from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
-from pms_app.core.i18n import N_
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_email
 from pms_app.emails.service import queue_email
-from pms_app.properties.access import can_own, get_managed_property, require_approved
+from pms_app.properties.access import (
+    can_own,
+    get_managed_property,
+    managed_property_ids,
+    require_approved,
+)
 from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property
 
-INVALID_INVITATION = N_("This invitation link is invalid, was already used, or has expired.")
+INVALID_INVITATION = N_(
+    "This invitation link is invalid, was already used, was revoked, or has expired."
+)
 TOO_MANY_INVITATIONS = N_("You have sent too many invitations. Try again later.")
 INVITES_PER_HOUR = 20  # per inviter
 INVITES_PER_HOUR_PER_IP = 50
@@ -65,7 +73,8 @@ def invite(
     if role == Role.MANAGER and not can_own(user, prop):
         raise ValidationError("Only the property's owner can invite managers.", "role")
     address = clean_email(email)
-    answer = f"Invitation sent to {address} if they can be invited."
+    # In the reader's language: the ui shell runs the service inside the event's use_language.
+    answer = gettext("Invitation sent to {address} if they can be invited.", address=address)
     hour = 3600
     throttle.hit(session, f"invite:{user.id}", INVITES_PER_HOUR, hour, message=TOO_MANY_INVITATIONS)
     if ip:
@@ -129,7 +138,11 @@ def view_invitation(session: Session, token: str) -> InvitationView:
 def _join(session: Session, inv: Invitation, user: User) -> None:
     done = session.exec(  # type: ignore[call-overload]
         update(Invitation)
-        .where(Invitation.id == inv.id, Invitation.accepted_at.is_(None))  # type: ignore[union-attr]
+        .where(  # neither accepted nor revoked since it was opened (a revoke wins the race)
+            Invitation.id == inv.id,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
         .values(accepted_at=utcnow())
     )
     if done.rowcount != 1:
@@ -168,4 +181,78 @@ def accept_as_user(session: Session, actor: User | None, token: str) -> None:
     if user.email != inv.email or user.role != inv.role:
         raise NotFound("invitation")
     _join(session, inv, user)
+    session.commit()
+
+
+# --- open invitations: listed on the property page, revocable --------------------------------
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    id: int
+    email: str
+    role: str
+    invited_by: str  # the inviter's name
+    created_at: datetime
+    expires_at: datetime
+
+
+def open_invitations(
+    session: Session, actor: User | None, property_id: int
+) -> list[OpenInvitation]:
+    """The property's invitations nobody accepted or revoked yet, that still work (oldest first).
+    For those who manage the property; managers see the managers' invitations too."""
+    prop = get_managed_property(session, actor, property_id)
+    rows = session.exec(
+        select(Invitation, User.full_name)
+        .join(User, col(User.id) == Invitation.invited_by_id)
+        .where(
+            Invitation.property_id == prop.id,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+            Invitation.expires_at >= utcnow(),
+        )
+        .order_by(col(Invitation.created_at), col(Invitation.id))
+    ).all()
+    return [
+        OpenInvitation(inv.id or 0, inv.email, inv.role, name, inv.created_at, inv.expires_at)
+        for inv, name in rows
+    ]
+
+
+def revoke_invitation(session: Session, actor: User | None, invitation_id: int) -> None:
+    """Whoever may send an invitation may revoke it before it is accepted: the owner (and the
+    admin) any, a manager the staff ones. Its link then says it is invalid, revoked or expired.
+    Others get NotFound (they may not know it exists). Recorded in the audit trail."""
+    user = require_approved(session, actor)
+    inv = session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    if inv is None or inv.property_id not in managed_property_ids(session, user):
+        raise NotFound("invitation")
+    prop = session.get(Property, inv.property_id)
+    assert prop is not None
+    if inv.role == Role.MANAGER and not can_own(user, prop):
+        raise ServiceError("Only the property's owner can revoke a manager's invitation.")
+    now = utcnow()
+    done = session.exec(  # type: ignore[call-overload]
+        update(Invitation)
+        .where(
+            Invitation.id == inv.id,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    if done.rowcount != 1:  # accepted (or revoked by someone else) in the meantime
+        session.rollback()
+        raise ServiceError("This invitation was already accepted or revoked.")
+    audit.record(
+        session,
+        user.id,
+        object_type="invitation",
+        object_id=inv.id or 0,
+        action="revoke",
+        property_id=prop.id,
+        before={"email": inv.email, "role": inv.role, "revoked_at": None},
+        after={"email": inv.email, "role": inv.role, "revoked_at": now},
+    )
     session.commit()

@@ -9,12 +9,14 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import Role, User
+from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_text
 from pms_app.emails.service import queue_email
 from pms_app.properties.access import (
+    can_own,
     get_managed_property,
     managed_property_ids,
     require_approved,
@@ -224,3 +226,44 @@ def property_people(session: Session, actor: User | None, property_id: int) -> l
         )
         for m, u in rows
     ]
+
+
+def remove_member(
+    session: Session, actor: User | None, property_id: int, membership_id: int
+) -> None:
+    """Take a manager or staff member off a property. The owner (and the admin) removes anyone;
+    a manager removes staff only. The owner and tenants are never removed here (a tenant leaves
+    when his lease ends). Access ends at once: every check reads the membership, whose status is
+    now `removed`; the person's sessions stay (he may work at other properties) but find nothing
+    here. Recorded in the audit trail; inviting him again makes him a member again."""
+    user = require_approved(session, actor)
+    prop = get_managed_property(session, user, property_id)
+    m = session.get(Membership, membership_id) if isinstance(membership_id, int) else None
+    if m is None or m.property_id != prop.id:
+        raise NotFound("person")
+    if m.user_id == prop.owner_id:
+        raise ServiceError("The property's owner can't be removed.")
+    if m.role not in (Role.MANAGER, Role.STAFF):
+        raise ServiceError("Only managers and staff can be removed here.")
+    if m.role == Role.MANAGER and not can_own(user, prop):
+        raise ServiceError("Only the property's owner can remove managers.")
+    before = audit.snapshot(m, ("user_id", "role", "status"))
+    done = session.exec(  # type: ignore[call-overload]
+        update(Membership)
+        .where(Membership.id == m.id, Membership.status == MembershipStatus.APPROVED)
+        .values(status=MembershipStatus.REMOVED, decided_at=utcnow(), decided_by_id=user.id)
+    )
+    if done.rowcount != 1:
+        session.rollback()
+        raise ServiceError("This person was already removed.")
+    audit.record(
+        session,
+        user.id,
+        object_type="membership",
+        object_id=m.id or 0,
+        action="remove",
+        property_id=prop.id,
+        before=before,
+        after={**before, "status": MembershipStatus.REMOVED.value},
+    )
+    session.commit()

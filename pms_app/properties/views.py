@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from pms_app.accounts.models import User
 from pms_app.core.errors import NotFound
-from pms_app.properties import memberships
+from pms_app.properties import invitations, memberships
 from pms_app.properties.access import can_own, get_visible_property, managed_property_ids
 from pms_app.properties.service import UnitRow, list_units
 
@@ -30,11 +30,13 @@ class PropertyView:
     address: str
     code: str  # what tenants sign up with (the paybill prefix)
     default_rent: int | None
+    timezone: str  # the property's: its times are shown in it
     rules: PropertyRules
     can_manage: bool
     is_owner: bool
     units: list[UnitRow]
     people: list[memberships.Person]  # empty unless the viewer manages the property
+    invitations: list[invitations.OpenInvitation]  # likewise
 
 
 def property_page(session: Session, actor: User | None, property_id: int) -> PropertyView:
@@ -50,6 +52,7 @@ def property_page(session: Session, actor: User | None, property_id: int) -> Pro
         address=prop.address,
         code=prop.account_prefix,
         default_rent=prop.default_rent,
+        timezone=prop.timezone,
         rules=PropertyRules(
             late_fee_kind=prop.late_fee_kind,
             late_fee_value=prop.late_fee_value,
@@ -61,4 +64,5 @@ def property_page(session: Session, actor: User | None, property_id: int) -> Pro
         is_owner=can_manage and can_own(actor, prop),
         units=units,
         people=memberships.property_people(session, actor, prop.id) if can_manage else [],
+        invitations=invitations.open_invitations(session, actor, prop.id) if can_manage else [],
     )

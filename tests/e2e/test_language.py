@@ -39,6 +39,11 @@ def test_the_choice_is_saved_on_the_account_and_errors_speak_it(new_page, server
     choose_language(laptop, "sw")
     expect(laptop.get_by_role("link", name="Wapangaji").first).to_be_visible()
     expect(laptop.locator("#nav-user-role")).to_have_text("mwenye nyumba")
+    open_page(laptop, "/units")  # a list page: its heading, filters and table in Swahili
+    expect(laptop.get_by_role("heading", name="Nyumba", level=1)).to_be_visible()
+    expect(laptop.get_by_role("button", name="Tafuta")).to_be_visible()
+    expect(laptop.get_by_role("columnheader", name="Ukaliaji")).to_be_visible()
+    expect(laptop.get_by_text("Iko wazi").first).to_be_visible()
 
     phone: Page = new_page()  # another browser: English until he logs in
     open_page(phone, "/login")

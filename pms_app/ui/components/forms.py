@@ -66,6 +66,12 @@ def named_upload(label: str, *children: rx.Component, **props: Any) -> rx.Compon
     return upload
 
 
+# The result of an action, where the person is looking: above the form on a wide screen, and
+# on a phone (where the page's top may be a screen or two above the button) a toast pinned to
+# the bottom of the viewport (assets/layout.css `.pms-toast`). Errors stay until the next action;
+# notices fade after a few seconds there. role=alert/status: screen readers announce them.
+
+
 def form_error(message: Var) -> rx.Component:
     return rx.cond(
         message != "",
@@ -75,6 +81,8 @@ def form_error(message: Var) -> rx.Component:
             color_scheme="red",
             width="100%",
             id="form-error",
+            role="alert",
+            class_name="pms-toast pms-alert",
         ),
     )
 
@@ -82,7 +90,15 @@ def form_error(message: Var) -> rx.Component:
 def form_notice(message: Var) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="check", color_scheme="green", width="100%", id="form-notice"),
+        rx.callout(
+            message,
+            icon="check",
+            color_scheme="green",
+            width="100%",
+            id="form-notice",
+            role="status",
+            class_name="pms-toast pms-notice",
+        ),
     )
 
 

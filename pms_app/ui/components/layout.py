@@ -10,24 +10,19 @@ from pms_app.core.i18n import LANGUAGES, N_
 from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.session import SessionState
 
+# What those who manage properties see (landlords add properties; admins also see /admin).
+_MANAGING: list[tuple[str, str]] = [
+    (N_("Dashboard"), "/dashboard"),
+    (N_("Tenants"), "/tenants"),
+    (N_("Units"), "/units"),
+    (N_("Payments"), "/payments"),
+    (N_("Facilities"), "/facilities"),
+]
+_APPROVALS = (N_("Approvals"), "/approvals")
+
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "landlord": [
-        (N_("Dashboard"), "/dashboard"),
-        (N_("Tenants"), "/tenants"),
-        (N_("Units"), "/units"),
-        (N_("Payments"), "/payments"),
-        (N_("Facilities"), "/facilities"),
-        (N_("Add property"), "/properties/new"),
-        (N_("Approvals"), "/approvals"),
-    ],
-    "manager": [
-        (N_("Dashboard"), "/dashboard"),
-        (N_("Tenants"), "/tenants"),
-        (N_("Units"), "/units"),
-        (N_("Payments"), "/payments"),
-        (N_("Facilities"), "/facilities"),
-        (N_("Approvals"), "/approvals"),
-    ],
+    "landlord": [*_MANAGING, (N_("Add property"), "/properties/new"), _APPROVALS],
+    "manager": [*_MANAGING, _APPROVALS],
     "staff": [(N_("Dashboard"), "/dashboard"), (N_("Facilities"), "/facilities")],
     "tenant": [
         (N_("My home"), "/dashboard"),
@@ -35,15 +30,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         (N_("Facilities"), "/facilities"),
         (N_("My bookings"), "/bookings"),
     ],
-    "admin": [
-        (N_("Admin"), "/admin"),
-        (N_("Dashboard"), "/dashboard"),
-        (N_("Tenants"), "/tenants"),
-        (N_("Units"), "/units"),
-        (N_("Payments"), "/payments"),
-        (N_("Facilities"), "/facilities"),
-        (N_("Approvals"), "/approvals"),
-    ],
+    "admin": [(N_("Admin"), "/admin"), *_MANAGING, _APPROVALS],
 }
 
 

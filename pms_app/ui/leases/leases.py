@@ -20,8 +20,9 @@ from pms_app.ui.components.forms import (
 )
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
-from pms_app.ui.shell.formatting import in_currency, money
+from pms_app.ui.shell.formatting import in_currency, money, status_label
 from pms_app.ui.shell.forms import checked, int_or_none, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -73,7 +74,7 @@ class LeasesState(PageState, SessionState):
                 "unit": r.unit_label,
                 "tenant": r.tenant_name,
                 "rent": f"{r.rent:,}",
-                "status": r.status,
+                "status": status_label(r.status),
                 "start": formats.day(r.start_date),
                 "ref": r.account_ref,
                 "balance": f"{r.balance:,}",
@@ -121,17 +122,27 @@ def leases_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            empty_state("That property was not found.", "Back to the dashboard", "/dashboard"),
+            empty_state(
+                t("That property was not found."), t("Back to the dashboard"), "/dashboard"
+            ),
             rx.vstack(
-                rx.heading("Leases · ", S.property_name, size="7"),
-                rx.link("← Property", href="/property?id=" + S.property_id.to_string()),
+                rx.heading(t("Leases · {property}", property=S.property_name), size="7"),
+                rx.link(t("← Property"), href="/property?id=" + S.property_id.to_string()),
                 form_error(S.error),
                 form_notice(S.notice),
                 rx.cond(
                     S.rows.length() == 0,
-                    empty_state("No leases yet. Create one below for an approved tenant."),
+                    empty_state(t("No leases yet. Create one below for an approved tenant.")),
                     data_table(
-                        ("Unit", "Tenant", "Rent", "Start", "Account no.", "Balance", "Status"),
+                        (
+                            t("Unit"),
+                            t("Tenant"),
+                            t("Rent"),
+                            t("Start"),
+                            t("Account no."),
+                            t("Balance"),
+                            t("Status"),
+                        ),
                         S.rows,
                         lambda r: [
                             rx.table.cell(
@@ -150,41 +161,45 @@ def leases_page() -> rx.Component:
                 rx.card(
                     write_form(
                         rx.vstack(
-                            rx.heading("New lease", size="4", as_="h2"),
-                            rx.text("Tenant", size="2", weight="medium"),
-                            _select("tenant", S.tenant_options, "Choose an approved tenant…"),
+                            rx.heading(t("New lease"), size="4", as_="h2"),
+                            rx.text(t("Tenant"), size="2", weight="medium"),
+                            _select("tenant", S.tenant_options, t("Choose an approved tenant…")),
                             field_error(S.errors, "tenant"),
-                            rx.text("Unit", size="2", weight="medium"),
-                            _select("unit", S.unit_options, "Choose a unit without a lease…"),
+                            rx.text(t("Unit"), size="2", weight="medium"),
+                            _select("unit", S.unit_options, t("Choose a unit without a lease…")),
                             field_error(S.errors, "unit"),
-                            field(in_currency("Monthly rent"), "rent", S.errors, "number"),
+                            field(in_currency(t("Monthly rent")), "rent", S.errors, "number"),
                             field(
-                                in_currency("Deposit"),
+                                in_currency(t("Deposit")),
                                 "deposit",
                                 S.errors,
                                 "number",
                                 required=False,
                             ),
                             field(
-                                "Rent due day (1–28)",
+                                t("Rent due day (1–28)"),
                                 "due_day",
                                 S.errors,
                                 "number",
                                 default_value="5",
                             ),
-                            field("Start date", "start_date", S.errors, "date"),
+                            field(t("Start date"), "start_date", S.errors, "date"),
                             rx.cond(
                                 S.ask_back_bill,
                                 rx.checkbox(
-                                    "Charge every month since the start",
+                                    t("Charge every month since the start"),
                                     name="back_bill",
                                     id="back_bill",
                                 ),
                             ),
                             field(
-                                "End date (optional)", "end_date", S.errors, "date", required=False
+                                t("End date (optional)"),
+                                "end_date",
+                                S.errors,
+                                "date",
+                                required=False,
                             ),
-                            submit_button("Create lease", S, "lease-form", id="create-lease"),
+                            submit_button(t("Create lease"), S, "lease-form", id="create-lease"),
                             spacing="3",
                         ),
                         state=S,

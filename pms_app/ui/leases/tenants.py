@@ -12,7 +12,9 @@ from pms_app.ledger import roster
 from pms_app.properties import service as properties
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
+from pms_app.ui.shell.formatting import status_label
 from pms_app.ui.shell.forms import checked, int_or_none, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.paging import Paged, pager
@@ -63,7 +65,7 @@ class TenantsState(Paged, PageState, SessionState):
                 "property_id": r.property_id,
                 "property": r.property,
                 "unit": r.unit,
-                "status": r.status,
+                "status": status_label(r.status),
                 "balance": f"{r.balance:,}" if r.balance >= 0 else f"{-r.balance:,} credit",
                 "arrears": f"{r.arrears:,}",
             }
@@ -89,16 +91,16 @@ def _search_form() -> rx.Component:
             rx.input(
                 name="q",
                 default_value=S.query,
-                placeholder="Name, phone or unit",
-                aria_label="Search tenants",
+                placeholder=t("Name, phone or unit"),
+                aria_label=t("Search tenants"),
                 id="tenant-search",
             ),
             rx.el.select(
-                rx.el.option("All properties", value=""),
+                rx.el.option(t("All properties"), value=""),
                 rx.foreach(S.property_options, lambda o: rx.el.option(o["label"], value=o["id"])),
                 name="property",
                 id="filter-property",
-                aria_label="Property",
+                aria_label=t("Property"),
                 default_value=S.property_id,
                 style={"padding": "6px", "border-radius": "6px"},
             ),
@@ -109,9 +111,10 @@ def _search_form() -> rx.Component:
                     id="filter-arrears",
                     default_checked=S.arrears_only,
                 ),
-                " In arrears",
+                " ",
+                t("In arrears"),
             ),
-            rx.button("Search", type="submit", id="tenant-search-go"),
+            rx.button(t("Search"), type="submit", id="tenant-search-go"),
             wrap="wrap",
             align="center",
         ),
@@ -142,13 +145,21 @@ def tenants_page() -> rx.Component:
             S.rows.length() == 0,
             rx.cond(
                 S.any_tenants,
-                empty_state("No tenant matches this search."),
-                empty_state("No tenants yet: they appear here once they have a lease."),
+                empty_state(t("No tenant matches this search.")),
+                empty_state(t("No tenants yet: they appear here once they have a lease.")),
             ),
             rx.vstack(
                 rx.text(S.total.to_string() + " tenants", size="2", id="tenant-count"),
                 data_table(
-                    ("Tenant", "Phone", "Property", "Unit", "Lease", "Balance", "Arrears"),
+                    (
+                        t("Tenant"),
+                        t("Phone"),
+                        t("Property"),
+                        t("Unit"),
+                        t("Lease"),
+                        t("Balance"),
+                        t("Arrears"),
+                    ),
                     S.rows,
                     _cells,
                     table_id="tenants-table",
@@ -157,5 +168,5 @@ def tenants_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        title="Tenants",
+        title=t("Tenants"),
     )

@@ -11,6 +11,7 @@ from pms_app.ledger import roster
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.forms import checked, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.paging import Paged, pager
@@ -72,8 +73,8 @@ def _cells(r: Any) -> list[rx.Component]:
         rx.table.cell(
             rx.cond(
                 r["lease_id"] != 0,
-                rx.badge("Occupied", color_scheme="green"),
-                rx.badge("Vacant", color_scheme="orange"),
+                rx.badge(t("Occupied"), color_scheme="green"),
+                rx.badge(t("Vacant"), color_scheme="orange"),
             )
         ),
         rx.table.cell(
@@ -96,8 +97,8 @@ def units_page() -> rx.Component:
                 rx.input(
                     name="q",
                     default_value=S.query,
-                    placeholder="Unit or tenant",
-                    aria_label="Search units",
+                    placeholder=t("Unit or tenant"),
+                    aria_label=t("Search units"),
                     id="unit-search",
                 ),
                 rx.el.label(
@@ -107,9 +108,10 @@ def units_page() -> rx.Component:
                         id="filter-vacant",
                         default_checked=S.vacant_only,
                     ),
-                    " Vacant only",
+                    " ",
+                    t("Vacant only"),
                 ),
-                rx.button("Search", type="submit", id="unit-search-go"),
+                rx.button(t("Search"), type="submit", id="unit-search-go"),
                 wrap="wrap",
                 align="center",
             ),
@@ -121,14 +123,14 @@ def units_page() -> rx.Component:
             S.rows.length() == 0,
             rx.cond(
                 S.any_units,
-                empty_state("No unit matches this search."),
+                empty_state(t("No unit matches this search.")),
                 empty_state(
-                    "No units yet: add a property first.", "Add property", "/properties/new"
+                    t("No units yet: add a property first."), t("Add property"), "/properties/new"
                 ),
             ),
             rx.vstack(
                 data_table(
-                    ("Unit", "Property", "Occupancy", "Tenant", "Rent"),
+                    (t("Unit"), t("Property"), t("Occupancy"), t("Tenant"), t("Rent")),
                     S.rows,
                     _cells,
                     table_id="units-table",
@@ -137,5 +139,5 @@ def units_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        title="Units",
+        title=t("Units"),
     )

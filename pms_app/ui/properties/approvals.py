@@ -18,6 +18,7 @@ from pms_app.ui.components.forms import (
 )
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -43,7 +44,11 @@ class ApprovalsState(PageState, SessionState):
                 unit_cache[p.property_id] = [
                     {
                         "id": str(u.id),
-                        "label": u.label + ("" if not u.tenant_names else " (occupied)"),
+                        "label": (
+                            self._tr("{unit} (occupied)", unit=u.label)
+                            if u.tenant_names
+                            else u.label
+                        ),
                     }
                     for u in properties.list_units(session, actor, p.property_id)
                 ]
@@ -54,7 +59,7 @@ class ApprovalsState(PageState, SessionState):
                     "email": p.email,
                     "phone": p.phone,
                     "property": p.property_name,
-                    "requested_unit": p.requested_unit_label or "not given",
+                    "requested_unit": p.requested_unit_label or self._tr("not given"),
                     "default_unit": str(p.requested_unit_id or ""),
                     "units": unit_cache[p.property_id],
                     "date": formats.day(p.created_at),
@@ -92,12 +97,12 @@ def _row(row: Any) -> rx.Component:
             rx.hstack(
                 rx.heading(row["name"], size="4", as_="h2"),
                 rx.badge(row["property"]),
-                rx.text("signed up " + row["date"].to(str), size="1", color_scheme="gray"),
+                rx.text(t("signed up {date}", date=row["date"]), size="1", color_scheme="gray"),
                 wrap="wrap",
                 align="center",
             ),
             rx.text(row["email"], " · ", row["phone"], size="2"),
-            rx.text("Unit asked for: ", row["requested_unit"], size="2"),
+            rx.text(t("Unit asked for: {unit}", unit=row["requested_unit"]), size="2"),
             write_form(
                 rx.hstack(
                     rx.el.input(
@@ -106,7 +111,7 @@ def _row(row: Any) -> rx.Component:
                         value=row["membership_id"].to_string(),
                     ),
                     rx.el.select(
-                        rx.el.option("Choose the unit…", value=""),
+                        rx.el.option(t("Choose the unit…"), value=""),
                         rx.foreach(
                             row["units"].to(list[dict[str, str]]),
                             lambda u: rx.el.option(u["label"], value=u["id"]),
@@ -115,7 +120,7 @@ def _row(row: Any) -> rx.Component:
                         default_value=row["default_unit"],
                         required=True,
                         class_name="unit-select",
-                        aria_label="Unit",
+                        aria_label=t("Unit"),
                         style={
                             "padding": "6px",
                             "border-radius": "6px",
@@ -123,7 +128,7 @@ def _row(row: Any) -> rx.Component:
                         },
                     ),
                     submit_button(
-                        "Approve",
+                        t("Approve"),
                         S,
                         approve_id,
                         color_scheme="green",
@@ -145,14 +150,14 @@ def _row(row: Any) -> rx.Component:
                     ),
                     rx.input(
                         name="reason",
-                        placeholder="Reason (optional)",
-                        aria_label="Reason for rejecting (optional)",
+                        placeholder=t("Reason (optional)"),
+                        aria_label=t("Reason for rejecting (optional)"),
                         width="260px",
                     ),
                     confirm_submit(
-                        "Reject",
-                        "Reject " + row["name"].to(str) + "?",
-                        "They are emailed and can sign up again for this or another property.",
+                        t("Reject"),
+                        t("Reject {name}?", name=row["name"]),
+                        t("They are emailed and can sign up again for this or another property."),
                         S,
                         reject_id,
                         class_name="reject-btn",
@@ -179,9 +184,12 @@ def approvals_page() -> rx.Component:
         rx.cond(
             S.rows.length() == 0,
             empty_state(
-                "No one is waiting for approval. Tenants who sign up for your properties appear here."
+                t(
+                    "No one is waiting for approval. "
+                    "Tenants who sign up for your properties appear here."
+                )
             ),
             rx.vstack(rx.foreach(S.rows, _row), width="100%", spacing="3"),
         ),
-        title="Pending approvals",
+        title=t("Pending approvals"),
     )

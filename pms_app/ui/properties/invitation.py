@@ -8,8 +8,9 @@ import reflex as rx
 
 from pms_app.properties import invitations
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
-from pms_app.ui.components.layout import public_shell
+from pms_app.ui.components.layout import public_shell, role_name
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -68,50 +69,53 @@ class InvitationState(PageState, SessionState):
 def invitation_page() -> rx.Component:
     S = InvitationState
     return public_shell(
-        rx.heading("Invitation", size="7"),
+        rx.heading(t("Invitation"), size="7"),
         form_error(S.error),
         rx.cond(
             S.valid,
             rx.vstack(
                 rx.text(
-                    "You're invited to ",
-                    rx.text.strong(S.property_name),
-                    " as ",
-                    rx.text.strong(S.role),
-                    ".",
+                    t(
+                        "You're invited to {property} as {role}.",
+                        property=S.property_name,
+                        role=role_name(S.role),
+                    ),
+                    id="invitation-text",
                 ),
                 rx.cond(
                     S.has_account,
                     rx.cond(
                         SessionState.logged_in,
-                        rx.button("Accept invitation", on_click=S.accept_existing),
+                        rx.button(t("Accept invitation"), on_click=S.accept_existing),
                         rx.text(
-                            "You already have an account for ",
-                            S.email,
-                            ". ",
-                            rx.link("Log in", href="/login?next=/invitation"),
-                            " and open the link again.",
+                            t("You already have an account for {email}.", email=S.email),
+                            " ",
+                            rx.link(t("Log in"), href="/login?next=/invitation"),
+                            " ",
+                            t("and open the link again."),
                         ),
                     ),
                     write_form(
                         rx.vstack(
-                            rx.text("Email: ", S.email, color_scheme="gray"),
-                            field("Full name", "full_name", S.errors, auto_complete="name"),
+                            rx.text(t("Email: {email}", email=S.email), color_scheme="gray"),
+                            field(t("Full name"), "full_name", S.errors, auto_complete="name"),
                             field(
-                                "Phone",
+                                t("Phone"),
                                 "phone",
                                 S.errors,
                                 "tel",
                                 placeholder="0712 345 678",
                             ),
                             field(
-                                "Choose a password",
+                                t("Choose a password"),
                                 "password",
                                 S.errors,
                                 "password",
                                 auto_complete="new-password",
                             ),
-                            submit_button("Create account and join", S, "join-form", width="100%"),
+                            submit_button(
+                                t("Create account and join"), S, "join-form", width="100%"
+                            ),
                             spacing="3",
                             width="100%",
                         ),

@@ -11,6 +11,7 @@ from pms_app.ui.components.forms import field, form_error, submit_button, write_
 from pms_app.ui.components.layout import app_shell
 from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
 
@@ -41,32 +42,32 @@ def new_property_page() -> rx.Component:
         write_form(
             rx.vstack(
                 form_error(S.error),
-                field("Name", "name", S.errors, placeholder="Sunrise Apartments"),
-                field("Address", "address", S.errors, placeholder="Ngong Road, Nairobi"),
+                field(t("Name"), "name", S.errors, placeholder=t("Sunrise Apartments")),
+                field(t("Address"), "address", S.errors, placeholder=t("Ngong Road, Nairobi")),
                 field(
-                    "Number of units",
+                    t("Number of units"),
                     "unit_count",
                     S.errors,
                     "number",
                     placeholder="10",
-                    hint="Units are created as A1, A2, … — you can rename them next.",
+                    hint=t("Units are created as A1, A2, … — you can rename them next."),
                 ),
                 field(
-                    "Unit label prefix",
+                    t("Unit label prefix"),
                     "label_prefix",
                     S.errors,
                     default_value="A",
                     required=False,
                 ),
                 field(
-                    f"Default monthly rent ({currency()}, optional)",
+                    t("Default monthly rent ({currency}, optional)", currency=currency()),
                     "default_rent",
                     S.errors,
                     "number",
                     required=False,
                 ),
                 submit_button(
-                    "Create property", S, "property-form", size="3", id="create-property"
+                    t("Create property"), S, "property-form", size="3", id="create-property"
                 ),
                 spacing="4",
                 max_width="480px",
@@ -76,5 +77,5 @@ def new_property_page() -> rx.Component:
             on_submit=S.submit,
             reset_on_submit=False,
         ),
-        title="Add a property",
+        title=t("Add a property"),
     )

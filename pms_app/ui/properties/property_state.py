@@ -1,4 +1,5 @@
-"""/property?id=…'s state: the property, its rent rules, units and people; edits and invitations."""
+"""/property?id=…'s state: the property, its rent rules, units and people; edits, invitations,
+removing managers and staff, revoking invitations."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from pms_app.core import formats
 from pms_app.core.settings import get_settings
-from pms_app.properties import invitations
+from pms_app.properties import invitations, memberships
 from pms_app.properties import service as properties
 from pms_app.properties.views import property_page
 from pms_app.ui.shell.forms import int_or_none, text
@@ -45,7 +47,8 @@ class PropertyState(PageState, SessionState):
     is_owner: bool = False
     can_manage: bool = False
     units: list[dict[str, Any]] = []
-    people: list[dict[str, str]] = []
+    people: list[dict[str, Any]] = []
+    invitations: list[dict[str, Any]] = []  # open ones: sent, not accepted, revoked or expired
     not_found: bool = False
 
     def _on_enter(self) -> None:
@@ -53,7 +56,7 @@ class PropertyState(PageState, SessionState):
 
     def _clear(self) -> None:
         self.not_found = True
-        self.units, self.people, self.name = [], [], ""
+        self.units, self.people, self.invitations, self.name = [], [], [], ""
         self.can_manage, self.is_owner = False, False
 
     def _load(self, session: Session, actor: User) -> None:
@@ -78,20 +81,36 @@ class PropertyState(PageState, SessionState):
                 "label": u.label,
                 "rent": "" if u.rent is None else str(u.rent),
                 "effective_rent": "—" if u.effective_rent is None else f"{u.effective_rent:,}",
-                "tenants": ", ".join(u.tenant_names) or "Vacant",
+                "tenants": ", ".join(u.tenant_names) or self._tr("Vacant"),
                 "occupied": bool(u.tenant_names),
             }
             for u in view.units
         ]
+        # Remove/Revoke show only where the service would allow it (the service decides).
+        may_remove = {"staff": view.can_manage, "manager": view.is_owner}
         self.people = [
             {
+                "membership_id": p.membership_id,
                 "name": p.full_name,
                 "email": p.email,
                 "phone": p.phone,
                 "role": p.role,
                 "unit": p.unit_label,
+                "removable": may_remove.get(p.role, False),
             }
             for p in view.people
+        ]
+        self.invitations = [
+            {
+                "id": i.id,
+                "email": i.email,
+                "role": i.role,
+                "invited_by": i.invited_by,
+                "sent": formats.day(i.created_at, view.timezone),
+                "expires": formats.day(i.expires_at, view.timezone),
+                "revocable": may_remove.get(i.role, False),
+            }
+            for i in view.invitations
         ]
 
     @rx.event
@@ -153,3 +172,23 @@ class PropertyState(PageState, SessionState):
             form=form,
         ):
             self.notice = answer[0]
+
+    @rx.event
+    async def remove_person(self, membership_id: int) -> None:
+        pid, mid = self.property_id, int_or_none(membership_id) or 0
+        name = next((p["name"] for p in self.people if p["membership_id"] == mid), "")
+        await self._act(
+            lambda s, a: memberships.remove_member(s, a, pid, mid),
+            "{name} was removed from this property.",
+            name=name or self._tr("The person"),
+        )
+
+    @rx.event
+    async def revoke_invitation(self, invitation_id: int) -> None:
+        iid = int_or_none(invitation_id) or 0
+        email = next((i["email"] for i in self.invitations if i["id"] == iid), "")
+        await self._act(
+            lambda s, a: invitations.revoke_invitation(s, a, iid),
+            "The invitation to {email} was revoked: its link no longer works.",
+            email=email or self._tr("that address"),
+        )

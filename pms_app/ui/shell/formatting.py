@@ -42,6 +42,24 @@ def method_label(method: str) -> str:
     return gettext(METHOD_LABELS.get(method, method))
 
 
+# Status codes as people read them (badges). Pages compare the codes; they show these.
+STATUS_LABELS = {
+    "active": N_("active"),
+    "ended": N_("ended"),
+    "paid": N_("paid"),
+    "pending": N_("pending"),
+    "failed": N_("failed"),
+    "voided": N_("voided"),
+    "cancelled": N_("cancelled"),
+    "review": N_("review"),
+}
+
+
+def status_label(code: str) -> str:
+    """A status code in the current language (server side, inside an event)."""
+    return gettext(STATUS_LABELS[code]) if code in STATUS_LABELS else code
+
+
 def money_axis_ticks() -> str:
     """A chart axis's tick formatter (a JS function): `KES 0`, `KES 950`, `KES 20k`, `KES 1.5M`,
     so the scale reads as money, short enough for a phone."""

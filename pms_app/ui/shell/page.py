@@ -134,10 +134,11 @@ class PageState(rx.State, mixin=True):
         fn: Callable[[Session, User | None], object],
         notice: str = "",
         form: Any = None,
+        **notice_params: Any,
     ) -> bool:
-        """Run a service as the acting user; on success show `notice` and re-read the page.
-        With the submitted `form`: a submission already written is ignored, the page left as
-        the first one made it."""
+        """Run a service as the acting user; on success show `notice` (a msgid, its fields from
+        `notice_params`, in the reader's language) and re-read the page. With the submitted
+        `form`: a submission already written is ignored, the page left as the first one made it."""
         if form is not None and self._replayed(form):
             return False
         self.errors, self.error, self.notice = {}, "", ""
@@ -155,7 +156,7 @@ class PageState(rx.State, mixin=True):
 
         ok: bool = await self._run(work)  # type: ignore[attr-defined]
         if ok:
-            self.notice = self._tr(notice) if notice else ""
+            self.notice = self._tr(notice, **notice_params) if notice else ""
             if form is not None:
                 self._written()
         return ok

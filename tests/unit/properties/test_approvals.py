@@ -19,7 +19,7 @@ from pms_app.emails.models import EmailMessage
 from pms_app.properties import invitations, joining, memberships
 from pms_app.properties import service as properties
 from pms_app.properties.access import get_managed_property, get_visible_property
-from pms_app.properties.models import Membership, MembershipStatus, Property
+from pms_app.properties.models import Invitation, Membership, MembershipStatus, Property
 from tests import factories as f
 
 
@@ -183,6 +183,7 @@ def test_an_unapproved_tenant_is_refused_by_every_other_service(
         "email": "friend@example.test",
         "role": "staff",
         "token": token,
+        "invitation_id": session.exec(select(Invitation.id)).one(),
         "search": "",
         "page": 1,
         "active": False,

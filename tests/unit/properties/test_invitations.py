@@ -13,6 +13,7 @@ from pms_app.accounts import throttle
 from pms_app.accounts.models import Role, User
 from pms_app.accounts.tokens import hash_token
 from pms_app.core.errors import NotFound, ServiceError, Throttled, ValidationError
+from pms_app.core.i18n import use_language
 from pms_app.core.timestamps import utcnow
 from pms_app.emails.models import EmailMessage
 from pms_app.properties import invitations, memberships
@@ -48,6 +49,7 @@ def test_owner_invites_a_manager_or_staff_member_by_email(session: Session, role
         owner.id,
     )
     assert inv.expires_at - utcnow() > timedelta(days=6, hours=23)
+
     mail = f.last_email(session, "new.person@example.test", "invitation")
     assert mail.subject == "You're invited to help manage Sunrise Apartments"
     assert (
@@ -63,6 +65,14 @@ def test_owner_invites_a_manager_or_staff_member_by_email(session: Session, role
         role,
         False,
     )
+
+
+def test_the_answer_comes_in_the_inviters_language(session: Session) -> None:
+    owner = f.landlord(session)
+    prop = f.property_(session, owner)
+    with use_language("sw"):
+        answer = invitations.invite(session, owner, prop.id, "mlinzi@example.test", "staff")
+    assert answer == "Mwaliko umetumwa kwa mlinzi@example.test ikiwa anaweza kualikwa."
 
 
 def test_a_manager_invites_staff_but_not_managers(session: Session) -> None:

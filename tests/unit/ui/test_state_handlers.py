@@ -301,3 +301,68 @@ def test_the_invitation_email_names_the_property_from_the_database(
     assert "Owner Place" in mail.subject and "Owner Place" in mail.body
     assert "evil" not in mail.subject + mail.body
     assert f"{owner.full_name} ({owner.email})" in mail.body  # who sent it, plainly
+
+
+@pytest.mark.parametrize(
+    "who", ["anonymous", "forged", "pending_tenant", "rival_landlord", "staff"]
+)
+def test_removing_and_revoking_by_forged_events_change_nothing(
+    session: Session, world: dict[str, Any], who: str
+) -> None:
+    prop = world["prop"]
+    staff = f.member(session, prop, Role.STAFF)
+    colleague = f.member(session, prop, Role.STAFF)
+    email, _ = f.invitation(session, prop, Role.STAFF)
+    token = f.login_token(session, staff) if who == "staff" else world["tokens"][who]
+    mid = f.membership_of(session, colleague).id
+    iid = session.exec(select(Invitation.id).where(Invitation.email == email)).one()
+    ps = state_for(PropertyState, token)
+    ps.property_id = prop.id
+    settle(ps.remove_person(mid))
+    assert ps.error and ps.notice == "" and colleague.full_name not in ps.error
+    settle(ps.revoke_invitation(iid))
+    assert ps.error and ps.notice == "" and email not in ps.error
+    session.expire_all()
+    assert session.get(Membership, mid).status == "approved"
+    assert session.get(Invitation, iid).revoked_at is None
+
+
+def test_the_page_offers_remove_and_revoke_only_where_allowed_and_they_work(
+    session: Session, world: dict[str, Any]
+) -> None:
+    owner, prop = world["owner"], world["prop"]
+    manager = f.member(session, prop, Role.MANAGER)
+    staff = f.member(session, prop, Role.STAFF)
+    f.tenant(session, prop)
+    helper, _ = f.invitation(session, prop, Role.STAFF)
+    boss, _ = f.invitation(session, prop, Role.MANAGER)
+
+    def offers(token: str) -> tuple[dict[str, bool], dict[str, bool]]:
+        ps = state_for(PropertyState, token)
+        ps.property_id = prop.id
+        ps._reload()
+        return (
+            {p["role"]: p["removable"] for p in ps.people},
+            {i["email"]: i["revocable"] for i in ps.invitations},
+        )
+
+    owner_token = f.login_token(session, owner)
+    assert offers(owner_token) == (
+        {"manager": True, "staff": True, "tenant": False},
+        {helper: True, boss: True},
+    )
+    assert offers(f.login_token(session, manager)) == (
+        {"manager": False, "staff": True, "tenant": False},
+        {helper: True, boss: False},
+    )
+    ps = state_for(PropertyState, owner_token)
+    ps.property_id = prop.id
+    ps._reload()
+    row = next(p for p in ps.people if p["email"] == staff.email)
+    settle(ps.remove_person(row["membership_id"]))
+    assert ps.error == "" and ps.notice == f"{staff.full_name} was removed from this property."
+    assert staff.email not in {p["email"] for p in ps.people}
+    invitation = next(i for i in ps.invitations if i["email"] == boss)
+    settle(ps.revoke_invitation(invitation["id"]))
+    assert ps.notice == f"The invitation to {boss} was revoked: its link no longer works."
+    assert [i["email"] for i in ps.invitations] == [helper]
