@@ -84,6 +84,15 @@ def _booking_email(
             parts.append(
                 gettext("Cancellation fee: {amount}.", amount=formats.money(booking.cancel_fee))
             )
+        if what == "cancelled" and booking.refund_due:
+            parts.append(
+                gettext(
+                    "A refund of {amount} is due to you; the manager will return it.",
+                    amount=formats.money(booking.refund_due),
+                )
+            )
+        elif what == "cancelled" and booking.cancel_fee:
+            parts.append(gettext("The fee is kept under the facility's cancellation policy."))
         queue_email(
             session,
             user.email,

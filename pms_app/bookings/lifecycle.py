@@ -14,20 +14,22 @@ from pms_app.accounts.models import Role, User
 from pms_app.bookings._common import _booking_email, _notify, _offer_next
 from pms_app.bookings.facilities import get_visible_facility
 from pms_app.bookings.models import Booking, BookingStatus, Facility
+from pms_app.bookings.refunds import CancelOutcome, cancel_outcome
 from pms_app.bookings.rules import (
     _active_count,
     _check_rules,
     _lock_facility,
     _offered_to_other,
     _overlapping,
-    cancellation_fee,
 )
 from pms_app.bookings.times import facility_tz
+from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.i18n import N_
 from pms_app.core.sequences import next_number
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_int, clean_text
+from pms_app.payments import booking_fees
 from pms_app.properties.access import managed_property_ids, require_approved
 
 SLOT_TAKEN = N_("That time is already booked. You can join the waiting list.")
@@ -133,8 +135,16 @@ def get_own_or_managed_booking(
 def quote_cancellation(
     session: Session, actor: User | None, booking_id: int, now: datetime | None = None
 ) -> int:
+    """The fee the booker cancelling now would pay (kept under the policy)."""
+    return quote_outcome(session, actor, booking_id, now).kept
+
+
+def quote_outcome(
+    session: Session, actor: User | None, booking_id: int, now: datetime | None = None
+) -> CancelOutcome:
+    """What the booker cancelling now would do to the money: kept, refunded (shown first)."""
     booking, facility, _ = get_own_or_managed_booking(session, actor, booking_id)
-    return cancellation_fee(facility, booking, now or utcnow())
+    return cancel_outcome(facility, booking, now or utcnow())
 
 
 def cancel(
@@ -144,7 +154,8 @@ def cancel(
     reason: str = "",
     now: datetime | None = None,
 ) -> Booking:
-    """The booker cancels (policy fee applies) or a manager cancels with a reason (no fee)."""
+    """The booker cancels (policy fee applies) or a manager cancels with a reason (no fee).
+    A paid booking's money not kept under the policy becomes a refund due (refunds.py)."""
     now = now or utcnow()
     booking, facility, manager = get_own_or_managed_booking(session, actor, booking_id)
     user = require_approved(session, actor)
@@ -157,13 +168,15 @@ def cancel(
             "This booking has already started, so it can't be cancelled any more. "
             "If something went wrong, ask the estate manager."
         )
-    fee = 0 if by_manager else cancellation_fee(facility, booking, now)
+    outcome = cancel_outcome(facility, booking, now, by_manager)
+    before = audit.snapshot(booking, ("status", "cancel_fee", "refund_due"))
     moved = session.exec(  # type: ignore[call-overload]
         update(Booking)
         .where(Booking.id == booking.id, col(Booking.status).in_(BookingStatus.ACTIVE))  # type: ignore[arg-type]
         .values(
             status=BookingStatus.CANCELLED,
-            cancel_fee=fee,
+            cancel_fee=outcome.kept,
+            refund_due=outcome.refund,
             cancel_reason=why,
             cancelled_by_id=user.id,
             updated_at=now,
@@ -173,6 +186,18 @@ def cancel(
         session.rollback()
         raise ServiceError("This booking is no longer active.")
     session.refresh(booking)
+    if outcome.paid:  # money is involved: the trail says who cancelled and what was kept
+        audit.record(
+            session,
+            user.id,
+            object_type="booking",
+            object_id=booking.id or 0,
+            action="cancel",
+            property_id=facility.property_id,
+            reason=why,
+            before=before,
+            after=audit.snapshot(booking, ("status", "cancel_fee", "refund_due")),
+        )
     booker = session.get(User, booking.user_id)
     if booker:
         _booking_email(session, booking, facility, booker, "cancelled")
@@ -202,11 +227,25 @@ def mark_paid(session: Session, booking: Booking, now: datetime | None = None) -
 
 
 def manager_mark_paid(session: Session, actor: User | None, booking_id: int) -> Booking:
-    booking, _facility, manager = get_own_or_managed_booking(session, actor, booking_id)
+    """The booker paid a manager (cash or bank): confirmed, and a paid Payment row is recorded
+    so the money appears on the payments page and counts in "Collected" (#10.7)."""
+    booking, facility, manager = get_own_or_managed_booking(session, actor, booking_id)
     if not manager:
         raise NotFound("booking")
     if not mark_paid(session, booking):
         raise ServiceError("This booking is not waiting for payment.")
+    user = require_approved(session, actor)
+    payment = booking_fees.record_booking_payment(
+        session,
+        booking_id=booking.id or 0,
+        property_id=facility.property_id,
+        amount=booking.fee + booking.deposit,
+        payer_id=booking.user_id,
+        recorded_by_id=user.id or 0,
+        reference=f"Booking {booking.number}",
+    )
+    booking.payment_id = payment.id
+    session.add(booking)
     session.commit()
     return booking
 

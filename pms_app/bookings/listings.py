@@ -28,6 +28,8 @@ class BookingRow:
     due: int
     hold_expires_at: datetime | None
     cancel_fee: int
+    refund_due: int = 0  # cancelled after paying: what goes back to the booker
+    refunded: bool = False  # a manager marked the refund made
 
 
 def my_bookings(
@@ -83,6 +85,8 @@ def _rows(session: Session, query: object, limit: int | None) -> list[BookingRow
             b.fee + b.deposit,
             b.hold_expires_at,
             b.cancel_fee,
+            b.refund_due,
+            b.refunded_at is not None,
         )
         for b in rows
     ]

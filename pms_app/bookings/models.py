@@ -83,6 +83,10 @@ class Booking(SQLModel, table=True):
     fee: int = 0
     deposit: int = 0
     cancel_fee: int = 0
+    # A paid booking cancelled: what goes back to the booker (paid minus the policy's fee), and
+    # when a manager marked it refunded (who: the audit trail). 0 = nothing due (#10.7).
+    refund_due: int = 0
+    refunded_at: datetime | None = None
     hold_expires_at: datetime | None = None
     payment_id: int | None = Field(default=None, foreign_key="payments.id")
     note: str = Field(default="", max_length=300)

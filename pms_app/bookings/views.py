@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
-from pms_app.bookings.lifecycle import quote_cancellation
+from pms_app.bookings.lifecycle import quote_outcome
 from pms_app.bookings.listings import BookingRow, my_bookings
 from pms_app.bookings.models import BookingStatus, Facility
+from pms_app.bookings.refunds import CancelOutcome
 from pms_app.bookings.times import facility_tz
 from pms_app.bookings.waitlist import my_waitlist
 from pms_app.properties.access import managed_property_ids, require_approved
@@ -38,7 +39,8 @@ class MyBooking:
     tz: ZoneInfo  # the facility's (its property's) timezone
     active: bool  # still occupies its slot and has not ended
     cancellable: bool  # active and not started yet
-    cancel_fee: int | None  # what cancelling now costs (confirmed bookings only)
+    # What cancelling now does to the money paid: kept, refunded (confirmed bookings only).
+    outcome: CancelOutcome | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def my_bookings_page(session: Session, actor: User | None, now: datetime) -> MyB
     for r in rows:
         active = r.status in BookingStatus.ACTIVE and r.end > now
         fee = (
-            quote_cancellation(session, user, r.id)
+            quote_outcome(session, user, r.id, now)
             if active and r.status == BookingStatus.CONFIRMED
             else None
         )

@@ -59,3 +59,16 @@ def history(session: Session, object_type: str, object_id: int) -> list[AuditEve
             .order_by(col(AuditEvent.at), col(AuditEvent.id))
         ).all()
     )
+
+
+def histories(session: Session, object_type: str, object_ids: list[int]) -> list[AuditEvent]:
+    """The events of several objects of one type, oldest first (callers check the reader)."""
+    if not object_ids:
+        return []
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, col(AuditEvent.object_id).in_(object_ids))
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        ).all()
+    )

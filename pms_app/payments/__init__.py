@@ -6,10 +6,14 @@ Public API, one module a line (import the module itself: nothing is re-exported 
 - `paybill`: process_c2b_confirmation, visible_unallocated, assign_unallocated
 - `reviews`: visible_reviews, resolve_review, record_manual_payment (cash or bank)
 - `crediting`: credit_payment (paid, ledger credit and receipt, exactly once)
-- `booking_fees`: start_booking_stk, BookingHooks, register_booking_hooks, MPESA_OFF_BOOKING
+- `booking_fees`: start_booking_stk, record_booking_payment, BookingHooks,
+  register_booking_hooks, MPESA_OFF_BOOKING
 - `shared`: get_visible_payment, payment_label, set_status, notify_payment, require_mpesa
+- `voids`: void_payment, VOIDABLE_METHODS
+- `audit_trail`: payment_history, lease_history (who voided what, for the managers)
 - `receipts`: receipt_pdf
-- `reports`: dashboard, arrears_list, payments_csv, Filters
+- `reports`: dashboard, arrears_list, Filters
+- `exports`: payments_csv
 - `board`: payments_page (the managers' payments page in one read)
 - `tenant`: rent_page (the tenant's Rent page in one read)
 - `lease_view`: lease_page, lease_info, payment_lines

@@ -7,8 +7,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pms_app.accounts import throttle
 from pms_app.accounts.models import User
@@ -76,6 +77,63 @@ def credit_booking_payment(
     session.add(payment)
     hooks.confirm_paid(session, booking_id, now)
     notify_payment(session, payment)
+    return True
+
+
+def record_booking_payment(
+    session: Session,
+    *,
+    booking_id: int,
+    property_id: int,
+    amount: int,
+    payer_id: int,
+    recorded_by_id: int,
+    reference: str,
+) -> Payment:
+    """A booking fee paid to a manager by hand: a paid cash Payment with its receipt number, so
+    it is listed and counted like an M-Pesa booking fee. The bookings domain has checked the
+    manager and confirmed the booking; the caller commits. `initiated_by_id` is the booker (the
+    payments page names the payer of a booking fee from it, as for an STK push), the manager
+    who recorded it is in `result_desc`."""
+    now = utcnow()
+    payment = Payment(
+        booking_id=booking_id,
+        property_id=property_id,
+        method=PaymentMethod.CASH,
+        status=PaymentStatus.PAID,
+        amount=amount,
+        reference=reference[:100],
+        paid_at=now,
+        receipt_no=next_number(session, "RCP", now.year, 6),
+        initiated_by_id=payer_id,
+        result_desc=f"Recorded by user {recorded_by_id}",
+    )
+    session.add(payment)
+    session.flush()
+    notify_payment(session, payment)
+    return payment
+
+
+def record_booking_refund(session: Session, payment_id: int, amount: int) -> bool:
+    """A booking's refund was made: its paid payment records what was given back, so
+    "collected" counts only what was kept (never more than was paid). The bookings domain has
+    checked the manager and audits the refund; the caller commits."""
+    moved = session.exec(  # type: ignore[call-overload]
+        update(Payment)
+        .where(
+            Payment.id == payment_id,  # type: ignore[arg-type]
+            Payment.status == PaymentStatus.PAID,  # type: ignore[arg-type]
+            col(Payment.booking_id).is_not(None),
+            col(Payment.refunded_amount) + amount <= col(Payment.amount),
+        )
+        .values(refunded_amount=col(Payment.refunded_amount) + amount, updated_at=utcnow())
+    )
+    if moved.rowcount != 1:
+        return False
+    payment = session.get(Payment, payment_id)
+    if payment is not None:
+        session.refresh(payment)
+        notify_payment(session, payment)
     return True
 
 

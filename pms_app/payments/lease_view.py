@@ -15,7 +15,8 @@ from pms_app.leases import service as leases
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import service as ledger
 from pms_app.ledger.service import Statement
-from pms_app.payments.models import Payment
+from pms_app.payments.models import Payment, PaymentStatus
+from pms_app.payments.voids import VOIDABLE_METHODS
 from pms_app.properties.models import Property, Unit
 
 
@@ -33,6 +34,7 @@ class PaymentLine:
     result_code: str
     result_desc: str
     reference: str
+    voidable: bool = False  # a paid cash/bank rent payment: its managers may void it
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def line_of(p: Payment) -> PaymentLine:
         p.result_code,
         p.result_desc or "",
         p.reference or "",
+        p.status == PaymentStatus.PAID and p.method in VOIDABLE_METHODS and p.lease_id is not None,
     )
 
 

@@ -46,6 +46,9 @@ class Payment(SQLModel, table=True):
     # What M-Pesa reported paid when it differs from `amount` (the payment then waits for review;
     # accepting it credits this amount).
     received_amount: int | None = None
+    # Given back (a cancelled booking's refund, marked made by a manager): "collected" counts
+    # `amount - refunded_amount`; the row keeps what was paid (#10.7).
+    refunded_amount: int = 0
     phone: str = Field(default="", max_length=20)
     account_ref: str = Field(default="", max_length=40)
     checkout_request_id: str | None = Field(default=None, max_length=80, unique=True)

@@ -1,10 +1,8 @@
-"""Landlord dashboards: payments by tenant/property/all, billed vs collected per month, arrears,
-CSV export. Aggregates run in SQL so they stay fast at 100k payments."""
+"""Landlord dashboards: payments by tenant/property/all, billed vs collected per month, arrears
+(the CSV export of the same rows: exports.py). Aggregates run in SQL so they stay fast at 100k payments."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -15,7 +13,6 @@ from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import User
-from pms_app.core import formats
 from pms_app.core.errors import NotFound, ValidationError
 from pms_app.core.settings import get_settings
 from pms_app.leases.models import Lease, LeaseStatus
@@ -34,6 +31,8 @@ class Filters:
     tenant_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # List voided payments too (marked); the totals never count them (#10.7).
+    show_voided: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,9 @@ class PaymentRow:
     reference: str
     # "rent" or "booking_fee": booking fees count in "Collected", so they are listed too (#10.7)
     kind: str = "rent"
+    status: str = PaymentStatus.PAID  # or `void`, listed only when the filter asks
+    lease_id: int | None = None
+    refunded: int = 0  # given back (a booking refund): the totals count amount - refunded
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Dashboard:
     months: list[MonthRow]
     arrears: list[ArrearsRow]
     total_arrears: int
+    listed_count: int = 0  # the rows across all pages: total_count, plus voided ones if shown
 
 
 def scoped_property_ids(session: Session, actor: User | None, filters: Filters) -> list[int]:
@@ -108,10 +111,14 @@ def _month(dialect: str, column: Any) -> Any:
 
 
 @cache
-def _paid_stmt(by_tenant: bool, since: bool, until: bool) -> Any:
-    q = select(Payment.id, Payment.amount, Payment.paid_at).where(
+def paid_stmt(by_tenant: bool, since: bool, until: bool, voided: bool = False) -> Any:
+    """The paid payments in scope (`voided`: and the voided ones, for the list only)."""
+    listed = (PaymentStatus.PAID, PaymentStatus.VOID) if voided else (PaymentStatus.PAID,)
+    # `amount` net of refunds: the totals count what was kept.
+    net = (col(Payment.amount) - col(Payment.refunded_amount)).label("amount")
+    q = select(Payment.id, net, Payment.paid_at).where(
         col(Payment.property_id).in_(bindparam("ids", expanding=True)),
-        Payment.status == PaymentStatus.PAID,
+        col(Payment.status).in_(listed),
     )
     if by_tenant:
         tenant_leases = select(Lease.id).where(Lease.tenant_id == bindparam("tenant_id"))
@@ -132,11 +139,11 @@ def _paid_stmt(by_tenant: bool, since: bool, until: bool) -> Any:
 
 @cache
 def _totals_stmt(shape: tuple[bool, bool, bool]) -> Any:
-    paid = _paid_stmt(*shape).subquery()
+    paid = paid_stmt(*shape).subquery()
     return select(func.count(), func.coalesce(func.sum(paid.c.amount), 0))
 
 
-def _payer() -> Any:
+def payer() -> Any:
     """Who a listed payment is from: the lease's tenant, or (a booking fee, no lease) the booker.
     Outer joins, not inner: an inner join on the lease dropped booking fees from the list while
     the totals counted them, so the page did not add up."""
@@ -144,8 +151,13 @@ def _payer() -> Any:
 
 
 @cache
-def _page_stmt(shape: tuple[bool, bool, bool]) -> Any:
-    paid = _paid_stmt(*shape).subquery()
+def _listed_count_stmt(shape: tuple[bool, bool, bool]) -> Any:
+    return select(func.count()).select_from(paid_stmt(*shape, voided=True).subquery())
+
+
+@cache
+def _page_stmt(shape: tuple[bool, bool, bool], voided: bool) -> Any:
+    paid = paid_stmt(*shape, voided=voided).subquery()
     # The page's ids first, from a narrow ordered scan; only those rows are joined.
     page_ids = (
         select(paid.c.id)
@@ -168,11 +180,14 @@ def _page_stmt(shape: tuple[bool, bool, bool]) -> Any:
             Payment.mpesa_receipt,
             Payment.reference,
             Payment.booking_id,
+            Payment.status,
+            Payment.lease_id,
+            Payment.refunded_amount,
         )
         .join(page_ids, page_ids.c.id == Payment.id)
         .outerjoin(Lease, col(Lease.id) == Payment.lease_id)
         .outerjoin(Unit, col(Unit.id) == Lease.unit_id)
-        .outerjoin(User, col(User.id) == _payer())
+        .outerjoin(User, col(User.id) == payer())
         .outerjoin(Property, col(Property.id) == Payment.property_id)
         .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
     )
@@ -247,7 +262,7 @@ def _arrears_stmt(by_tenant: bool) -> Any:
     )
 
 
-def _params(ids: list[int], filters: Filters) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+def params_of(ids: list[int], filters: Filters) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
     """The statement shape these filters need, and its parameters."""
     local = ZoneInfo(get_settings().timezone)  # the dates people pick are local days
     params: dict[str, Any] = {"ids": ids, "tenant_id": filters.tenant_id}
@@ -273,11 +288,17 @@ def dashboard_of(
 ) -> Dashboard:
     """The dashboard of these (already authorised) properties."""
     if not ids:
-        return Dashboard([], 0, 0, 0, [], [], 0)
-    shape, params = _params(ids, filters)
+        return Dashboard([], 0, 0, 0, [], [], 0, 0)
+    shape, params = params_of(ids, filters)
     total_count, total_collected = session.exec(_totals_stmt(shape), params=params).one()
+    listed = total_count
+    if filters.show_voided:
+        listed = session.exec(_listed_count_stmt(shape), params=params).one()
     offset = (max(1, page) - 1) * PAGE_SIZE
-    rows = session.exec(_page_stmt(shape), params={**params, "offset": offset, "limit": PAGE_SIZE})
+    rows = session.exec(
+        _page_stmt(shape, filters.show_voided),
+        params={**params, "offset": offset, "limit": PAGE_SIZE},
+    )
     dialect = session.get_bind().dialect.name
     months = [
         MonthRow(m, int(b or 0), int(c or 0))
@@ -297,6 +318,9 @@ def dashboard_of(
                 receipt_no or "",
                 mpesa_receipt or reference,
                 "booking_fee" if booking_id is not None else "rent",
+                status,
+                lease_id,
+                refunded,
             )
             for (
                 pid,
@@ -311,6 +335,9 @@ def dashboard_of(
                 mpesa_receipt,
                 reference,
                 booking_id,
+                status,
+                lease_id,
+                refunded,
             ) in rows
         ],
         total_count=int(total_count),
@@ -319,6 +346,7 @@ def dashboard_of(
         months=months,
         arrears=arrears,
         total_arrears=sum(a.arrears for a in arrears),
+        listed_count=int(listed),
     )
 
 
@@ -335,57 +363,3 @@ def arrears_list(
             _arrears_stmt(tenant_id is not None), params=params
         )
     ]
-
-
-def payments_csv(session: Session, actor: User | None, filters: Filters) -> str:
-    ids = scoped_property_ids(session, actor, filters)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        # Local time of each payment's property, as its receipts and pages show it.
-        [
-            "paid_at_local",
-            "receipt_no",
-            "tenant",
-            "property",
-            "unit",
-            "amount",
-            "method",
-            "reference",
-            "type",
-        ]
-    )
-    if not ids:
-        return out.getvalue()
-    shape, params = _params(ids, filters)
-    paid = _paid_stmt(*shape).subquery()
-    rows = session.exec(
-        select(Payment, Unit, User, Property)
-        .outerjoin(Lease, col(Lease.id) == Payment.lease_id)
-        .outerjoin(Unit, col(Unit.id) == Lease.unit_id)
-        .outerjoin(User, col(User.id) == _payer())
-        .join(Property, col(Property.id) == Payment.property_id)
-        .where(col(Payment.id).in_(select(paid.c.id)))
-        .order_by(col(Payment.paid_at)),
-        params=params,
-    ).all()
-    for p, u, t, pr in rows:
-        writer.writerow(
-            [
-                formats.file_moment(p.paid_at or p.created_at, pr.timezone),
-                p.receipt_no or "",
-                _csv_safe(t.full_name if t else ""),
-                _csv_safe(pr.name),
-                _csv_safe(u.label if u else ""),
-                p.amount,
-                p.method,
-                _csv_safe(p.mpesa_receipt or p.reference),
-                "booking_fee" if p.booking_id is not None else "rent",
-            ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection when the file is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

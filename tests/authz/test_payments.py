@@ -25,7 +25,7 @@ from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import roster
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments import paybill, receipts, reminders, reports, reviews, shared, stk
+from pms_app.payments import exports, paybill, receipts, reminders, reports, reviews, shared, stk
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.payments.reports import Filters
 from tests import factories as f
@@ -318,12 +318,12 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: reports.dashboard(s, a, _sunrise(pw), TODAY), _check_dashboard_sunrise
     ),
     "csv_sunrise": Action(
-        lambda s, pw, a: reports.payments_csv(s, a, _sunrise(pw)), _check_csv_sunrise
+        lambda s, pw, a: exports.payments_csv(s, a, _sunrise(pw)), _check_csv_sunrise
     ),
     "dashboard": Action(
         lambda s, pw, a: reports.dashboard(s, a, Filters(), TODAY), _check_dashboard
     ),
-    "payments_csv": Action(lambda s, pw, a: reports.payments_csv(s, a, Filters()), _check_csv),
+    "payments_csv": Action(lambda s, pw, a: exports.payments_csv(s, a, Filters()), _check_csv),
     "remind_chosen": Action(
         lambda s, pw, a: reminders.reminder_targets(s, a, [pw.lease.id or 0], False, TODAY),
         _check_remind_chosen,

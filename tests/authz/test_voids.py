@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from pms_app.core.models import AuditEvent
 from pms_app.ledger import service as ledger
-from pms_app.payments import reviews, voids
+from pms_app.payments import audit_trail, reviews, voids
 from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
 from tests.authz import grid
@@ -21,6 +21,8 @@ GRID = """
 action              anon pend tnt  otnt staf mgr  own  olan admn deac
 void_cash_payment   -    -    -    -    -    Y    Y    -    Y    -
 void_mpesa_payment  -    -    -    -    -    s    s    -    s    -
+payment_audit       -    -    -    -    -    Y    Y    -    Y    -
+lease_audit         -    -    -    -    -    Y    Y    -    Y    -
 """
 WRITES = {"void_cash_payment", "void_mpesa_payment"}
 CELLS = grid.parse_grid(GRID)
@@ -31,15 +33,31 @@ class VoidWorld:
     pw: f.PayWorld
     cash: Payment  # 2,222 cash on the Sunrise lease, recorded by the owner
     balance_before_cash: int
+    voided: Payment  # 1,111 bank, voided by the manager ("Typed twice"): the trail to read
 
 
 def _world(session: Session) -> VoidWorld:
     pw = f.pay_world(session)
     before = ledger.balance(session, pw.lease.id or 0)
+    voided = reviews.record_manual_payment(
+        session, pw.w.owner, pw.lease.id or 0, 1_111, "bank", f.iso("01-12"), "slip 8"
+    )
+    voids.void_payment(session, pw.w.manager, voided.id or 0, "Typed twice")
+    before = ledger.balance(session, pw.lease.id or 0)
     cash = reviews.record_manual_payment(
         session, pw.w.owner, pw.lease.id or 0, 2_222, "cash", f.iso("01-12"), "slip 9"
     )
-    return VoidWorld(pw, cash, before)
+    return VoidWorld(pw, cash, before, voided)
+
+
+def _check_trail(s: Session, vw: VoidWorld, actor: str, result: object) -> None:
+    [line] = result  # type: ignore[misc]
+    assert (line.payment_id, line.reason, line.actor) == (
+        vw.voided.id,
+        "Typed twice",
+        vw.pw.w.manager.full_name,
+    )
+    assert (line.before_amount, line.after_amount) == (1_111, 0)
 
 
 def _check_void(s: Session, vw: VoidWorld, actor: str, result: object) -> None:
@@ -61,6 +79,12 @@ ACTIONS: dict[str, Action[VoidWorld]] = {
         lambda s, vw, a: voids.void_payment(s, a, vw.pw.paid.id or 0, "Wrong"),
         lambda *_: None,
     ),
+    "payment_audit": Action(
+        lambda s, vw, a: audit_trail.payment_history(s, a, vw.voided.id or 0), _check_trail
+    ),
+    "lease_audit": Action(
+        lambda s, vw, a: audit_trail.lease_history(s, a, vw.pw.lease.id or 0), _check_trail
+    ),
 }
 
 
@@ -79,7 +103,9 @@ def test_denials(session: Session, actor: str) -> None:
         WRITES,
         actor,
         vw.pw.w.actor(actor),
-        secrets=lambda: grid.people_and_places(session) + ["2,222", "2222", "slip 9"],
+        secrets=lambda: (
+            grid.people_and_places(session) + ["2,222", "2222", "slip 9", "1,111", "Typed twice"]
+        ),
     )
 
 

@@ -102,6 +102,14 @@ def _manager_tools() -> rx.Component:
                                 rx.text(b["guests"], size="2"),
                                 rx.badge(b["label"]),
                                 rx.cond(
+                                    b["money"] != "",
+                                    rx.badge(
+                                        b["money"],
+                                        color_scheme="orange",
+                                        class_name="booking-money",
+                                    ),
+                                ),
+                                rx.cond(
                                     b["status"] == "requested",
                                     rx.hstack(
                                         rx.button(

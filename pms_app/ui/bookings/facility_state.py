@@ -17,6 +17,7 @@ from pms_app.properties.access import managed_property_ids
 from pms_app.ui.bookings.shared import (
     FACILITY_FIELDS,
     STATUS_LABELS,
+    cancelled_money_text,
     facility_form,
     facility_values,
 )
@@ -120,6 +121,9 @@ class FacilityState(PageState, SessionState):
                     "guests": formats.plural(r.guests, "{n} guest", "{n} guests"),
                     "status": r.status,
                     "label": self._tr(STATUS_LABELS.get(r.status, r.status)),
+                    "money": cancelled_money_text(r.cancel_fee, r.refund_due, r.refunded)
+                    if r.status == "cancelled"
+                    else "",
                 }
                 for r in listings.facility_bookings(session, actor, facility.id or 0, day)
             ]
@@ -229,17 +233,28 @@ class FacilityState(PageState, SessionState):
     async def mark_paid(self, booking_id: int) -> None:
         await self._act(
             lambda s, a: lifecycle.manager_mark_paid(s, a, int_or_none(booking_id) or 0),
-            "Marked as paid.",
+            "Marked as paid: the payment is listed on the Payments page.",
         )
 
     @rx.event
     async def manager_cancel(self, form: dict[str, Any]) -> None:
         bid = int_or_none(text(form, "booking_id", 12)) or 0
-        await self._act(
-            lambda s, a: lifecycle.cancel(s, a, bid, text(form, "reason", 5000)),
-            "Booking cancelled; the resident was emailed.",
-            form,
-        )
+        said: list[str] = []
+
+        def work(s: Session, a: User | None) -> None:
+            b = lifecycle.cancel(s, a, bid, text(form, "reason", 5000), now=clock.now())
+            said.append(cancelled_money_text(b.cancel_fee, b.refund_due, False))
+
+        if await self._act(work, form=form):
+            self.notice = (
+                self._tr(
+                    "Booking cancelled; the resident was emailed. {owed}: it is listed on the "
+                    "Payments page.",
+                    owed=said[0],
+                )
+                if said[0]
+                else self._tr("Booking cancelled; the resident was emailed.")
+            )
 
     @rx.event
     async def export_csv(self) -> Any:

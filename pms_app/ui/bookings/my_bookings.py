@@ -11,7 +11,7 @@ from pms_app.core import clock, formats
 from pms_app.core.i18n import gettext
 from pms_app.core.settings import get_settings
 from pms_app.payments import booking_fees
-from pms_app.ui.bookings.shared import STATUS_LABELS
+from pms_app.ui.bookings.shared import STATUS_LABELS, cancel_outcome_text, cancelled_money_text
 from pms_app.ui.components.forms import form_error, form_notice, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.shell.formatting import money
@@ -43,11 +43,9 @@ class MyBookingsState(PageState, SessionState):
         self.mpesa = get_settings().mpesa_enabled
         page = views.my_bookings_page(session, actor, clock.now())
         self.quote = {
-            str(b.row.id): self._tr("Cancelling now costs {fee}.", fee=money(b.cancel_fee))
-            if b.cancel_fee
-            else self._tr("Cancelling now is free.")
+            str(b.row.id): cancel_outcome_text(b.outcome)
             for b in page.bookings
-            if b.cancel_fee is not None
+            if b.outcome is not None
         }
         self.rows = [_row(b) for b in page.bookings]
         self.offers = [
@@ -65,9 +63,19 @@ class MyBookingsState(PageState, SessionState):
 
     @rx.event
     async def cancel(self, booking_id: int) -> None:
-        await self._act(
-            lambda s, a: lifecycle.cancel(s, a, int_or_none(booking_id) or 0), "Booking cancelled."
-        )
+        said: list[str] = []
+
+        def work(s: Session, a: User | None) -> None:
+            b = lifecycle.cancel(s, a, int_or_none(booking_id) or 0, now=clock.now())
+            # Read now, in the reader's language: the page's re-read expires the row.
+            said.append(cancelled_money_text(b.cancel_fee, b.refund_due, False))
+
+        if await self._act(work):
+            self.notice = (
+                self._tr("Booking cancelled. {money}.", money=said[0])
+                if said[0]
+                else self._tr("Booking cancelled.")
+            )
 
     @rx.event
     async def pay(self, form: dict[str, Any]) -> None:
@@ -106,6 +114,9 @@ def _row(b: views.MyBooking) -> dict[str, Any]:
         "active": b.active,
         "cancellable": b.cancellable,  # not once it has started
         "hold": formats.clock_time(r.hold_expires_at, tz) if r.hold_expires_at else "",
+        "money": cancelled_money_text(r.cancel_fee, r.refund_due, r.refunded)
+        if r.status == "cancelled"
+        else "",
     }
 
 
@@ -118,6 +129,10 @@ def _booking_card(b: Any) -> rx.Component:
                 rx.text(b["facility"]),
                 rx.text(b["when"], size="2"),
                 rx.badge(b["label"], class_name="booking-status"),
+                rx.cond(
+                    b["money"] != "",
+                    rx.badge(b["money"], color_scheme="orange", class_name="booking-money"),
+                ),
                 wrap="wrap",
                 align="center",
             ),

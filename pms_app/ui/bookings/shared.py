@@ -9,14 +9,15 @@ import reflex as rx
 
 from pms_app.bookings.facilities import FacilityForm
 from pms_app.bookings.times import WEEKDAYS
-from pms_app.core.i18n import N_
+from pms_app.core.i18n import N_, gettext
 from pms_app.ui.components.forms import field, field_error
-from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.formatting import currency, in_currency, money
 from pms_app.ui.shell.forms import checked, text
 from pms_app.ui.shell.i18n import t
 
 if TYPE_CHECKING:
     from pms_app.bookings.models import Facility
+    from pms_app.bookings.refunds import CancelOutcome
 
 # A booking's status as its badge reads (msgids: states translate them with `_tr`/`gettext`).
 STATUS_LABELS = {
@@ -27,6 +28,45 @@ STATUS_LABELS = {
     "expired": N_("expired (unpaid)"),
     "declined": N_("declined"),
 }
+
+
+def cancel_outcome_text(o: CancelOutcome) -> str:
+    """What cancelling does to the money, said before confirming (#10.7), in the reader's
+    language (it runs inside the event's language context)."""
+    if not o.paid:
+        return gettext("Cancelling now is free: nothing was paid.")
+    if not o.kept:
+        return gettext(
+            "Cancelling now is free. Refund due: {refund} (the estate manager returns it and "
+            "marks it refunded).",
+            refund=money(o.refund),
+        )
+    if not o.refund:
+        return gettext(
+            "Cancelling now keeps the {kept} you paid under the facility's cancellation policy "
+            "(less than {hours} hours before the start). Nothing is refunded.",
+            kept=money(o.kept),
+            hours=o.free_cancel_hours,
+        )
+    return gettext(
+        "Cancelling now keeps {kept} under the facility's cancellation policy (less than {hours} "
+        "hours before the start). Refund due: {refund} (the estate manager returns it and marks "
+        "it refunded).",
+        kept=money(o.kept),
+        hours=o.free_cancel_hours,
+        refund=money(o.refund),
+    )
+
+
+def cancelled_money_text(cancel_fee: int, refund_due: int, refunded: bool) -> str:
+    """A cancelled booking's money, after the fact ("" if nothing was paid)."""
+    if refund_due:
+        if refunded:
+            return gettext("Refunded {amount}", amount=money(refund_due))
+        return gettext("Refund due: {amount}", amount=money(refund_due))
+    if cancel_fee:
+        return gettext("Fee kept under the policy: {amount}", amount=money(cancel_fee))
+    return ""
 
 
 def facility_form(form: dict[str, Any]) -> FacilityForm:

@@ -17,6 +17,7 @@ from pms_app.ui.components.forms import (
 )
 from pms_app.ui.components.layout import app_shell, empty_state, figure, not_found_view
 from pms_app.ui.components.tables import data_table
+from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.leases.lease_state import LeaseState
 from pms_app.ui.shell.formatting import currency, in_currency
 
@@ -85,6 +86,41 @@ def _documents_section() -> rx.Component:
         ),
         width="100%",
         spacing="2",
+    )
+
+
+def _history_section() -> rx.Component:
+    """Who changed this lease's payments, when (the property's time), why, and what each then
+    counted (#10.7)."""
+    S = LeaseState
+    return rx.cond(
+        S.history.length() > 0,
+        rx.vstack(
+            rx.heading("Payment history", size="5", as_="h2"),
+            rx.foreach(
+                S.history,
+                lambda h: rx.text(
+                    h["at"],
+                    " · ",
+                    rx.text.strong(h["who"]),
+                    " ",
+                    h["what"],
+                    " the ",
+                    h["payment"],
+                    " · reason: “",
+                    h["reason"],
+                    "” · counted ",
+                    h["before"],
+                    " before, ",
+                    h["after"],
+                    " after",
+                    size="2",
+                    class_name="audit-line",
+                ),
+            ),
+            spacing="1",
+            width="100%",
+        ),
     )
 
 
@@ -212,13 +248,17 @@ def lease_page() -> rx.Component:
                     S.payments.length() == 0,
                     empty_state("No payments yet."),
                     data_table(
-                        ("Date", "Amount", "Method", "Status", "Receipt", "Detail"),
+                        ("Date", "Amount", "Method", "Status", "Receipt", "Detail", ""),
                         S.payments,
                         lambda p: [
                             rx.table.cell(p["date"]),
                             rx.table.cell(p["amount"]),
                             rx.table.cell(p["method"]),
-                            rx.table.cell(rx.badge(p["status"])),
+                            rx.table.cell(
+                                rx.cond(
+                                    p["status"] == "void", voided_badge(), rx.badge(p["status"])
+                                )
+                            ),
                             rx.table.cell(
                                 rx.cond(
                                     p["url"] != "",
@@ -226,10 +266,18 @@ def lease_page() -> rx.Component:
                                 )
                             ),
                             rx.table.cell(p["detail"]),
+                            rx.table.cell(
+                                rx.cond(
+                                    p["voidable"] != "",
+                                    void_button(S, p["id"], p["label"]),
+                                )
+                            ),
                         ],
                         "lease-payments",
                     ),
                 ),
+                _history_section(),
+                void_dialog(S),
                 rx.heading("Statement", size="5", as_="h2"),
                 data_table(
                     ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),

@@ -12,13 +12,14 @@ from pms_app.core.errors import ValidationError
 from pms_app.documents import service as documents
 from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
-from pms_app.payments import lease_view
+from pms_app.payments import audit_trail, lease_view
 from pms_app.payments import reviews as payments
-from pms_app.ui.shell.formatting import METHOD_LABELS
+from pms_app.ui.shell.formatting import METHOD_LABELS, money
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
+from pms_app.ui.shell.voids import VOID_REASON, VoidMixin
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -30,11 +31,20 @@ ADJUSTMENT_INPUTS = {"amount": "adj_amount", "date": "adj_date"}
 
 
 @live_page("/lease")
-class LeaseState(PageState, SessionState):
-    # The payment, adjustment and end-of-lease forms; a select's or a document's error shows in
-    # the banner.
+class LeaseState(VoidMixin, PageState, SessionState):
+    # The payment, adjustment, end-of-lease and void forms; a select's or a document's error
+    # shows in the banner.
     _inline_fields: ClassVar[frozenset[str]] = frozenset(
-        {"amount", "paid_on", "reference", "adj_amount", "reason", "adj_date", "move_out"}
+        {
+            "amount",
+            "paid_on",
+            "reference",
+            "adj_amount",
+            "reason",
+            "adj_date",
+            "move_out",
+            VOID_REASON,
+        }
     )
 
     lease_id: int = 0
@@ -46,12 +56,13 @@ class LeaseState(PageState, SessionState):
     arrears: str = ""
     not_found: bool = False
     documents: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []  # the audit trail of this lease's payments
 
     def _on_enter(self) -> None:
         self.lease_id = int_or_none(self.router.url.query_parameters.get("id", "")) or 0
 
     def _clear(self) -> None:
-        self.not_found, self.info = True, {}
+        self.not_found, self.info, self.history = True, {}, []
 
     def _load(self, session: Session, actor: User) -> None:
         page = lease_view.lease_page(session, actor, self.lease_id, leases.today_local())
@@ -94,17 +105,34 @@ class LeaseState(PageState, SessionState):
             }
             for d in page.documents
         ]
+        tz = lease.timezone
         self.payments = [
             {
-                "date": formats.moment(p.created_at, lease.timezone),
+                "id": str(p.id),
+                "date": formats.moment(p.created_at, tz),
                 "amount": f"{p.amount:,}",
                 "method": METHOD_LABELS.get(p.method, p.method),
                 "status": p.status,
                 "receipt": p.receipt_no,
                 "detail": p.result_desc or p.mpesa_receipt or p.reference,
                 "url": f"/api/receipts/{p.id}.pdf" if p.receipt_no else "",
+                "voidable": "1" if p.voidable else "",
+                "label": f"{money(p.amount)} {METHOD_LABELS.get(p.method, p.method).lower()} "
+                f"payment of {formats.day(p.created_at, tz)}",
             }
             for p in page.payments
+        ]
+        self.history = [
+            {
+                "at": formats.moment(h.at, tz),
+                "who": h.actor or "someone no longer here",
+                "what": "voided" if h.action == "void" else h.action,
+                "payment": h.payment,
+                "reason": h.reason,
+                "before": money(h.before_amount),
+                "after": money(h.after_amount),
+            }
+            for h in reversed(audit_trail.lease_history(session, actor, self.lease_id))
         ]
         self.not_found = False
 

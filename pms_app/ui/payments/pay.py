@@ -109,15 +109,19 @@ def _payment_view(p: PaymentLine, tz: str) -> dict[str, Any]:
         )
     elif p.status == "failed":
         message = p.result_desc or result_message(p.result_code)
+    elif p.status == "void":  # a cash/bank entry made by mistake (#10.7): not "being checked"
+        message = f"Voided: recorded by mistake, it no longer counts. Receipt {p.receipt_no}."
     else:
         message = "Received; your landlord is checking it."
     return {
         "id": p.id,
         "status": p.status,
+        "label": "voided" if p.status == "void" else p.status,
         "amount": money(p.amount),
         "date": formats.moment(p.created_at, tz),
         "message": message,
-        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status == "paid" else "",
+        # A voided payment's receipt says VOID: the tenant can see what changed.
+        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status in ("paid", "void") else "",
     }
 
 
@@ -267,7 +271,7 @@ def pay_page() -> rx.Component:
                             lambda p: rx.hstack(
                                 rx.text(p["date"], size="2"),
                                 rx.text(p["amount"], weight="bold"),
-                                rx.badge(p["status"]),
+                                rx.badge(p["label"]),
                                 rx.cond(
                                     p["receipt_url"] != "",
                                     rx.link("Receipt", href=p["receipt_url"], is_external=True),

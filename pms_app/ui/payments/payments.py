@@ -15,7 +15,9 @@ from pms_app.ui.components.forms import (
 )
 from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
+from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
+from pms_app.ui.payments.shared import refunds_section
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 
 __all__ = ["PaymentsState", "payments_page"]
@@ -51,6 +53,17 @@ def _filters() -> rx.Component:
             sel("tenant", S.tenant_options, "All tenants", S.tenant_id),
             rx.input(type="date", name="date_from", default_value=S.date_from, aria_label="From"),
             rx.input(type="date", name="date_to", default_value=S.date_to, aria_label="To"),
+            rx.el.label(
+                rx.el.input(
+                    type="checkbox",
+                    name="show_voided",
+                    id="filter-voided",
+                    default_checked=S.show_voided,
+                ),
+                " Show voided",
+                html_for="filter-voided",
+                style={"fontSize": "var(--font-size-2)"},
+            ),
             rx.button("Apply", type="submit", id="apply-filters"),
             rx.button(
                 "Export CSV",
@@ -284,6 +297,7 @@ def payments_page() -> rx.Component:
         _chart(),
         _reviews(),
         _unallocated(),
+        refunds_section(),
         rx.heading("Payments", size="5", as_="h2"),
         rx.cond(
             S.rows.length() == 0,
@@ -299,11 +313,19 @@ def payments_page() -> rx.Component:
                     "Method",
                     "Receipt",
                     "Reference",
+                    "",
                 ),
                 S.rows,
                 lambda r: [
                     rx.table.cell(r["date"]),
-                    rx.table.cell(rx.badge(r["type"], variant="soft", class_name="payment-type")),
+                    rx.table.cell(
+                        rx.badge(r["type"], variant="soft", class_name="payment-type"),
+                        rx.cond(r["voided"], voided_badge()),
+                        rx.cond(
+                            r["refunded"] != "",
+                            rx.badge(r["refunded"], color_scheme="orange", class_name="refunded"),
+                        ),
+                    ),
                     rx.table.cell(r["tenant"]),
                     rx.table.cell(r["property"]),
                     rx.table.cell(r["unit"]),
@@ -317,6 +339,16 @@ def payments_page() -> rx.Component:
                         )
                     ),
                     rx.table.cell(r["reference"]),
+                    rx.table.cell(
+                        rx.cond(
+                            r["voidable"],
+                            void_button(S, r["id"], r["label"]),
+                            rx.cond(
+                                r["voided"] & (r["lease"] != ""),
+                                rx.link("History", href="/lease?id=" + r["lease"].to(str)),
+                            ),
+                        )
+                    ),
                 ],
                 table_id="payments-table",
                 row_class="payment-row",
@@ -329,5 +361,6 @@ def payments_page() -> rx.Component:
             align="center",
         ),
         _arrears(),
+        void_dialog(S),
         title="Payments",
     )

@@ -5,21 +5,23 @@ Updates live when a payment lands."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
-from pms_app.core import formats
+from pms_app.bookings import refunds
+from pms_app.core import clock, formats
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.leases.service import parse_date, today_local
-from pms_app.payments import board, paybill, reminders, reports, reviews
+from pms_app.payments import board, exports, paybill, reminders, reports, reviews, voids
 from pms_app.properties.identity import session_identity
 from pms_app.ui.shell.formatting import METHOD_LABELS, money
-from pms_app.ui.shell.forms import int_or_none, text
+from pms_app.ui.shell.forms import checked, int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
+from pms_app.ui.shell.voids import VOID_REASON, VoidMixin
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -28,21 +30,26 @@ if TYPE_CHECKING:
 
 
 @live_page("/payments")
-class PaymentsState(PageState, SessionState):
+class PaymentsState(VoidMixin, PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({VOID_REASON})
     property_id: str = ""
     tenant_id: str = ""
     date_from: str = ""
     date_to: str = ""
+    # Voided payments stay listed (marked) unless hidden; the totals never count them.
+    show_voided: bool = True
     page: int = 1
     property_options: list[dict[str, str]] = []
     tenant_options: list[dict[str, str]] = []
     rows: list[dict[str, Any]] = []
     total_count: int = 0
+    listed_count: int = 0  # the rows across the pages (voided ones too when shown)
     totals: dict[str, str] = {}
     months: list[dict[str, Any]] = []
     arrears: list[dict[str, Any]] = []
     unallocated: list[dict[str, Any]] = []
     reviews: list[dict[str, Any]] = []
+    refunds: list[dict[str, Any]] = []  # cancelled paid bookings whose refund is still to make
     lease_options: list[dict[str, str]] = []
     selected: list[int] = []
     progress: int = 0
@@ -51,7 +58,7 @@ class PaymentsState(PageState, SessionState):
 
     @rx.var
     def pages(self) -> int:
-        return max(1, (self.total_count + reports.PAGE_SIZE - 1) // reports.PAGE_SIZE)
+        return max(1, (self.listed_count + reports.PAGE_SIZE - 1) // reports.PAGE_SIZE)
 
     def _filters(self) -> reports.Filters:
         return reports.Filters(
@@ -59,6 +66,7 @@ class PaymentsState(PageState, SessionState):
             tenant_id=int_or_none(self.tenant_id),
             date_from=parse_date(self.date_from, "date_from", "the start date", required=False),
             date_to=parse_date(self.date_to, "date_to", "the end date", required=False),
+            show_voided=self.show_voided,
         )
 
     def _on_enter(self) -> None:
@@ -66,6 +74,7 @@ class PaymentsState(PageState, SessionState):
 
     def _clear(self) -> None:
         self.rows, self.months, self.arrears, self.unallocated, self.reviews = [], [], [], [], []
+        self.refunds = []
 
     def _load(self, session: Session, actor: User) -> None:
         data = board.payments_page(session, actor, self._filters(), today_local(), self.page)
@@ -94,10 +103,18 @@ class PaymentsState(PageState, SessionState):
                 "receipt": r.receipt_no,
                 "reference": r.reference,
                 "type": "Booking fee" if r.kind == "booking_fee" else "Rent",
+                "voided": r.status == "void",
+                "refunded": f"{money(r.refunded)} refunded" if r.refunded else "",
+                "voidable": r.status == "paid"
+                and r.kind == "rent"
+                and r.method in voids.VOIDABLE_METHODS,
+                "label": f"{money(r.amount)} {METHOD_LABELS.get(r.method, r.method).lower()} "
+                f"payment of {formats.day(r.paid_at)} ({r.tenant})",
+                "lease": str(r.lease_id or ""),
             }
             for r in b.rows
         ]
-        self.total_count = b.total_count
+        self.total_count, self.listed_count = b.total_count, b.listed_count
         self.totals = {
             "collected": f"{b.total_collected:,}",
             "billed": f"{b.total_billed:,}",
@@ -133,6 +150,17 @@ class PaymentsState(PageState, SessionState):
             if q.status == "unallocated"
         ]
         self.reviews = [_review_row(q) for q in data.queue if q.status == "review"]
+        self.refunds = [
+            {
+                "id": r.booking_id,
+                "number": r.number,
+                "facility": r.facility,
+                "booker": r.booker,
+                "amount": money(r.amount),
+                "date": formats.moment(r.cancelled_at),
+            }
+            for r in refunds.refunds_due(session, actor)
+        ]
 
     @rx.event
     async def refresh(self) -> None:
@@ -144,6 +172,7 @@ class PaymentsState(PageState, SessionState):
         self.tenant_id = text(form, "tenant", 12)
         self.date_from = text(form, "date_from", 12)
         self.date_to = text(form, "date_to", 12)
+        self.show_voided = checked(form, "show_voided")
         self.page, self.errors, self.error = 1, {}, ""
         await self._refresh()
 
@@ -155,7 +184,7 @@ class PaymentsState(PageState, SessionState):
 
     @rx.event
     async def export_csv(self) -> Any:
-        data = await self._attempt(lambda s, a: reports.payments_csv(s, a, self._filters()))
+        data = await self._attempt(lambda s, a: exports.payments_csv(s, a, self._filters()))
         if data is None:
             return None
         return rx.download(data=data, filename=f"payments-{today_local().isoformat()}.csv")
@@ -188,6 +217,14 @@ class PaymentsState(PageState, SessionState):
                 if credit
                 else "Payment rejected: nothing was credited."
             )
+
+    @rx.event
+    async def mark_refunded(self, booking_id: int) -> None:
+        bid = int_or_none(booking_id) or 0
+        await self._act(
+            lambda s, a: refunds.mark_refunded(s, a, bid, now=clock.now()),
+            "Refund marked as made; it is recorded in the audit trail.",
+        )
 
     @rx.event
     def toggle(self, lease_id: int, on: bool) -> None:

@@ -33,6 +33,7 @@ from pms_app.ledger.models import EntryKind, LedgerEntry
 from pms_app.payments import (
     callbacks,
     crediting,
+    exports,
     receipts,
     reminders,
     reports,
@@ -568,7 +569,7 @@ def test_dashboard_totals_months_and_arrears(session: Session, books: Books) -> 
 
 
 def test_payments_csv_cannot_inject_formulas(session: Session, books: Books) -> None:
-    text = reports.payments_csv(session, books.owner, Filters())
+    text = exports.payments_csv(session, books.owner, Filters())
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
         "paid_at_local",

@@ -12,7 +12,7 @@ from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.timestamps import utcnow
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import LedgerEntry
-from pms_app.payments import receipts, reports, reviews, voids
+from pms_app.payments import exports, receipts, reports, reviews, voids
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.reports import Filters
 from tests import factories as f
@@ -50,7 +50,7 @@ def test_a_paid_booking_fee_is_listed_and_the_totals_equal_the_rows(session: Ses
     mine = reports.dashboard(session, pw.w.owner, Filters(tenant_id=pw.w.tenant.id), f.today())
     assert fee.id in {r.id for r in mine.rows}
     assert mine.total_collected == sum(r.amount for r in mine.rows)
-    csv_text = reports.payments_csv(session, pw.w.owner, Filters())
+    csv_text = exports.payments_csv(session, pw.w.owner, Filters())
     assert "SKBOOK0001" in csv_text and "booking_fee" in csv_text
 
 
