@@ -15,7 +15,7 @@ from pms_app.core import audit
 from pms_app.core.errors import NotFound
 from pms_app.leases import service as leases
 from pms_app.payments.models import Payment, PaymentStatus
-from pms_app.payments.shared import payment_label
+from pms_app.payments.shared import payment_label_shown
 from pms_app.properties.access import managed_property_ids, require_approved
 
 
@@ -52,7 +52,7 @@ def _lines(session: Session, payments: list[Payment]) -> list[AuditLine]:
             names.get(e.actor_user_id, "") if e.actor_user_id is not None else "",
             e.action,
             e.reason,
-            payment_label(by_id[e.object_id]),
+            payment_label_shown(by_id[e.object_id]),  # the reader's language
             _counted(e.before),
             _counted(e.after),
         )

@@ -62,3 +62,23 @@ def test_the_choice_is_saved_on_the_account_and_errors_speak_it(new_page, server
     phone.fill("#unit_count", "1e20")
     phone.click("#create-property")
     expect(phone.locator("#unit_count-error")).to_contain_text("kama nambari")
+
+
+def test_the_lease_page_speaks_swahili_and_so_do_its_errors(new_page, server: Server) -> None:
+    with server.seed() as session:
+        owner = f.landlord(session, email=unique_email("mkataba"))
+        prop = f.property_(session, owner, units=1, name="Mkataba Court")
+        lease = f.lease(session, prop, f.tenant(session, prop, email=unique_email("mpangaji")))
+        email, lease_id = owner.email, lease.id
+
+    page: Page = new_page()
+    login(page, email, f.PASSWORD)
+    expect_on(page, "/dashboard")
+    choose_language(page, "sw")
+    open_page(page, f"/lease?id={lease_id}")
+    expect(page.get_by_role("heading", name="Taarifa ya akaunti")).to_be_visible()
+    expect(page.get_by_text("Kodi KES").first).to_be_visible()
+    page.fill("#amount", "1e20")
+    page.fill("#paid_on", f.today().isoformat())
+    page.click("#record-payment")
+    expect(page.locator("#amount-error")).to_contain_text("shilingi kamili")

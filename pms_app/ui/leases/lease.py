@@ -20,16 +20,17 @@ from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.leases.lease_state import LeaseState
 from pms_app.ui.shell.formatting import currency, in_currency
+from pms_app.ui.shell.i18n import t
 
 
 def _documents_section() -> rx.Component:
     S = LeaseState
     return rx.vstack(
-        rx.heading("Documents", size="5", as_="h2"),
+        rx.heading(t("Documents"), size="5", as_="h2"),
         rx.cond(
             S.documents.length() == 0,
             rx.text(
-                "No documents yet. Upload the signed lease (PDF, JPEG or PNG, up to 10 MB).",
+                t("No documents yet. Upload the signed lease (PDF, JPEG or PNG, up to 10 MB)."),
                 size="2",
                 color_scheme="gray",
             ),
@@ -45,9 +46,9 @@ def _documents_section() -> rx.Component:
                         ),
                         rx.text(d["size"], " · ", d["date"], size="1", color_scheme="gray"),
                         confirm_button(
-                            "Delete",
-                            "Delete " + d["name"].to(str) + "?",
-                            "The file is gone for you and the tenant; this cannot be undone.",
+                            t("Delete"),
+                            t("Delete {name}?", name=d["name"]),
+                            t("The file is gone for you and the tenant; this cannot be undone."),
                             S.delete_document(d["id"]),
                             variant="ghost",
                         ),
@@ -58,9 +59,9 @@ def _documents_section() -> rx.Component:
             ),
         ),
         named_upload(
-            "Signed lease document",
+            t("Signed lease document"),
             rx.vstack(
-                rx.text("Drop the signed lease here, or click to choose a file", size="2"),
+                rx.text(t("Drop the signed lease here, or click to choose a file"), size="2"),
                 rx.foreach(rx.selected_files("lease-doc"), lambda name: rx.text(name, size="1")),
                 align="center",
             ),
@@ -79,7 +80,7 @@ def _documents_section() -> rx.Component:
             max_width="520px",
         ),
         rx.button(
-            "Upload document",
+            t("Upload document"),
             on_click=S.upload_document(rx.upload_files(upload_id="lease-doc")),
             variant="outline",
             id="upload-document",
@@ -96,24 +97,13 @@ def _history_section() -> rx.Component:
     return rx.cond(
         S.history.length() > 0,
         rx.vstack(
-            rx.heading("Payment history", size="5", as_="h2"),
+            rx.heading(t("Payment history"), size="5", as_="h2"),
             rx.foreach(
                 S.history,
                 lambda h: rx.text(
                     h["at"],
                     " · ",
-                    rx.text.strong(h["who"]),
-                    " ",
-                    h["what"],
-                    " the ",
-                    h["payment"],
-                    " · reason: “",
-                    h["reason"],
-                    "” · counted ",
-                    h["before"],
-                    " before, ",
-                    h["after"],
-                    " after",
+                    h["line"],
                     size="2",
                     class_name="audit-line",
                 ),
@@ -130,43 +120,43 @@ def lease_page() -> rx.Component:
     return app_shell(
         rx.cond(
             S.not_found,
-            not_found_view("That lease was not found.", "Back to the dashboard", "/dashboard"),
+            not_found_view(
+                t("That lease was not found."), t("Back to the dashboard"), "/dashboard"
+            ),
             rx.vstack(
-                rx.heading(i["tenant"], " · unit ", i["unit"], size="7"),
+                rx.heading(
+                    t("{tenant} · unit {unit}", tenant=i["tenant"], unit=i["unit"]), size="7"
+                ),
                 rx.link(
-                    "← Leases of " + i["property"].to(str),
+                    t("← Leases of {property}", property=i["property"]),
                     href="/leases?property=" + i["property_id"].to(str),
                 ),
                 rx.text(
-                    "Rent ",
-                    currency(),
-                    " ",
-                    i["rent"],
-                    " due on day ",
-                    i["due_day"],
-                    " · deposit ",
-                    currency(),
-                    " ",
-                    i["deposit"],
-                    " · from ",
-                    i["start"],
-                    " · paybill account ",
-                    rx.text.strong(i["ref"]),
+                    t(
+                        "Rent {currency} {rent} due on day {day} · deposit {currency} {deposit} · "
+                        "from {start} · paybill account {ref}",
+                        currency=currency(),
+                        rent=i["rent"],
+                        day=i["due_day"],
+                        deposit=i["deposit"],
+                        start=i["start"],
+                        ref=i["ref"],
+                    ),
                     " · ",
-                    rx.badge(i["status"]),
+                    rx.badge(i["status_text"]),
                 ),
                 form_error(S.error),
                 form_notice(S.notice),
                 rx.flex(
                     rx.card(
                         rx.vstack(
-                            rx.text(in_currency("Balance"), size="2", color_scheme="gray"),
+                            rx.text(in_currency(t("Balance")), size="2", color_scheme="gray"),
                             figure(S.balance, id_="lease-balance"),
                         )
                     ),
                     rx.card(
                         rx.vstack(
-                            rx.text(in_currency("Overdue"), size="2", color_scheme="gray"),
+                            rx.text(in_currency(t("Overdue")), size="2", color_scheme="gray"),
                             figure(S.arrears, id_="lease-arrears"),
                         )
                     ),
@@ -176,60 +166,64 @@ def lease_page() -> rx.Component:
                     S.active,
                     rx.flex(
                         form_card(
-                            rx.heading("Record a cash or bank payment", size="3", as_="h3"),
-                            field(in_currency("Amount"), "amount", S.errors, "number"),
+                            rx.heading(t("Record a cash or bank payment"), size="3", as_="h3"),
+                            field(in_currency(t("Amount")), "amount", S.errors, "number"),
                             rx.select(
                                 ["cash", "bank"],
                                 name="method",
                                 default_value="cash",
-                                custom_attrs={"aria-label": "Method"},
+                                custom_attrs={"aria-label": t("Method")},
                             ),
-                            field("Paid on", "paid_on", S.errors, "date"),
+                            field(t("Paid on"), "paid_on", S.errors, "date"),
                             field(
-                                "Reference (slip no., optional)",
+                                t("Reference (slip no., optional)"),
                                 "reference",
                                 S.errors,
                                 required=False,
                             ),
-                            submit_button("Record payment", S, "payment-form", id="record-payment"),
+                            submit_button(
+                                t("Record payment"), S, "payment-form", id="record-payment"
+                            ),
                             state=S,
                             form_id="payment-form",
                             on_submit=S.record_payment,
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("Adjustment", size="3", as_="h3"),
-                            field(in_currency("Amount"), "adj_amount", S.errors, "number"),
+                            rx.heading(t("Adjustment"), size="3", as_="h3"),
+                            field(in_currency(t("Amount")), "adj_amount", S.errors, "number"),
                             rx.select.root(
-                                rx.select.trigger(aria_label="Charge or credit"),
+                                rx.select.trigger(aria_label=t("Charge or credit")),
                                 rx.select.content(
-                                    rx.select.item("Charge (tenant owes more)", value="debit"),
-                                    rx.select.item("Credit (tenant owes less)", value="credit"),
+                                    rx.select.item(t("Charge (tenant owes more)"), value="debit"),
+                                    rx.select.item(t("Credit (tenant owes less)"), value="credit"),
                                 ),
                                 name="direction",
                                 default_value="debit",
                             ),
-                            field("Reason", "reason", S.errors),
+                            field(t("Reason"), "reason", S.errors),
                             field(
-                                "Date (optional)",
+                                t("Date (optional)"),
                                 "adj_date",
                                 S.errors,
                                 "date",
                                 required=False,
                             ),
-                            submit_button("Post adjustment", S, "adjust-form", variant="outline"),
+                            submit_button(
+                                t("Post adjustment"), S, "adjust-form", variant="outline"
+                            ),
                             state=S,
                             form_id="adjust-form",
                             on_submit=S.adjust,
                             max_width="340px",
                         ),
                         form_card(
-                            rx.heading("End the lease", size="3", as_="h3"),
-                            field("Move-out date", "move_out", S.errors, "date"),
+                            rx.heading(t("End the lease"), size="3", as_="h3"),
+                            field(t("Move-out date"), "move_out", S.errors, "date"),
                             confirm_submit(
-                                "End lease",
-                                "End this lease?",
-                                "No rent is charged after the move-out date.",
+                                t("End lease"),
+                                t("End this lease?"),
+                                t("No rent is charged after the move-out date."),
                                 S,
                                 "end-lease-form",
                             ),
@@ -243,12 +237,20 @@ def lease_page() -> rx.Component:
                     ),
                 ),
                 _documents_section(),
-                rx.heading("Payments", size="5", as_="h2"),
+                rx.heading(t("Payments"), size="5", as_="h2"),
                 rx.cond(
                     S.payments.length() == 0,
-                    empty_state("No payments yet."),
+                    empty_state(t("No payments yet.")),
                     data_table(
-                        ("Date", "Amount", "Method", "Status", "Receipt", "Detail", ""),
+                        (
+                            t("Date"),
+                            t("Amount"),
+                            t("Method"),
+                            t("Status"),
+                            t("Receipt"),
+                            t("Detail"),
+                            "",
+                        ),
                         S.payments,
                         lambda p: [
                             rx.table.cell(p["date"]),
@@ -256,7 +258,9 @@ def lease_page() -> rx.Component:
                             rx.table.cell(p["method"]),
                             rx.table.cell(
                                 rx.cond(
-                                    p["status"] == "void", voided_badge(), rx.badge(p["status"])
+                                    p["status"] == "void",
+                                    voided_badge(),
+                                    rx.badge(p["status_text"]),
                                 )
                             ),
                             rx.table.cell(
@@ -278,9 +282,16 @@ def lease_page() -> rx.Component:
                 ),
                 _history_section(),
                 void_dialog(S),
-                rx.heading("Statement", size="5", as_="h2"),
+                rx.heading(t("Statement"), size="5", as_="h2"),
                 data_table(
-                    ("Date", "Description", "Charge", "Paid", "Balance", "Unpaid"),
+                    (
+                        t("Date"),
+                        t("Description"),
+                        t("Charge"),
+                        t("Paid"),
+                        t("Balance"),
+                        t("Unpaid"),
+                    ),
                     S.lines,
                     lambda r: [
                         rx.table.cell(r["date"]),

@@ -14,7 +14,7 @@ from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
 from pms_app.payments import audit_trail, lease_view
 from pms_app.payments import reviews as payments
-from pms_app.ui.shell.formatting import METHOD_LABELS, money
+from pms_app.ui.shell.formatting import method_label, money, status_label
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
@@ -82,6 +82,7 @@ class LeaseState(VoidMixin, PageState, SessionState):
             "ended_on": formats.day(lease.ended_on) if lease.ended_on else "",
             "ref": lease.account_ref,
             "status": lease.status,
+            "status_text": status_label(lease.status),
         }
         st = page.statement
         self.balance, self.arrears = f"{st.balance:,}", f"{st.arrears:,}"
@@ -111,26 +112,26 @@ class LeaseState(VoidMixin, PageState, SessionState):
                 "id": str(p.id),
                 "date": formats.moment(p.created_at, tz),
                 "amount": f"{p.amount:,}",
-                "method": METHOD_LABELS.get(p.method, p.method),
+                "method": method_label(p.method),
                 "status": p.status,
+                "status_text": status_label(p.status),
                 "receipt": p.receipt_no,
                 "detail": p.result_desc or p.mpesa_receipt or p.reference,
                 "url": f"/api/receipts/{p.id}.pdf" if p.receipt_no else "",
                 "voidable": "1" if p.voidable else "",
-                "label": f"{money(p.amount)} {METHOD_LABELS.get(p.method, p.method).lower()} "
-                f"payment of {formats.day(p.created_at, tz)}",
+                "label": self._tr(
+                    "{amount} {method} payment of {day}",
+                    amount=money(p.amount),
+                    method=method_label(p.method).lower(),
+                    day=formats.day(p.created_at, tz),
+                ),
             }
             for p in page.payments
         ]
         self.history = [
             {
                 "at": formats.moment(h.at, tz),
-                "who": h.actor or "someone no longer here",
-                "what": "voided" if h.action == "void" else h.action,
-                "payment": h.payment,
-                "reason": h.reason,
-                "before": money(h.before_amount),
-                "after": money(h.after_amount),
+                "line": self._audit_line(h),
             }
             for h in reversed(audit_trail.lease_history(session, actor, self.lease_id))
         ]
@@ -171,6 +172,27 @@ class LeaseState(VoidMixin, PageState, SessionState):
 
         await self._act(post, "Adjustment posted.", form)
 
+    def _audit_line(self, h: Any) -> str:
+        values = {
+            "who": h.actor or self._tr("someone no longer here"),
+            "payment": h.payment,
+            "reason": h.reason,
+            "before": money(h.before_amount),
+            "after": money(h.after_amount),
+        }
+        if h.action == "void":
+            return self._tr(
+                "{who} voided the {payment} · reason: “{reason}” · counted {before} before, "
+                "{after} after",
+                **values,
+            )
+        return self._tr(
+            "{who}: {action}, the {payment} · reason: “{reason}” · counted {before} before, "
+            "{after} after",
+            action=h.action,
+            **values,
+        )
+
     @rx.event
     def files_rejected(self, rejected: list[dict[str, Any]]) -> None:
         """The browser refused the chosen file (react-dropzone's accept/max_size): say why, rather
@@ -183,20 +205,23 @@ class LeaseState(VoidMixin, PageState, SessionState):
         self.errors, self.notice = {}, ""
         limit_mb = documents.MAX_BYTES // (1024 * 1024)
         if "file-too-large" in codes:
-            self.error = f"That file is larger than {limit_mb} MB: scan it at a lower resolution."
+            self.error = self._tr(
+                "That file is larger than {limit} MB: scan it at a lower resolution.",
+                limit=limit_mb,
+            )
         elif "file-invalid-type" in codes:
-            self.error = "Only PDF, JPEG or PNG files can be uploaded."
+            self.error = self._tr("Only PDF, JPEG or PNG files can be uploaded.")
         elif "too-many-files" in codes:
-            self.error = "Choose one file at a time."
+            self.error = self._tr("Choose one file at a time.")
         else:
-            self.error = "That file cannot be uploaded: choose a PDF, JPEG or PNG."
+            self.error = self._tr("That file cannot be uploaded: choose a PDF, JPEG or PNG.")
 
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]) -> Any:
         self.errors, self.error, self.notice = {}, "", ""
         upload = files[0] if isinstance(files, list) and files else None
         if not hasattr(upload, "read"):  # nothing chosen, or not a file (a forged event)
-            self.error = "Choose a file first."
+            self.error = self._tr("Choose a file first.")
             return None
         # The browser's size limit is only a hint: stop reading past the server's limit.
         data = await upload.read(documents.MAX_BYTES + 1)
