@@ -7,7 +7,6 @@ from typing import Any
 import reflex as rx
 
 from pms_app.ui.components.forms import (
-    confirm_button,
     form_error,
     form_notice,
     submit_button,
@@ -17,7 +16,7 @@ from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.payments.shared import refunds_section
+from pms_app.ui.payments.shared import refunds_section, reviews_section
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 from pms_app.ui.shell.i18n import t
 
@@ -108,90 +107,6 @@ def _chart() -> rx.Component:
             data=PaymentsState.months,
             width="100%",
             height=260,
-        ),
-    )
-
-
-def _reviews() -> rx.Component:
-    S = PaymentsState
-    return rx.cond(
-        S.reviews.length() > 0,
-        rx.vstack(
-            rx.heading(t("Payments to check"), size="5", as_="h2"),
-            rx.text(
-                t(
-                    "M-Pesa confirmed these payments but something did not match the request. "
-                    "Check each against your M-Pesa statement before crediting it."
-                ),
-                size="2",
-            ),
-            rx.foreach(
-                S.reviews,
-                lambda r: rx.card(
-                    rx.flex(
-                        rx.vstack(
-                            rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
-                            rx.text(
-                                t("M-Pesa reports"),
-                                " ",
-                                rx.text.strong(currency() + " " + r["paid"].to(str)),
-                                rx.cond(
-                                    r["differs"],
-                                    rx.fragment(
-                                        " ",
-                                        t(
-                                            "(asked {amount})",
-                                            amount=currency() + " " + r["asked"].to(str),
-                                        ),
-                                    ),
-                                ),
-                                rx.cond(
-                                    r["receipt"] != "",
-                                    rx.fragment(
-                                        " · ",
-                                        t("receipt {receipt}", receipt=r["receipt"].to(str)),
-                                    ),
-                                ),
-                            ),
-                            rx.text(r["why"], size="2", color_scheme="orange"),
-                            spacing="1",
-                        ),
-                        rx.hstack(
-                            confirm_button(
-                                t("Credit {amount}", amount=currency() + " " + r["paid"].to(str)),
-                                t(
-                                    "Credit {amount} to this tenant?",
-                                    amount=currency() + " " + r["paid"].to(str),
-                                ),
-                                t(
-                                    "Only if the money is on your M-Pesa statement. "
-                                    "A receipt is sent."
-                                ),
-                                S.resolve(r["id"], True),
-                                "green",
-                            ),
-                            confirm_button(
-                                t("Reject"),
-                                t("Reject this payment?"),
-                                t(
-                                    "Nothing is credited. Refund the payer through M-Pesa if "
-                                    "needed."
-                                ),
-                                S.resolve(r["id"], False),
-                                "red",
-                            ),
-                            spacing="2",
-                        ),
-                        justify="between",
-                        align="center",
-                        wrap="wrap",
-                        gap="3",
-                    ),
-                    width="100%",
-                    class_name="review-row",
-                ),
-            ),
-            width="100%",
         ),
     )
 
@@ -334,7 +249,7 @@ def payments_page() -> rx.Component:
             wrap="wrap",
         ),
         _chart(),
-        _reviews(),
+        reviews_section(),
         _unallocated(),
         refunds_section(),
         rx.heading(t("Payments"), size="5", as_="h2"),
