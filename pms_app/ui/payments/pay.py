@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.core import formats
+from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
 from pms_app.payments import stk, tenant
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state, figure
-from pms_app.ui.shell.formatting import in_currency, money, money_var
+from pms_app.ui.shell.formatting import in_currency, money, money_var, status_label
 from pms_app.ui.shell.forms import text
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.session import SessionState
@@ -49,7 +51,9 @@ class PayState(PageState, SessionState):
 
     @rx.var
     def balance_text(self) -> str:
-        return money(self.balance) if self.balance >= 0 else f"{money(-self.balance)} in credit"
+        if self.balance >= 0:
+            return money(self.balance)
+        return self._tr("{amount} in credit", amount=money(-self.balance))
 
     @rx.var
     def default_amount(self) -> str:
@@ -101,22 +105,30 @@ class PayState(PageState, SessionState):
 
 
 def _payment_view(p: PaymentLine, tz: str) -> dict[str, Any]:
+    """One payment as the tenant reads it, in the reader's language (runs inside `_load`)."""
     if p.status == "pending":
-        message = "Check your phone and enter your M-Pesa PIN to complete the payment."
-    elif p.status == "paid":
-        message = f"Paid. Receipt {p.receipt_no}" + (
-            f" (M-Pesa {p.mpesa_receipt})" if p.mpesa_receipt else ""
+        message = gettext("Check your phone and enter your M-Pesa PIN to complete the payment.")
+    elif p.status == "paid" and p.mpesa_receipt:
+        message = gettext(
+            "Paid. Receipt {receipt} (M-Pesa {mpesa})", receipt=p.receipt_no, mpesa=p.mpesa_receipt
         )
+    elif p.status == "paid":
+        message = gettext("Paid. Receipt {receipt}", receipt=p.receipt_no)
     elif p.status == "failed":
-        message = p.result_desc or result_message(p.result_code)
+        # result_desc holds daraja_wire's English message for the code (RESULT_MESSAGES, whose
+        # Swahili is in payments_ui.po); other text shows as stored.
+        message = gettext(p.result_desc or result_message(p.result_code))
     elif p.status == "void":  # a cash/bank entry made by mistake (#10.7): not "being checked"
-        message = f"Voided: recorded by mistake, it no longer counts. Receipt {p.receipt_no}."
+        message = gettext(
+            "Voided: recorded by mistake, it no longer counts. Receipt {receipt}.",
+            receipt=p.receipt_no,
+        )
     else:
-        message = "Received; your landlord is checking it."
+        message = gettext("Received; your landlord is checking it.")
     return {
         "id": p.id,
         "status": p.status,
-        "label": "voided" if p.status == "void" else p.status,
+        "label": status_label("voided" if p.status == "void" else p.status),
         "amount": money(p.amount),
         "date": formats.moment(p.created_at, tz),
         "message": message,
@@ -135,7 +147,7 @@ def _current_payment() -> rx.Component:
                 rx.text(
                     c["amount"],
                     " · ",
-                    c["status"],
+                    c["label"],
                     weight="bold",
                     id="payment-status",
                     as_="span",
@@ -145,7 +157,7 @@ def _current_payment() -> rx.Component:
                 rx.cond(
                     c["receipt_url"] != "",
                     rx.link(
-                        "Download the receipt (PDF)",
+                        t("Download the receipt (PDF)"),
                         href=c["receipt_url"],
                         id="receipt-link",
                         is_external=True,
@@ -165,23 +177,23 @@ def _pay_form() -> rx.Component:
     return rx.card(
         write_form(
             rx.vstack(
-                rx.heading("Pay with M-Pesa", size="4", as_="h2"),
+                rx.heading(t("Pay with M-Pesa"), size="4", as_="h2"),
                 field(
-                    in_currency("Amount"),
+                    in_currency(t("Amount")),
                     "amount",
                     S.errors,
                     "number",
                     default_value=S.default_amount,
                 ),
                 field(
-                    "M-Pesa phone number",
+                    t("M-Pesa phone number"),
                     "phone",
                     S.errors,
                     "tel",
                     default_value=S.default_phone,
                     hint="07…, 01… or +254…",
                 ),
-                submit_button("Pay now", S, "pay-form", size="3", id="pay-submit"),
+                submit_button(t("Pay now"), S, "pay-form", size="3", id="pay-submit"),
                 spacing="3",
             ),
             state=S,
@@ -197,7 +209,7 @@ def _pay_form() -> rx.Component:
 
 def _mpesa_off() -> rx.Component:
     return rx.callout(
-        stk.MPESA_OFF,
+        t(stk.MPESA_OFF),
         icon="info",
         color_scheme="gray",
         width="100%",
@@ -213,32 +225,47 @@ def pay_page() -> rx.Component:
         rx.cond(
             ~S.has_lease,
             empty_state(
-                "You have no active lease yet. Your landlord sets it up; then you can pay here."
+                t("You have no active lease yet. Your landlord sets it up; then you can pay here.")
             ),
             rx.vstack(
                 rx.flex(
                     rx.card(
                         rx.vstack(
-                            rx.text("Balance", size="2", color_scheme="gray"),
+                            rx.text(t("Balance"), size="2", color_scheme="gray"),
                             figure(S.balance_text, "7", "balance"),
-                            rx.text("Overdue: ", money_var(S.arrears), size="2", id="arrears"),
+                            rx.text(
+                                t("Overdue: {amount}", amount=money_var(S.arrears)),
+                                size="2",
+                                id="arrears",
+                            ),
                         ),
                         min_width="240px",
                     ),
                     rx.card(
                         rx.vstack(
-                            rx.text(S.property_name, " · unit ", S.unit_label, weight="bold"),
+                            rx.text(
+                                t(
+                                    "{property} · unit {unit}",
+                                    property=S.property_name,
+                                    unit=S.unit_label,
+                                ),
+                                weight="bold",
+                            ),
                             rx.cond(
                                 S.mpesa,
                                 rx.text(
-                                    "Pay by paybill: business number ",
+                                    t("Pay by paybill: business number"),
+                                    " ",
                                     rx.text.strong(S.paybill),
-                                    ", account ",
+                                    ", ",
+                                    t("account"),
+                                    " ",
                                     rx.text.strong(S.account_ref, id="account-ref"),
                                     size="2",
                                 ),
                                 rx.text(
-                                    "Account number ",
+                                    t("Account number"),
+                                    " ",
                                     rx.text.strong(S.account_ref, id="account-ref"),
                                     size="2",
                                 ),
@@ -253,18 +280,24 @@ def pay_page() -> rx.Component:
                 rx.cond(
                     S.simulator,
                     rx.text(
-                        "This installation uses the built-in M-Pesa simulator: answer the prompt "
-                        "on ",
-                        rx.link("the simulated phone", href="/simulator/phone", is_external=True),
-                        " (it needs the key printed when the app started, or an admin login).",
+                        t(
+                            "This installation uses the built-in M-Pesa simulator: answer the "
+                            "prompt on"
+                        ),
+                        " ",
+                        rx.link(
+                            t("the simulated phone"), href="/simulator/phone", is_external=True
+                        ),
+                        " ",
+                        t("(it needs the key printed when the app started, or an admin login)."),
                         size="2",
                         color_scheme="gray",
                     ),
                 ),
-                rx.heading("Payments", size="5", as_="h2"),
+                rx.heading(t("Payments"), size="5", as_="h2"),
                 rx.cond(
                     S.history.length() == 0,
-                    empty_state("No payments yet."),
+                    empty_state(t("No payments yet.")),
                     rx.vstack(
                         rx.foreach(
                             S.history,
@@ -274,7 +307,7 @@ def pay_page() -> rx.Component:
                                 rx.badge(p["label"]),
                                 rx.cond(
                                     p["receipt_url"] != "",
-                                    rx.link("Receipt", href=p["receipt_url"], is_external=True),
+                                    rx.link(t("Receipt"), href=p["receipt_url"], is_external=True),
                                 ),
                                 wrap="wrap",
                                 class_name="payment-row",
@@ -286,7 +319,7 @@ def pay_page() -> rx.Component:
                 rx.cond(
                     S.documents.length() > 0,
                     rx.vstack(
-                        rx.heading("Lease documents", size="5", as_="h2"),
+                        rx.heading(t("Lease documents"), size="5", as_="h2"),
                         rx.foreach(
                             S.documents,
                             lambda d: rx.link(
@@ -298,14 +331,20 @@ def pay_page() -> rx.Component:
                         ),
                     ),
                 ),
-                rx.heading("Statement", size="5", as_="h2"),
+                rx.heading(t("Statement"), size="5", as_="h2"),
                 rx.box(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
                                 *[
-                                    rx.table.column_header_cell(h)
-                                    for h in ("Date", "Description", "Charge", "Paid", "Balance")
+                                    rx.table.column_header_cell(t(h))
+                                    for h in (
+                                        N_("Date"),
+                                        N_("Description"),
+                                        N_("Charge"),
+                                        N_("Paid"),
+                                        N_("Balance"),
+                                    )
                                 ]
                             )
                         ),
@@ -330,5 +369,5 @@ def pay_page() -> rx.Component:
                 width="100%",
             ),
         ),
-        title="Rent",
+        title=t("Rent"),
     )

@@ -7,7 +7,6 @@ from typing import Any
 import reflex as rx
 
 from pms_app.ui.components.forms import (
-    confirm_button,
     form_error,
     form_notice,
     submit_button,
@@ -17,10 +16,9 @@ from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.payments.shared import refunds_section
+from pms_app.ui.payments.shared import refunds_section, reviews_section
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
-
-__all__ = ["PaymentsState", "payments_page"]
+from pms_app.ui.shell.i18n import t
 
 
 def _stat(label: str, value: Any, id_: str) -> rx.Component:
@@ -36,23 +34,37 @@ def _stat(label: str, value: Any, id_: str) -> rx.Component:
 def _filters() -> rx.Component:
     S = PaymentsState
 
-    def sel(name: str, options: Any, label: str, value: Any) -> rx.Component:
+    def sel(name: str, options: Any, label: Any, value: Any, aria: Any) -> rx.Component:
         return rx.el.select(
             rx.el.option(label, value=""),
             rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["id"])),
             name=name,
             id=f"filter-{name}",
-            aria_label=f"Filter by {name}",
+            aria_label=aria,
             default_value=value,
             style={"padding": "6px", "border-radius": "6px"},
         )
 
     return rx.form(
         rx.hstack(
-            sel("property", S.property_options, "All properties", S.property_id),
-            sel("tenant", S.tenant_options, "All tenants", S.tenant_id),
-            rx.input(type="date", name="date_from", default_value=S.date_from, aria_label="From"),
-            rx.input(type="date", name="date_to", default_value=S.date_to, aria_label="To"),
+            sel(
+                "property",
+                S.property_options,
+                t("All properties"),
+                S.property_id,
+                t("Filter by property"),
+            ),
+            sel(
+                "tenant",
+                S.tenant_options,
+                t("All tenants"),
+                S.tenant_id,
+                t("Filter by tenant"),
+            ),
+            rx.input(
+                type="date", name="date_from", default_value=S.date_from, aria_label=t("From")
+            ),
+            rx.input(type="date", name="date_to", default_value=S.date_to, aria_label=t("To")),
             rx.el.label(
                 rx.el.input(
                     type="checkbox",
@@ -60,13 +72,14 @@ def _filters() -> rx.Component:
                     id="filter-voided",
                     default_checked=S.show_voided,
                 ),
-                " Show voided",
+                " ",
+                t("Show voided"),
                 html_for="filter-voided",
                 style={"fontSize": "var(--font-size-2)"},
             ),
-            rx.button("Apply", type="submit", id="apply-filters"),
+            rx.button(t("Apply"), type="submit", id="apply-filters"),
             rx.button(
-                "Export CSV",
+                t("Export CSV"),
                 type="button",
                 variant="outline",
                 on_click=S.export_csv,
@@ -85,8 +98,8 @@ def _chart() -> rx.Component:
     return rx.cond(
         PaymentsState.months.length() > 0,
         rx.recharts.bar_chart(
-            rx.recharts.bar(data_key="billed", fill="var(--gray-8)", name="Billed"),
-            rx.recharts.bar(data_key="collected", fill="var(--teal-9)", name="Collected"),
+            rx.recharts.bar(data_key="billed", fill="var(--gray-8)", name=t("Billed")),
+            rx.recharts.bar(data_key="collected", fill="var(--teal-9)", name=t("Collected")),
             rx.recharts.x_axis(data_key="month"),
             rx.recharts.y_axis(tick_formatter=money_axis_ticks(), width=80),
             rx.recharts.legend(),
@@ -98,77 +111,15 @@ def _chart() -> rx.Component:
     )
 
 
-def _reviews() -> rx.Component:
-    S = PaymentsState
-    return rx.cond(
-        S.reviews.length() > 0,
-        rx.vstack(
-            rx.heading("Payments to check", size="5", as_="h2"),
-            rx.text(
-                "M-Pesa confirmed these payments but something did not match the request. "
-                "Check each against your M-Pesa statement before crediting it.",
-                size="2",
-            ),
-            rx.foreach(
-                S.reviews,
-                lambda r: rx.card(
-                    rx.flex(
-                        rx.vstack(
-                            rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
-                            rx.text(
-                                f"M-Pesa reports {currency()} ",
-                                rx.text.strong(r["paid"]),
-                                rx.cond(
-                                    r["differs"],
-                                    f" (asked {currency()} " + r["asked"].to(str) + ")",
-                                    "",
-                                ),
-                                rx.cond(
-                                    r["receipt"] != "", " · receipt " + r["receipt"].to(str), ""
-                                ),
-                            ),
-                            rx.text(r["why"], size="2", color_scheme="orange"),
-                            spacing="1",
-                        ),
-                        rx.hstack(
-                            confirm_button(
-                                f"Credit {currency()} " + r["paid"].to(str),
-                                f"Credit {currency()} " + r["paid"].to(str) + " to this tenant?",
-                                "Only if the money is on your M-Pesa statement. A receipt is sent.",
-                                S.resolve(r["id"], True),
-                                "green",
-                            ),
-                            confirm_button(
-                                "Reject",
-                                "Reject this payment?",
-                                "Nothing is credited. Refund the payer through M-Pesa if needed.",
-                                S.resolve(r["id"], False),
-                                "red",
-                            ),
-                            spacing="2",
-                        ),
-                        justify="between",
-                        align="center",
-                        wrap="wrap",
-                        gap="3",
-                    ),
-                    width="100%",
-                    class_name="review-row",
-                ),
-            ),
-            width="100%",
-        ),
-    )
-
-
 def _unallocated() -> rx.Component:
     S = PaymentsState
     return rx.cond(
         S.unallocated.length() > 0,
         rx.vstack(
-            rx.heading("Unallocated paybill payments", size="5", as_="h2"),
+            rx.heading(t("Unallocated paybill payments"), size="5", as_="h2"),
             rx.text(
-                "The account number matched no lease. Assign each to the right tenant.", size="2"
+                t("The account number matched no lease. Assign each to the right tenant."),
+                size="2",
             ),
             rx.foreach(
                 S.unallocated,
@@ -178,10 +129,11 @@ def _unallocated() -> rx.Component:
                             rx.text(p["date"], size="2"),
                             rx.text(currency(), " ", p["amount"], weight="bold"),
                             rx.text(
-                                "account “",
-                                p["ref"],
-                                "” from ",
-                                p["payer"],
+                                t(
+                                    "account “{ref}” from {payer}",
+                                    ref=p["ref"],
+                                    payer=p["payer"],
+                                ),
                                 " · ",
                                 p["trans"],
                                 size="2",
@@ -190,7 +142,7 @@ def _unallocated() -> rx.Component:
                                 type="hidden", name="payment_id", value=p["id"].to_string()
                             ),
                             rx.el.select(
-                                rx.el.option("Assign to…", value=""),
+                                rx.el.option(t("Assign to…"), value=""),
                                 rx.foreach(
                                     S.lease_options,
                                     lambda o: rx.cond(
@@ -201,10 +153,12 @@ def _unallocated() -> rx.Component:
                                 ),
                                 name="lease_id",
                                 required=True,
-                                aria_label="Assign to a lease",
+                                aria_label=t("Assign to a lease"),
                                 style={"padding": "6px"},
                             ),
-                            submit_button("Assign", S, "assign-" + p["id"].to_string(), size="1"),
+                            submit_button(
+                                t("Assign"), S, "assign-" + p["id"].to_string(), size="1"
+                            ),
                             wrap="wrap",
                             align="center",
                         ),
@@ -225,17 +179,17 @@ def _arrears() -> rx.Component:
     S = PaymentsState
     return rx.vstack(
         rx.hstack(
-            rx.heading("Arrears", size="5", as_="h2"),
+            rx.heading(t("Arrears"), size="5", as_="h2"),
             rx.spacer(),
             rx.button(
-                "Remind selected",
+                t("Remind selected"),
                 on_click=S.send_reminders(False),
                 disabled=S.sending,
                 variant="outline",
                 id="remind-selected",
             ),
             rx.button(
-                "Remind all in arrears",
+                t("Remind all in arrears"),
                 on_click=S.send_reminders(True),
                 disabled=S.sending,
                 id="remind-all",
@@ -256,14 +210,14 @@ def _arrears() -> rx.Component:
         ),
         rx.cond(
             S.arrears.length() == 0,
-            empty_state("Nobody is in arrears."),
+            empty_state(t("Nobody is in arrears.")),
             rx.vstack(
                 rx.foreach(
                     S.arrears,
                     lambda a: rx.hstack(
                         rx.checkbox(
                             checked=S.selected.contains(a["lease_id"]),
-                            aria_label="Select " + a["tenant"].to(str),
+                            aria_label=t("Select {name}", name=a["tenant"].to(str)),
                             on_change=lambda on: S.toggle(a["lease_id"], on),
                         ),
                         rx.link(a["tenant"], href="/lease?id=" + a["lease_id"].to_string()),
@@ -287,32 +241,32 @@ def payments_page() -> rx.Component:
         form_notice(S.notice),
         _filters(),
         rx.flex(
-            _stat(in_currency("Collected"), S.totals["collected"], "total-collected"),
-            _stat(in_currency("Billed"), S.totals["billed"], "total-billed"),
-            _stat(in_currency("In arrears"), S.totals["arrears"], "total-arrears"),
-            _stat("Payments", S.totals["count"], "total-count"),
+            _stat(in_currency(t("Collected")), S.totals["collected"], "total-collected"),
+            _stat(in_currency(t("Billed")), S.totals["billed"], "total-billed"),
+            _stat(in_currency(t("In arrears")), S.totals["arrears"], "total-arrears"),
+            _stat(t("Payments"), S.totals["count"], "total-count"),
             spacing="3",
             wrap="wrap",
         ),
         _chart(),
-        _reviews(),
+        reviews_section(),
         _unallocated(),
         refunds_section(),
-        rx.heading("Payments", size="5", as_="h2"),
+        rx.heading(t("Payments"), size="5", as_="h2"),
         rx.cond(
             S.rows.length() == 0,
-            empty_state("No payments in this view yet."),
+            empty_state(t("No payments in this view yet.")),
             data_table(
                 (
-                    "Date",
-                    "Type",
-                    "Tenant",
-                    "Property",
-                    "Unit",
+                    t("Date"),
+                    t("Type"),
+                    t("Tenant"),
+                    t("Property"),
+                    t("Unit"),
                     currency(),
-                    "Method",
-                    "Receipt",
-                    "Reference",
+                    t("Method"),
+                    t("Receipt"),
+                    t("Reference"),
                     "",
                 ),
                 S.rows,
@@ -345,7 +299,7 @@ def payments_page() -> rx.Component:
                             void_button(S, r["id"], r["label"]),
                             rx.cond(
                                 r["voided"] & (r["lease"] != ""),
-                                rx.link("History", href="/lease?id=" + r["lease"].to(str)),
+                                rx.link(t("History"), href="/lease?id=" + r["lease"].to(str)),
                             ),
                         )
                     ),
@@ -355,12 +309,12 @@ def payments_page() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.button("Previous", on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),
-            rx.text("Page ", S.page, " of ", S.pages),
-            rx.button("Next", on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
+            rx.button(t("Previous"), on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),
+            rx.text(t("Page {page} of {pages}", page=S.page, pages=S.pages)),
+            rx.button(t("Next"), on_click=S.go(1), disabled=S.page >= S.pages, variant="soft"),
             align="center",
         ),
         _arrears(),
         void_dialog(S),
-        title="Payments",
+        title=t("Payments"),
     )

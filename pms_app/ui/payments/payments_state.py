@@ -13,10 +13,11 @@ from pms_app.bookings import refunds
 from pms_app.core import clock, formats
 from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
+from pms_app.core.i18n import N_, use_language
 from pms_app.leases.service import parse_date, today_local
 from pms_app.payments import board, exports, paybill, reminders, reports, reviews, voids
 from pms_app.properties.identity import session_identity
-from pms_app.ui.shell.formatting import METHOD_LABELS, money
+from pms_app.ui.shell.formatting import method_label, money
 from pms_app.ui.shell.forms import checked, int_or_none, text
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
@@ -99,17 +100,24 @@ class PaymentsState(VoidMixin, PageState, SessionState):
                 "property": r.property,
                 "unit": r.unit,
                 "amount": f"{r.amount:,}",
-                "method": METHOD_LABELS.get(r.method, r.method),
+                "method": method_label(r.method),
                 "receipt": r.receipt_no,
                 "reference": r.reference,
-                "type": "Booking fee" if r.kind == "booking_fee" else "Rent",
+                "type": self._tr(N_("Booking fee") if r.kind == "booking_fee" else N_("Rent")),
                 "voided": r.status == "void",
-                "refunded": f"{money(r.refunded)} refunded" if r.refunded else "",
+                "refunded": self._tr("{amount} refunded", amount=money(r.refunded))
+                if r.refunded
+                else "",
                 "voidable": r.status == "paid"
                 and r.kind == "rent"
                 and r.method in voids.VOIDABLE_METHODS,
-                "label": f"{money(r.amount)} {METHOD_LABELS.get(r.method, r.method).lower()} "
-                f"payment of {formats.day(r.paid_at)} ({r.tenant})",
+                "label": self._tr(
+                    "{amount} {method} payment of {date} ({tenant})",
+                    amount=money(r.amount),
+                    method=method_label(r.method).lower(),
+                    date=formats.day(r.paid_at),
+                    tenant=r.tenant,
+                ),
                 "lease": str(r.lease_id or ""),
             }
             for r in b.rows
@@ -213,9 +221,13 @@ class PaymentsState(VoidMixin, PageState, SessionState):
         if ok:
             amount, receipt_no = done[0]
             self.notice = (
-                f"{money(amount)} credited, receipt {receipt_no}."
+                self._tr(
+                    "{amount} credited, receipt {receipt}.",
+                    amount=money(amount),
+                    receipt=receipt_no,
+                )
                 if credit
-                else "Payment rejected: nothing was credited."
+                else self._tr("Payment rejected: nothing was credited.")
             )
 
     @rx.event
@@ -275,9 +287,20 @@ class PaymentsState(VoidMixin, PageState, SessionState):
             self.sending = False
             self.selected = []
             already = len(targets) - queued
-            self.notice = f"{queued} reminder(s) sent" + (
-                f"; {already} tenant(s) were already reminded today." if already else "."
-            )
+            with use_language(self.lang):  # a background event: no language set around it
+                sent = formats.plural(queued, "{n} reminder(s) sent", "{n} reminders sent")
+                if already:
+                    self.notice = self._tr(
+                        "{sent}; {already}.",
+                        sent=sent,
+                        already=formats.plural(
+                            already,
+                            "{n} tenant was already reminded today",
+                            "{n} tenants were already reminded today",
+                        ),
+                    )
+                else:
+                    self.notice = self._tr("{sent}.", sent=sent)
 
 
 def _review_row(q: board.QueuedPayment) -> dict[str, Any]:

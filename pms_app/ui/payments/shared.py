@@ -1,6 +1,6 @@
-"""Pieces of /payments: the booking refunds due (#10.7). A paid booking cancelled in time owes
-the booker the money back; the manager returns it (cash, bank, M-Pesa reversal) and marks it
-here, which the audit trail records."""
+"""Pieces of /payments: M-Pesa payments to check before crediting, and the booking refunds due
+(#10.7). A paid booking cancelled in time owes the booker the money back; the manager returns it
+(cash, bank, M-Pesa reversal) and marks it here, which the audit trail records."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import reflex as rx
 
 from pms_app.ui.components.forms import confirm_button
 from pms_app.ui.payments.payments_state import PaymentsState
+from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.i18n import t
 
 
@@ -58,6 +59,90 @@ def refunds_section() -> rx.Component:
                     ),
                     width="100%",
                     class_name="refund-row",
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def reviews_section() -> rx.Component:
+    S = PaymentsState
+    return rx.cond(
+        S.reviews.length() > 0,
+        rx.vstack(
+            rx.heading(t("Payments to check"), size="5", as_="h2"),
+            rx.text(
+                t(
+                    "M-Pesa confirmed these payments but something did not match the request. "
+                    "Check each against your M-Pesa statement before crediting it."
+                ),
+                size="2",
+            ),
+            rx.foreach(
+                S.reviews,
+                lambda r: rx.card(
+                    rx.flex(
+                        rx.vstack(
+                            rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
+                            rx.text(
+                                t("M-Pesa reports"),
+                                " ",
+                                rx.text.strong(currency() + " " + r["paid"].to(str)),
+                                rx.cond(
+                                    r["differs"],
+                                    rx.fragment(
+                                        " ",
+                                        t(
+                                            "(asked {amount})",
+                                            amount=currency() + " " + r["asked"].to(str),
+                                        ),
+                                    ),
+                                ),
+                                rx.cond(
+                                    r["receipt"] != "",
+                                    rx.fragment(
+                                        " · ",
+                                        t("receipt {receipt}", receipt=r["receipt"].to(str)),
+                                    ),
+                                ),
+                            ),
+                            rx.text(r["why"], size="2", color_scheme="orange"),
+                            spacing="1",
+                        ),
+                        rx.hstack(
+                            confirm_button(
+                                t("Credit {amount}", amount=currency() + " " + r["paid"].to(str)),
+                                t(
+                                    "Credit {amount} to this tenant?",
+                                    amount=currency() + " " + r["paid"].to(str),
+                                ),
+                                t(
+                                    "Only if the money is on your M-Pesa statement. "
+                                    "A receipt is sent."
+                                ),
+                                S.resolve(r["id"], True),
+                                "green",
+                            ),
+                            confirm_button(
+                                t("Reject"),
+                                t("Reject this payment?"),
+                                t(
+                                    "Nothing is credited. Refund the payer through M-Pesa if "
+                                    "needed."
+                                ),
+                                S.resolve(r["id"], False),
+                                "red",
+                            ),
+                            spacing="2",
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="3",
+                    ),
+                    width="100%",
+                    class_name="review-row",
                 ),
             ),
             width="100%",
