@@ -168,11 +168,14 @@ def lease_page() -> rx.Component:
                         form_card(
                             rx.heading(t("Record a cash or bank payment"), size="3", as_="h3"),
                             field(in_currency(t("Amount")), "amount", S.errors, "number"),
-                            rx.select(
-                                ["cash", "bank"],
+                            rx.select.root(
+                                rx.select.trigger(aria_label=t("Method")),
+                                rx.select.content(
+                                    rx.select.item(t("Cash"), value="cash"),
+                                    rx.select.item(t("Bank"), value="bank"),
+                                ),
                                 name="method",
                                 default_value="cash",
-                                custom_attrs={"aria-label": t("Method")},
                             ),
                             field(t("Paid on"), "paid_on", S.errors, "date"),
                             field(
@@ -278,6 +281,7 @@ def lease_page() -> rx.Component:
                             ),
                         ],
                         "lease-payments",
+                        phone_hidden=(2, 5),  # method, detail
                     ),
                 ),
                 _history_section(),
@@ -302,6 +306,7 @@ def lease_page() -> rx.Component:
                         rx.table.cell(r["outstanding"]),
                     ],
                     "statement",
+                    phone_hidden=(5,),  # what is left unpaid of each charge
                 ),
                 spacing="4",
                 width="100%",

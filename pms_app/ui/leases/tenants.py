@@ -14,7 +14,7 @@ from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.formatting import status_label
 from pms_app.ui.shell.forms import checked, int_or_none, text
-from pms_app.ui.shell.i18n import t
+from pms_app.ui.shell.i18n import t, tn
 from pms_app.ui.shell.live import live_page
 from pms_app.ui.shell.page import PageState
 from pms_app.ui.shell.paging import Paged, pager
@@ -149,7 +149,7 @@ def tenants_page() -> rx.Component:
                 empty_state(t("No tenants yet: they appear here once they have a lease.")),
             ),
             rx.vstack(
-                rx.text(S.total.to_string() + " tenants", size="2", id="tenant-count"),
+                rx.text(tn("{n} tenant", "{n} tenants", S.total), size="2", id="tenant-count"),
                 data_table(
                     (
                         t("Tenant"),
@@ -163,6 +163,7 @@ def tenants_page() -> rx.Component:
                     S.rows,
                     _cells,
                     table_id="tenants-table",
+                    phone_hidden=(2, 4),  # property, lease
                 ),
                 pager(S),
                 width="100%",

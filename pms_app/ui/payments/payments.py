@@ -306,6 +306,7 @@ def payments_page() -> rx.Component:
                 ],
                 table_id="payments-table",
                 row_class="payment-row",
+                phone_hidden=(3, 4, 6, 8),  # property, unit, method, reference
             ),
         ),
         rx.hstack(
