@@ -1,8 +1,10 @@
 """The Reflex app: creation and page registration only."""
 
+import logging
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 
 import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process runner)
 from pms_app.api.middleware import hardening
@@ -35,8 +37,20 @@ HEAD = [
     rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
     rx.script(src="/sw-register.js", async_=True),
 ]
+
+
+def unexpected_error(exception: Exception) -> EventSpec | None:
+    """A handler failed unforeseen: log it whole, tell the person plainly (never a traceback, and
+    no script: the CSP would block Reflex's default alert, leaving a silent no-op)."""
+    logging.getLogger("pms.errors").error(
+        "unexpected error in an event handler", exc_info=exception
+    )
+    return SessionState.unexpected_error()  # type: ignore[return-value]
+
+
 # Our routes first, then the hardening middleware around everything (pages, events, uploads).
 app = rx.App(
+    backend_exception_handler=unexpected_error,
     api_transformer=[build_api(), hardening(get_settings().base_url)],
     head_components=HEAD,
     stylesheets=["/fonts/fonts.css", "/contrast.css", "/layout.css"],

@@ -218,3 +218,13 @@ def confirm_submit(
             ),
         ),
     )
+
+
+def check_filter(name: str, checked: Var, label: Any) -> rx.Component:
+    """A list's checkbox filter ("In arrears", "Vacant only"): the box inside its label, sent
+    with the search form as `name`."""
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, id=f"filter-{name}", default_checked=checked),
+        " ",
+        label,
+    )

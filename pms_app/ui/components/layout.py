@@ -159,6 +159,29 @@ def navbar() -> rx.Component:
     )
 
 
+def failure_banner() -> rx.Component:
+    """An unexpected server error, on every page (SessionState.unexpected_error): in sight (a
+    toast on phones), dismissable, gone on the next page."""
+    return rx.cond(
+        SessionState.failure != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle_alert")),
+            rx.callout.text(
+                SessionState.failure,
+                " ",
+                rx.button(
+                    t("Dismiss"), on_click=SessionState.dismiss_failure, size="1", variant="ghost"
+                ),
+            ),
+            color_scheme="red",
+            role="alert",
+            id="unexpected-error",
+            class_name="pms-toast pms-alert",
+            margin="0.8em 1.5em 0",
+        ),
+    )
+
+
 def footer() -> rx.Component:
     return rx.hstack(
         rx.text(t("pms — property management"), size="1", color_scheme="gray"),
@@ -183,6 +206,7 @@ def app_shell(*children: rx.Component, title: Any = "") -> rx.Component:
     )
     return rx.vstack(
         navbar(),
+        failure_banner(),
         rx.mobile_only(
             rx.el.nav(_nav_links("row"), aria_label=t("Main"), style={"padding": "0.8em 1.5em 0"})
         ),
@@ -213,6 +237,7 @@ def public_shell(*children: rx.Component) -> rx.Component:
     """Pages for anyone (login, signup, about): navbar, a centred column, footer."""
     return rx.vstack(
         navbar(),
+        failure_banner(),
         rx.el.main(
             rx.center(
                 rx.vstack(*children, spacing="4", width="100%", max_width="480px", padding="1.5em"),

@@ -10,6 +10,7 @@ import reflex as rx
 from pms_app.leases.service import today_local
 from pms_app.ledger import roster
 from pms_app.properties import service as properties
+from pms_app.ui.components.forms import check_filter
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.formatting import status_label
@@ -104,16 +105,7 @@ def _search_form() -> rx.Component:
                 default_value=S.property_id,
                 style={"padding": "6px", "border-radius": "6px"},
             ),
-            rx.el.label(
-                rx.el.input(
-                    type="checkbox",
-                    name="arrears",
-                    id="filter-arrears",
-                    default_checked=S.arrears_only,
-                ),
-                " ",
-                t("In arrears"),
-            ),
+            check_filter("arrears", S.arrears_only, t("In arrears")),
             rx.button(t("Search"), type="submit", id="tenant-search-go"),
             wrap="wrap",
             align="center",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from pms_app.ledger import roster
+from pms_app.ui.components.forms import check_filter
 from pms_app.ui.components.layout import app_shell, empty_state
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.forms import checked, text
@@ -101,16 +102,7 @@ def units_page() -> rx.Component:
                     aria_label=t("Search units"),
                     id="unit-search",
                 ),
-                rx.el.label(
-                    rx.el.input(
-                        type="checkbox",
-                        name="vacant",
-                        id="filter-vacant",
-                        default_checked=S.vacant_only,
-                    ),
-                    " ",
-                    t("Vacant only"),
-                ),
+                check_filter("vacant", S.vacant_only, t("Vacant only")),
                 rx.button(t("Search"), type="submit", id="unit-search-go"),
                 wrap="wrap",
                 align="center",

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from pms_app.core.i18n import N_
 from pms_app.ui.components.forms import (
     confirm_button,
     field,
@@ -21,6 +22,14 @@ from pms_app.ui.properties.property_state import PropertyState
 from pms_app.ui.properties.shared import people_section
 from pms_app.ui.shell.formatting import in_currency
 from pms_app.ui.shell.i18n import t
+
+# The rent rules' number inputs: (label msgid, field name).
+RULE_FIELDS = (
+    (N_("Late fee amount or percent"), "late_fee_value"),
+    (N_("Grace days after the due day"), "grace_days"),
+    (N_("Email a reminder N days before the due day (0 = off)"), "remind_before"),
+    (N_("…and N days after it if unpaid (0 = off)"), "remind_after"),
+)
 
 
 def _unit_row(unit: Any) -> rx.Component:
@@ -108,38 +117,17 @@ def _rules_section() -> rx.Component:
                 default_value=S.rules["late_fee_kind"],
                 style={"padding": "6px"},
             ),
-            field(
-                t("Late fee amount or percent"),
-                "late_fee_value",
-                S.errors,
-                "number",
-                default_value=S.rules["late_fee_value"],
-                required=False,
-            ),
-            field(
-                t("Grace days after the due day"),
-                "grace_days",
-                S.errors,
-                "number",
-                default_value=S.rules["grace_days"],
-                required=False,
-            ),
-            field(
-                t("Email a reminder N days before the due day (0 = off)"),
-                "remind_before",
-                S.errors,
-                "number",
-                default_value=S.rules["remind_before"],
-                required=False,
-            ),
-            field(
-                t("…and N days after it if unpaid (0 = off)"),
-                "remind_after",
-                S.errors,
-                "number",
-                default_value=S.rules["remind_after"],
-                required=False,
-            ),
+            *[
+                field(
+                    t(label),
+                    name,
+                    S.errors,
+                    "number",
+                    default_value=S.rules[name],
+                    required=False,
+                )
+                for label, name in RULE_FIELDS
+            ],
             submit_button(t("Save rules"), S, "rules-form", variant="outline"),
             state=S,
             form_id="rules-form",

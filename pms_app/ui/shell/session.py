@@ -15,7 +15,7 @@ import reflex as rx
 
 from pms_app.accounts import service as accounts
 from pms_app.core.db import committed_since_asked, session_scope
-from pms_app.core.i18n import language, use_language
+from pms_app.core.i18n import N_, gettext_in, language, use_language
 from pms_app.core.settings import get_settings
 from pms_app.properties.access import MANAGING_ROLES
 from pms_app.properties.identity import NOBODY, Identity, session_identity
@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # ui reads and writes through the services, never the tables 
 T = TypeVar("T")
 
 SESSION_COOKIE = "pms_session"
+UNEXPECTED = N_(
+    "Something went wrong on our side and nothing was saved. Please try again; if it keeps "
+    "happening, tell your landlord or the administrator."
+)
 LANGUAGE_COOKIE = "pms_lang"
 
 
@@ -68,6 +72,7 @@ class SessionState(rx.State):
     user_name: str = ""
     user_role: str = ""
     forbidden: bool = False  # this role may not see this page: the shell shows "no access"
+    failure: str = ""  # an unexpected server error, said plainly (see `unexpected_error`)
     approval: str = ""  # "approved" or "pending" (tenants waiting for their landlord)
     pending_approvals: int = 0
 
@@ -123,6 +128,7 @@ class SessionState(rx.State):
         (`load`) read in the same session, off the event loop."""
         path = self.router.url.path
         token = self.session_token
+        self.failure = ""
 
         def work() -> tuple[Navbar, int | None, bool]:
             with session_scope() as session:
@@ -171,6 +177,17 @@ class SessionState(rx.State):
             await self._run(lambda _s, _a: None)
         else:
             self._apply_identity(navbar(NOBODY))
+
+    @rx.event
+    def unexpected_error(self) -> None:
+        """What the person sees when a handler fails in a way no service foresaw (the app's
+        backend_exception_handler sends this event; the error itself is only logged). Reflex's
+        own fallback runs a script, which the Content-Security-Policy blocks: it showed nothing."""
+        self.failure = gettext_in(self.lang, UNEXPECTED)
+
+    @rx.event
+    def dismiss_failure(self) -> None:
+        self.failure = ""
 
     @rx.event
     async def set_language(self, code: str) -> Any:

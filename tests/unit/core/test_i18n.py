@@ -16,6 +16,7 @@ from pms_app.core.i18n import (
     use_language,
 )
 from pms_app.core.validation import clean_amount
+from tests.asyncio_helpers import run
 
 
 def test_unknown_or_missing_codes_fall_back_to_english() -> None:
@@ -45,7 +46,7 @@ def test_a_worker_thread_started_in_the_context_speaks_its_language() -> None:
         with use_language("sw"):
             return await asyncio.to_thread(gettext, "That unit was not found.")
 
-    assert asyncio.run(in_thread()) == "Nyumba hiyo haikupatikana."
+    assert run(in_thread()) == "Nyumba hiyo haikupatikana."
 
 
 def test_plural_forms_follow_the_count() -> None:
