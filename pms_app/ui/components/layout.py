@@ -175,7 +175,7 @@ def failure_banner() -> rx.Component:
             ),
             color_scheme="red",
             role="alert",
-            id="unexpected-error",
+            id="unexpected-failure",
             class_name="pms-toast pms-alert",
             margin="0.8em 1.5em 0",
         ),
