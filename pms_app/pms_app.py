@@ -10,6 +10,7 @@ import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process r
 from pms_app.api.middleware import hardening
 from pms_app.api.routes import build_api
 from pms_app.background import register_simulator_c2b
+from pms_app.core.i18n import N_
 from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
 from pms_app.ui.accounts import account, admin, login, reset, signup, waiting
@@ -20,6 +21,7 @@ from pms_app.ui.payments import pay, payments
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import not_found, public
 from pms_app.ui.public.forbidden import guarded
+from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_bridge
 from pms_app.ui.shell.session import SessionState
 from pms_app.ui.simulator.phone import register_phone_page
@@ -60,71 +62,78 @@ app.register_lifespan_task(live_bridge)
 app.register_lifespan_task(register_simulator_c2b)
 
 _public = SessionState.load_identity
+
+
+def _title(msgid: str) -> Any:
+    """The browser tab's text in the reader's language (a page's title is compiled once)."""
+    return t(msgid) + " · pms"
+
+
 _guest = SessionState.redirect_if_logged_in
 
 app.add_page(public.index_page, route="/", title="pms", on_load=_public)
-app.add_page(public.about_page, route="/about", title="About · pms", on_load=_public)
-app.add_page(public.contact_page, route="/contact", title="Contact · pms", on_load=_public)
+app.add_page(public.about_page, route="/about", title=_title("About"), on_load=_public)
+app.add_page(public.contact_page, route="/contact", title=_title("Contact"), on_load=_public)
 # Any address the app does not have (Reflex's "404" route).
-app.add_page(not_found.not_found_page, route="404", title="Page not found · pms", on_load=_public)
-app.add_page(login.login_page, route="/login", title="Log in · pms", on_load=_guest)
-app.add_page(signup.signup_page, route="/signup", title="Sign up · pms", on_load=_guest)
+app.add_page(not_found.not_found_page, route="404", title=_title("Page not found"), on_load=_public)
+app.add_page(login.login_page, route="/login", title=_title("Log in"), on_load=_guest)
+app.add_page(signup.signup_page, route="/signup", title=_title("Sign up"), on_load=_guest)
 app.add_page(
     signup.tenant_signup_page,
     route="/signup/tenant",
-    title="Tenant sign up · pms",
+    title=_title("Tenant sign up"),
     on_load=[_guest, signup.TenantSignupState.load],
 )
 app.add_page(
     reset.forgot_page,
     route="/forgot-password",
-    title="Forgot password · pms",
+    title=_title("Forgot password"),
     on_load=_public,
 )
 app.add_page(
     reset.reset_page,
     route="/reset-password",
-    title="Reset password · pms",
+    title=_title("Reset password"),
     on_load=reset.ResetState.load,
 )
 app.add_page(
     waiting.waiting_page,
     route="/waiting",
-    title="Waiting for approval · pms",
+    title=_title("Waiting for approval"),
     on_load=waiting.WaitingState.load,
 )
 app.add_page(
     invitation.invitation_page,
     route="/invitation",
-    title="Invitation · pms",
+    title=_title("Invitation"),
     on_load=invitation.InvitationState.load,
 )
 # Pages for logged-in (and approved) people: (page, route, title, the page's PageState or None).
 MEMBER_PAGES = [
-    (dashboard.dashboard_page, "/dashboard", "Dashboard", dashboard.DashboardState),
+    (dashboard.dashboard_page, "/dashboard", N_("Dashboard"), dashboard.DashboardState),
     (
         new_property.new_property_page,
         "/properties/new",
-        "Add property",
+        N_("Add property"),
         new_property.NewPropertyState,
     ),
-    (property_page.property_page, "/property", "Property", property_page.PropertyState),
-    (approvals.approvals_page, "/approvals", "Approvals", approvals.ApprovalsState),
-    (account.profile_page, "/profile", "Profile", account.ProfileState),
-    (admin.admin_page, "/admin", "Admin", admin.AdminState),
-    (pay.pay_page, "/pay", "Rent", pay.PayState),
-    (payments.payments_page, "/payments", "Payments", payments.PaymentsState),
-    (leases.leases_page, "/leases", "Leases", leases.LeasesState),
-    (lease.lease_page, "/lease", "Lease", lease_state.LeaseState),
-    (tenants.tenants_page, "/tenants", "Tenants", tenants.TenantsState),
-    (units.units_page, "/units", "Units", units.UnitsState),
-    (facilities.facilities_page, "/facilities", "Facilities", facilities.FacilitiesState),
-    (facility.facility_page, "/facility", "Facility", facility_state.FacilityState),
-    (my_bookings.my_bookings_page, "/bookings", "My bookings", my_bookings.MyBookingsState),
+    (property_page.property_page, "/property", N_("Property"), property_page.PropertyState),
+    (approvals.approvals_page, "/approvals", N_("Approvals"), approvals.ApprovalsState),
+    (account.profile_page, "/profile", N_("Profile"), account.ProfileState),
+    (admin.admin_page, "/admin", N_("Admin"), admin.AdminState),
+    (pay.pay_page, "/pay", N_("Rent"), pay.PayState),
+    (payments.payments_page, "/payments", N_("Payments"), payments.PaymentsState),
+    (leases.leases_page, "/leases", N_("Leases"), leases.LeasesState),
+    (lease.lease_page, "/lease", N_("Lease"), lease_state.LeaseState),
+    (tenants.tenants_page, "/tenants", N_("Tenants"), tenants.TenantsState),
+    (units.units_page, "/units", N_("Units"), units.UnitsState),
+    (facilities.facilities_page, "/facilities", N_("Facilities"), facilities.FacilitiesState),
+    (facility.facility_page, "/facility", N_("Facility"), facility_state.FacilityState),
+    (my_bookings.my_bookings_page, "/bookings", N_("My bookings"), my_bookings.MyBookingsState),
 ]
 for page, route, title, state in MEMBER_PAGES:
     # A PageState's load: the guard, the live tab and the page's data in one event.
     on_load: Any = SessionState.enter if state is None else state.load
     body = guarded(page())  # the "no access" view for a role not in ui/shell/access.py
-    app.add_page(body, route=route, title=f"{title} · pms", on_load=on_load)
+    app.add_page(body, route=route, title=_title(title), on_load=on_load)
 register_phone_page(app)  # /simulator/phone, only with MPESA_SIMULATOR=1 (key or admin to use it)

@@ -26,6 +26,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 MSGID_ARGS: dict[str, tuple[int | str, ...]] = {
     "t": (0,),
     "N_": (0,),
+    "_title": (0,),  # a page's tab title (pms_app.py)
     "gettext": (0,),
     "gettext_in": (1,),
     "Term": (0,),

@@ -19,8 +19,10 @@ def test_a_visitor_switches_to_swahili_and_it_survives_a_reload(new_page) -> Non
     page: Page = new_page()
     open_page(page, "/login")
     expect(page.get_by_role("link", name="Sign up").first).to_be_visible()
+    expect(page).to_have_title("Log in · pms")
     choose_language(page, "sw")
     expect(page.get_by_role("link", name="Jisajili").first).to_be_visible()
+    expect(page).to_have_title("Ingia · pms")  # the browser tab too
     page.reload()
     expect(page.get_by_role("link", name="Jisajili").first).to_be_visible()
     choose_language(page, "en")
@@ -41,6 +43,7 @@ def test_the_choice_is_saved_on_the_account_and_errors_speak_it(new_page, server
     expect(laptop.locator("#nav-user-role")).to_have_text("mwenye nyumba")
     open_page(laptop, "/units")  # a list page: its heading, filters and table in Swahili
     expect(laptop.get_by_role("heading", name="Nyumba", level=1)).to_be_visible()
+    expect(laptop).to_have_title("Nyumba · pms")
     expect(laptop.get_by_role("button", name="Tafuta")).to_be_visible()
     expect(laptop.get_by_role("columnheader", name="Ukaliaji")).to_be_visible()
     expect(laptop.get_by_text("Iko wazi").first).to_be_visible()

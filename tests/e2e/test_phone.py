@@ -36,9 +36,16 @@ def _too_wide(page: Page, path: str) -> str | None:
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=True)
     width = page.evaluate("document.scrollingElement.scrollWidth")
-    return (
-        f"{path}: {width}px wide on a {PHONE['width']}px screen" if width > PHONE["width"] else None
+    if width > PHONE["width"]:
+        return f"{path}: {width}px wide on a {PHONE['width']}px screen"
+    # A table that fits only by scrolling sideways inside its box hides its last columns.
+    sideways = page.evaluate(
+        """() => [...document.querySelectorAll('table')]
+            .filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
+            .map(t => `${t.id || t.querySelector('th')?.textContent || 'a table'}`
+                + ` (${t.parentElement.scrollWidth} px in ${t.parentElement.clientWidth})`)"""
     )
+    return f"{path}: {', '.join(sideways)} scrolls sideways" if sideways else None
 
 
 def _sweep(page: Page, paths: list[str]) -> list[str]:

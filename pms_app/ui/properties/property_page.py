@@ -64,6 +64,8 @@ def _unit_row(unit: Any) -> rx.Component:
                             variant="soft",
                         ),
                         spacing="2",
+                        # On a phone the inputs stack so the rent and tenant columns stay in view.
+                        flex_wrap="wrap",
                     ),
                     state=S,
                     form_id="unit-form-" + unit["id"].to_string(),
@@ -88,8 +90,7 @@ def _unit_row(unit: Any) -> rx.Component:
                     t("Delete"),
                     t("Delete unit {unit}?", unit=unit["label"]),
                     t("This cannot be undone."),
-                    S.delete_unit(unit["id"]),
-                    variant="ghost",
+                    S.delete_unit(unit["id"]),  # soft: a ghost button's margins overhang a phone
                 ),
             )
         ),
@@ -159,6 +160,7 @@ def _units_section() -> rx.Component:
                     rx.table.body(rx.foreach(S.units, _unit_row)),
                     width="100%",
                     id="units-table",
+                    size=rx.breakpoints(initial="1", sm="2"),  # tighter cells on a phone
                 ),
                 overflow_x="auto",
                 width="100%",

@@ -261,7 +261,7 @@ def register_phone_page(app: rx.App) -> bool:
     app.add_page(
         phone_page,
         route=ROUTE,
-        title="M-Pesa phone (simulator) · pms",
+        title=t("M-Pesa phone (simulator)") + " · pms",
         on_load=PhoneState.load,
     )
     return True
