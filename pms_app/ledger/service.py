@@ -15,6 +15,7 @@ from pms_app.core.sequences import insert_ignore
 from pms_app.core.validation import clean_amount, clean_text
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.leases.service import get_managed_lease, on_lease_started, parse_date, today_local
+from pms_app.ledger import wording
 from pms_app.ledger.models import EntryKind, LateFeeRule, LedgerEntry
 from pms_app.properties.access import get_managed_property, require_approved
 from pms_app.properties.models import Property, Unit
@@ -203,7 +204,7 @@ def statement(session: Session, lease_id: int, today: date) -> Statement:
                 id=e.id or 0,
                 due_date=e.due_date,
                 kind=e.kind,
-                description=e.description,
+                description=wording.shown(e.kind, e.period, e.description),
                 charge=e.amount if e.amount > 0 else 0,
                 credit=-e.amount if e.amount < 0 else 0,
                 balance=running,

@@ -153,6 +153,10 @@ def test_lease_payment_live_dashboard_receipt_failure_cash_and_reminders(
     text_file.write_text("minutes of the committee")
     landlord.locator("#lease-doc input[type=file]").set_input_files(str(text_file))
     expect(landlord.locator("#form-error")).to_contain_text("Only PDF, JPEG or PNG")
+    big = tmp_path / "scan.pdf"  # over the 10 MB limit: refused in the browser, said at once
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024))
+    landlord.locator("#lease-doc input[type=file]").set_input_files(str(big))
+    expect(landlord.locator("#form-error")).to_contain_text("larger than 10 MB")
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not an image")
     landlord.locator("#lease-doc input[type=file]").set_input_files(str(bad))

@@ -68,7 +68,12 @@ def _documents_section() -> rx.Component:
             id="lease-doc",
             max_files=1,
             max_size=documents.MAX_BYTES,
-            on_drop_rejected=S.files_rejected,
+            # Only the reasons go to the server: a rejection carries the File, which Socket.IO
+            # would send along as a binary attachment (an 11 MB file then exceeds the socket's
+            # frame limit and the event is silently dropped).
+            on_drop_rejected=lambda rejected: S.files_rejected(
+                rejected.map(lambda item: item["errors"])
+            ),
             accept={
                 "application/pdf": [".pdf"],
                 "image/jpeg": [".jpg", ".jpeg"],

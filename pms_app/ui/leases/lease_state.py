@@ -194,12 +194,13 @@ class LeaseState(VoidMixin, PageState, SessionState):
         )
 
     @rx.event
-    def files_rejected(self, rejected: list[dict[str, Any]]) -> None:
+    def files_rejected(self, rejected: list[Any]) -> None:
         """The browser refused the chosen file (react-dropzone's accept/max_size): say why, rather
-        than "Choose a file first." when Upload is pressed."""
+        than "Choose a file first." when Upload is pressed. `rejected`: each refused file's
+        errors ([{code, message}]), as the page sends them."""
         codes: set[str] = set()
-        for item in rejected if isinstance(rejected, list) else []:
-            for err in (item.get("errors") or []) if isinstance(item, dict) else []:
+        for errors in rejected if isinstance(rejected, list) else []:
+            for err in errors if isinstance(errors, list) else []:
                 if isinstance(err, dict) and isinstance(err.get("code"), str):
                     codes.add(err["code"])
         self.errors, self.notice = {}, ""
