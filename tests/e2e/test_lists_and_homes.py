@@ -70,3 +70,4 @@ def test_landlord_searches_tenants_by_phone_and_opens_the_lease(new_page, server
     expect(home.locator("#tenant-next-due")).not_to_be_empty()
     home.locator("#tenant-pay").click()
     expect_on(home, "/pay")
+    expect(home.locator("#arrears")).to_have_text("Overdue: KES 12,000")  # grouped, as elsewhere

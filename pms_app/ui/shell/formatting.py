@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import reflex as rx
+
+from pms_app.core import formats
 from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
 
@@ -13,14 +16,12 @@ def currency() -> str:
     return get_settings().currency
 
 
-def money(amount: int) -> str:
-    """`KES 12,500` (server side: notices, rows)."""
-    return f"{currency()} {amount:,}"
+money = formats.money  # `KES 12,500` (server side: notices, rows): core's one formatter
 
 
 def money_var(amount: Any) -> Any:
-    """The same for a state var holding a number (rendered in the browser)."""
-    return currency() + " " + amount.to_string()
+    """The same for a state var holding a number, grouped in the browser: `KES 12,500`."""
+    return rx.Var.create(f"{currency()} {amount.to(int):,}")
 
 
 def in_currency(label: Any) -> Any:
