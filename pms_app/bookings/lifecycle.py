@@ -24,6 +24,7 @@ from pms_app.bookings.rules import (
 )
 from pms_app.bookings.times import facility_tz
 from pms_app.core import audit
+from pms_app.core.db import update_or_refuse
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.i18n import N_
 from pms_app.core.sequences import next_number
@@ -170,7 +171,8 @@ def cancel(
         )
     outcome = cancel_outcome(facility, booking, now, by_manager)
     before = audit.snapshot(booking, ("status", "cancel_fee", "refund_due"))
-    moved = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Booking)
         .where(Booking.id == booking.id, col(Booking.status).in_(BookingStatus.ACTIVE))  # type: ignore[arg-type]
         .values(
@@ -180,11 +182,9 @@ def cancel(
             cancel_reason=why,
             cancelled_by_id=user.id,
             updated_at=now,
-        )
+        ),
+        "This booking is no longer active.",
     )
-    if moved.rowcount != 1:
-        session.rollback()
-        raise ServiceError("This booking is no longer active.")
     session.refresh(booking)
     if outcome.paid:  # money is involved: the trail says who cancelled and what was kept
         audit.record(
@@ -269,7 +269,8 @@ def decide_request(
         if approve
         else BookingStatus.DECLINED
     )
-    moved = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == BookingStatus.REQUESTED)  # type: ignore[arg-type]
         .values(
@@ -279,11 +280,9 @@ def decide_request(
             if new == BookingStatus.AWAITING_PAYMENT
             else None,
             updated_at=now,
-        )
+        ),
+        "This request was already decided.",
     )
-    if moved.rowcount != 1:
-        session.rollback()
-        raise ServiceError("This request was already decided.")
     session.refresh(booking)
     booker = session.get(User, booking.user_id)
     if booker:

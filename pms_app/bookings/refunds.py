@@ -20,7 +20,8 @@ from pms_app.accounts.models import User
 from pms_app.bookings.models import Booking, BookingStatus, Facility
 from pms_app.bookings.rules import cancellation_fee
 from pms_app.core import audit
-from pms_app.core.errors import NotFound, ServiceError
+from pms_app.core.db import update_or_refuse
+from pms_app.core.errors import NotFound
 from pms_app.core.timestamps import utcnow
 from pms_app.payments import booking_fees
 from pms_app.properties.access import managed_property_ids, require_approved
@@ -97,7 +98,8 @@ def mark_refunded(
     if facility.property_id not in managed_property_ids(session, user):
         raise NotFound("booking")
     before = audit.snapshot(booking, ("status", "refund_due", "refunded_at"))
-    moved = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Booking)
         .where(
             Booking.id == booking.id,  # type: ignore[arg-type]
@@ -105,11 +107,9 @@ def mark_refunded(
             col(Booking.refund_due) > 0,
             col(Booking.refunded_at).is_(None),
         )
-        .values(refunded_at=now, updated_at=now)
+        .values(refunded_at=now, updated_at=now),
+        "No refund is due on this booking (or it was already marked refunded).",
     )
-    if moved.rowcount != 1:
-        session.rollback()
-        raise ServiceError("No refund is due on this booking (or it was already marked refunded).")
     session.refresh(booking)
     # The money went out: the payment that brought it in counts only what was kept.
     if booking.payment_id is not None:

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from pms_app.core.errors import ServiceError
 from pms_app.core.settings import get_settings
 from pms_app.core.sqlite_writes import connection_factory
 
@@ -102,3 +103,13 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_HOOKS_KEY, None)
+
+
+def update_or_refuse(session: Session, statement: Any, refused: str) -> None:
+    """Run a conditional UPDATE (`… WHERE id = … AND status = <what the caller saw>`) that must
+    change exactly one row. None changed means another request decided first — a second click,
+    another manager, a worker — so this one is refused with `refused` (a msgid) rather than
+    deciding twice; the transaction is rolled back so nothing half-done stays."""
+    if session.exec(statement).rowcount != 1:  # type: ignore[call-overload]
+        session.rollback()
+        raise ServiceError(refused)

@@ -35,6 +35,7 @@ MSGID_ARGS: dict[str, tuple[int | str, ...]] = {
     "plural": (1, 2),  # formats.plural(n, one, many)
     "tn": (0, 1),  # ui plural
     "ServiceError": (0,),
+    "update_or_refuse": (2,),  # core.db: the refusal when another request decided first
     "ValidationError": (0,),
     "Throttled": (1, "message"),
     "_act": (1, "notice"),

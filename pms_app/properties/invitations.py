@@ -13,6 +13,7 @@ from pms_app.accounts.models import Role, User
 from pms_app.accounts.service import SignupForm, clean_signup, create_user, open_session
 from pms_app.accounts.tokens import hash_token, new_token
 from pms_app.core import audit
+from pms_app.core.db import update_or_refuse
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.i18n import N_, gettext
 from pms_app.core.settings import get_settings
@@ -149,18 +150,17 @@ def view_invitation(session: Session, token: str) -> InvitationView:
 
 
 def _join(session: Session, inv: Invitation, user: User) -> None:
-    done = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Invitation)
         .where(  # neither accepted nor revoked since it was opened (a revoke wins the race)
             Invitation.id == inv.id,
             col(Invitation.accepted_at).is_(None),
             col(Invitation.revoked_at).is_(None),
         )
-        .values(accepted_at=utcnow())
+        .values(accepted_at=utcnow()),
+        INVALID_INVITATION,
     )
-    if done.rowcount != 1:
-        session.rollback()
-        raise ServiceError(INVALID_INVITATION)
     m = session.exec(
         select(Membership).where(
             Membership.user_id == user.id, Membership.property_id == inv.property_id
@@ -246,18 +246,18 @@ def revoke_invitation(session: Session, actor: User | None, invitation_id: int) 
     if inv.role == Role.MANAGER and not can_own(user, prop):
         raise ServiceError("Only the property's owner can revoke a manager's invitation.")
     now = utcnow()
-    done = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Invitation)
         .where(
             Invitation.id == inv.id,
             col(Invitation.accepted_at).is_(None),
             col(Invitation.revoked_at).is_(None),
         )
-        .values(revoked_at=now)
+        .values(revoked_at=now),
+        # accepted (or revoked by someone else) in the meantime
+        "This invitation was already accepted or revoked.",
     )
-    if done.rowcount != 1:  # accepted (or revoked by someone else) in the meantime
-        session.rollback()
-        raise ServiceError("This invitation was already accepted or revoked.")
     audit.record(
         session,
         user.id,

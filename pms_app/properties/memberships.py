@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import Role, User
 from pms_app.core import audit
+from pms_app.core.db import update_or_refuse
 from pms_app.core.errors import NotFound, ServiceError, ValidationError
 from pms_app.core.i18n import gettext
 from pms_app.core.settings import get_settings
@@ -107,14 +108,13 @@ def _pending_membership(session: Session, actor: User | None, membership_id: int
 
 def _decide(session: Session, m: Membership, actor: User, status: str, **values: object) -> None:
     """Pending → approved/rejected exactly once, even if two managers click at the same time."""
-    result = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Membership)
         .where(Membership.id == m.id, Membership.status == MembershipStatus.PENDING)
-        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, **values)
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, **values),
+        "This signup was already decided by someone else.",
     )
-    if result.rowcount != 1:
-        session.rollback()
-        raise ServiceError("This signup was already decided by someone else.")
 
 
 def approve_tenant(
@@ -268,14 +268,13 @@ def remove_member(
     if m.role == Role.MANAGER and not can_own(user, prop):
         raise ServiceError("Only the property's owner can remove managers.")
     before = audit.snapshot(m, ("user_id", "role", "status"))
-    done = session.exec(  # type: ignore[call-overload]
+    update_or_refuse(
+        session,
         update(Membership)
         .where(Membership.id == m.id, Membership.status == MembershipStatus.APPROVED)
-        .values(status=MembershipStatus.REMOVED, decided_at=utcnow(), decided_by_id=user.id)
+        .values(status=MembershipStatus.REMOVED, decided_at=utcnow(), decided_by_id=user.id),
+        "This person was already removed.",
     )
-    if done.rowcount != 1:
-        session.rollback()
-        raise ServiceError("This person was already removed.")
     audit.record(
         session,
         user.id,
