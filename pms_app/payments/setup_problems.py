@@ -28,7 +28,7 @@ class SetupNotice:
     problem: Problem  # what to fix, for the landlord (translated where shown)
     code: str
     last_at: datetime  # the latest refused push (UTC)
-    refused: int  # pushes refused since the last one that got through (within RECENT)
+    refused: int  # pushes refused for the setup within RECENT
 
 
 def setup_problem(session: Session, actor: User | None) -> SetupNotice | None:
@@ -46,8 +46,10 @@ def setup_problem(session: Session, actor: User | None) -> SetupNotice | None:
         Payment.method == PaymentMethod.STK,
         Payment.created_at > since,
     )
+    # Columns, not the entity: a Payment already in this session may be stale (the push task
+    # wrote the refusal in its own session).
     last = session.exec(
-        select(Payment)
+        select(Payment.result_code, Payment.created_at, Payment.updated_at)
         .where(*mine, Payment.status == PaymentStatus.FAILED, Payment.result_desc == SETUP_PROBLEM)
         .order_by(col(Payment.created_at).desc())
         .limit(1)
@@ -58,7 +60,7 @@ def setup_problem(session: Session, actor: User | None) -> SetupNotice | None:
         select(Payment.id).where(
             *mine,
             col(Payment.checkout_request_id).is_not(None),
-            Payment.created_at > last.created_at,
+            Payment.created_at > last[1],
         )
     ).first()
     if accepted is not None:
@@ -68,8 +70,9 @@ def setup_problem(session: Session, actor: User | None) -> SetupNotice | None:
         .select_from(Payment)
         .where(*mine, Payment.status == PaymentStatus.FAILED, Payment.result_desc == SETUP_PROBLEM)
     ).one()
-    problem = explain(last.result_code, "", get_settings())
-    return SetupNotice(problem, last.result_code, last.updated_at, int(refused))
+    code, _created, updated_at = last
+    problem = explain(code, "", get_settings())
+    return SetupNotice(problem, code, updated_at, int(refused))
 
 
 @dataclass(frozen=True)

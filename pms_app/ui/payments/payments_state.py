@@ -171,8 +171,8 @@ class PaymentsState(VoidMixin, PageState, SessionState):
         notice = setup_problems.setup_problem(session, actor)
         self.mpesa_problem = (
             self._tr(
-                "M-Pesa refused {count} payment prompts because of the install's setup (last "
-                "{when}): {problem}",
+                "M-Pesa is refusing payment prompts because of the install's setup (refused: "
+                "{count}, the last {when}): {problem}",
                 count=notice.refused,
                 when=formats.moment(notice.last_at),
                 problem=notice.problem.text(),
