@@ -10,8 +10,10 @@ import pytest
 from sqlmodel import Session
 
 from pms_app import background, cli
+from pms_app.accounts.models import User
 from pms_app.core.settings import get_settings
 from pms_app.ui.accounts.admin import AdminState
+from pms_app.ui.payments.pay import PayState
 from tests import factories as f
 from tests.asyncio_helpers import run, settle
 from tests.factories import state_for
@@ -175,3 +177,17 @@ def test_the_admin_page_shows_the_setup_and_its_problems(
     assert 'containing "query"' in problem and "CALLBACK_BASE_URL" in problem
     shown = " ".join([*st.mpesa_lines, *st.mpesa_problems])
     assert d.SECRET not in shown and d.PASSKEY not in shown and d.KEY not in shown
+
+
+def test_the_rent_page_names_the_till_to_pay_to(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d.real_daraja(monkeypatch, **TILL)
+    lease = f.lease(session)
+    tenant = session.get(User, lease.tenant_id)
+    st = state_for(PayState, f.login_token(session, tenant))
+    settle(st.load())
+    assert st.mpesa and st.till and st.paybill == "5123456"  # the till, not the store number
+    d.real_daraja(monkeypatch)
+    settle(st.load())
+    assert not st.till and st.paybill == "600100"
