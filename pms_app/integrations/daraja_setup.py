@@ -309,6 +309,8 @@ def explain(code: str, message: str, settings: Settings, c2b: bool = False) -> P
         return Problem(_C2B_EXPLAIN[code], params)
     if code in ("network", "timeout"):
         return Problem(_UNREACHABLE, params)
+    if code in ("http_404", "http_405"):  # no Daraja at that address: a web server's page
+        return Problem(_EXPLAIN[NOT_JSON], params)
     if code in _EXPLAIN:
         return Problem(_EXPLAIN[code], params)
     return Problem(_GENERAL, params)

@@ -165,7 +165,8 @@ def test_a_payers_own_field_and_a_busy_daraja_are_not_setup_errors() -> None:
         (400, "", "auth_failed", "Sandbox keys do not work against production"),
         (400, d.BAD_AUTH, "400.008.01", "Invalid authentication passed"),
         (200, d.HTML, "not_json", "answered with a web page"),
-        (404, "<html>Not Found</html>", "http_404", "setup problem (http_404"),
+        (404, "<html>Not Found</html>", "http_404", "answered with a web page"),
+        (401, "", "http_401", "setup problem (http_401"),
     ],
 )
 def test_oauth_failures_are_explained(
