@@ -1,4 +1,4 @@
-"""Command line: `python -m pms_app.cli {run,migrate,create-admin,demo}`."""
+"""Command line: `python -m pms_app.cli {run,migrate,create-admin,demo,check,register-c2b}`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pms_app.core.migrations import upgrade
 from pms_app.core.settings import PROJECT_ROOT, ConfigError, check_config, get_settings
 from pms_app.demo import load_demo
 from pms_app.integrations.daraja import DarajaError, client_from_settings
+from pms_app.integrations.daraja_setup import config_problems, describe, explain
 from pms_app.payments.stk import callback_url
 from pms_app.simulator.access import phone_page_url
 from pms_app.worker import wait_for_local_tasks
@@ -38,13 +39,21 @@ def _safe_url() -> str:
 
 
 def _mpesa_line() -> str:
-    """How this install takes M-Pesa; with the simulator, where its phone page is (with the key)."""
+    """How this install takes M-Pesa (paybill or till, numbers, environment; never a secret);
+    with the simulator, where its phone page is (with the key)."""
     settings = get_settings()
-    if settings.daraja_configured:
-        return f"M-Pesa: Daraja at {settings.daraja_base_url}"
     if settings.uses_simulator:
         return f"M-Pesa: built-in simulator; its phone page (keep the link private): {phone_page_url()}"
-    return "M-Pesa: off (no DARAJA_* credentials; MPESA_SIMULATOR=1 turns on the local simulator)"
+    if not settings.daraja_configured:
+        return (
+            "M-Pesa: off (no DARAJA_* credentials; MPESA_SIMULATOR=1 turns on the local simulator)"
+        )
+    return "\n".join(describe(settings).lines())
+
+
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"error: M-Pesa setup: {problem}", file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -56,6 +65,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"Emails go to {'SMTP ' + settings.smtp_host if settings.uses_smtp else settings.outbox_dir}"
     )
     print(_mpesa_line())
+    # Reported, not refused: the app serves cash and bank without M-Pesa. The web process also
+    # tries the keys once at start (background.check_mpesa_setup) and logs what fails.
+    _print_problems([p.text() for p in config_problems(settings)])
     os.chdir(PROJECT_ROOT)
     argv = [
         sys.executable,
@@ -126,17 +138,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_register_c2b(_args: argparse.Namespace) -> int:
-    """Tell Daraja where to send paybill payments (once per shortcode, with real credentials)."""
+def cmd_check(_args: argparse.Namespace) -> int:
+    """What M-Pesa this install takes, what its settings get wrong, and whether Safaricom
+    accepts its keys (one OAuth call). 0 when all is well, 1 otherwise."""
+    settings = get_settings()
+    print(_mpesa_line())
+    if not settings.daraja_configured:
+        print("Nothing to check against Safaricom (no DARAJA_CONSUMER_KEY).")
+        return 0
+    problems = [p.text() for p in config_problems(settings)]
+    try:
+        client_from_settings().check_credentials()
+    except DarajaError as exc:
+        problems.append(explain(exc.code, exc.message, settings).text())
+    else:
+        print(f"Daraja accepted the consumer key and secret ({settings.daraja_base_url}).")
+    _print_problems(problems)
+    if not problems:
+        print("M-Pesa setup: no problems found.")
+    return 1 if problems else 0
 
+
+def cmd_register_c2b(_args: argparse.Namespace) -> int:
+    """Tell Daraja where to send paybill (or till) payments: once per shortcode, with real
+    credentials. Daraja's refusals are explained in plain words."""
+    settings = get_settings()
+    problems = [p.text() for p in config_problems(settings)]
+    if problems:  # Safaricom would refuse these URLs, or never post to them
+        _print_problems(problems)
+        return 2
     try:
         client_from_settings().register_c2b_urls(
             callback_url("c2b/confirmation"), callback_url("c2b/validation")
         )
     except DarajaError as exc:
         print(f"error: {exc.code} {exc.message}", file=sys.stderr)
+        print(
+            f"error: {explain(exc.code, exc.message, settings, c2b=True).text()}", file=sys.stderr
+        )
         return 2
-    print(f"Paybill URLs registered for shortcode {get_settings().daraja_shortcode}.")
+    kind = "Till" if settings.is_till else "Paybill"
+    print(
+        f"{kind} URLs registered for shortcode {settings.daraja_shortcode} "
+        f"(C2B {settings.daraja_c2b_version}): {settings.callback_base_url}/api/pay/…/c2b/…"
+    )
     return 0
 
 
@@ -165,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "register-c2b", help="register the paybill (C2B) confirmation URL with Daraja"
     ).set_defaults(func=cmd_register_c2b)
+    sub.add_parser(
+        "check", help="show the M-Pesa setup, check its settings and try the Daraja keys once"
+    ).set_defaults(func=cmd_check)
     args = parser.parse_args(argv)
 
     lock_down(get_settings())  # before the database, outbox or session files are touched

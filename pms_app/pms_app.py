@@ -9,7 +9,7 @@ from reflex.event import EventSpec
 import pms_app.worker  # noqa: F401  (every domain's tasks, for the in-process runner)
 from pms_app.api.middleware import hardening
 from pms_app.api.routes import build_api
-from pms_app.background import register_simulator_c2b
+from pms_app.background import check_mpesa_setup, register_simulator_c2b
 from pms_app.core.i18n import N_
 from pms_app.core.jobs import embedded_scheduler
 from pms_app.core.settings import check_config, get_settings
@@ -60,6 +60,7 @@ app = rx.App(
 app.register_lifespan_task(embedded_scheduler)
 app.register_lifespan_task(live_bridge)
 app.register_lifespan_task(register_simulator_c2b)
+app.register_lifespan_task(check_mpesa_setup)
 
 _public = SessionState.load_identity
 

@@ -61,7 +61,11 @@ class Settings:
     daraja_consumer_secret: str
     daraja_shortcode: str
     daraja_passkey: str
-    daraja_transaction_type: str
+    daraja_transaction_type: str  # CustomerPayBillOnline, or CustomerBuyGoodsOnline for a till
+    # A Buy Goods till: PartyB of the STK push; DARAJA_SHORTCODE is then the store (head-office)
+    # number, used as BusinessShortCode and in the Password. Empty for a paybill.
+    daraja_till_number: str
+    daraja_c2b_version: str  # "v1" or "v2": must match the C2B product of the Daraja app
     callback_base_url: str
     callback_token: str
     mpesa_allowed_ips: tuple[str, ...]
@@ -97,6 +101,17 @@ class Settings:
     def mpesa_enabled(self) -> bool:
         """Real Daraja credentials or the simulator; otherwise M-Pesa is simply off."""
         return self.daraja_configured or self.uses_simulator
+
+    @property
+    def is_till(self) -> bool:
+        """A Buy Goods till (CustomerBuyGoodsOnline) rather than a paybill."""
+        return self.daraja_transaction_type == BUY_GOODS
+
+    @property
+    def daraja_party_b(self) -> str:
+        """Who receives the money, and the number a payer types: the till number for Buy
+        Goods, else the paybill's business number itself."""
+        return self.daraja_till_number or self.daraja_shortcode
 
 
 def is_local_url(url: str) -> bool:
@@ -149,6 +164,16 @@ def _derived(secret: str, purpose: str) -> str:
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+PAYBILL, BUY_GOODS = "CustomerPayBillOnline", "CustomerBuyGoodsOnline"
+C2B_VERSIONS = ("v1", "v2")
+
+
+def _c2b_version(raw: str) -> str:
+    """`v1`/`1`/`V1` → "v1"; anything else is kept as typed, for the start-up check to report."""
+    value = raw.strip().lower()
+    return f"v{value}" if value in ("1", "2") else value
+
+
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
 
 
@@ -196,7 +221,12 @@ def get_settings() -> Settings:
         or (_derived(secret_key, "simulator-consumer-secret") if simulator else ""),
         daraja_shortcode=env("DARAJA_SHORTCODE", "174379"),
         daraja_passkey=env("DARAJA_PASSKEY", SANDBOX_PASSKEY),
-        daraja_transaction_type=env("DARAJA_TRANSACTION_TYPE", "CustomerPayBillOnline"),
+        # A till number makes the install a till unless DARAJA_TRANSACTION_TYPE says otherwise
+        # (a contradiction the start-up check reports).
+        daraja_transaction_type=env("DARAJA_TRANSACTION_TYPE", "").strip()
+        or (BUY_GOODS if env("DARAJA_TILL_NUMBER", "").strip() else PAYBILL),
+        daraja_till_number=env("DARAJA_TILL_NUMBER", "").strip(),
+        daraja_c2b_version=_c2b_version(env("DARAJA_C2B_VERSION", "v2")),
         callback_base_url=env("CALLBACK_BASE_URL", base_url).rstrip("/"),
         callback_token=env("MPESA_CALLBACK_TOKEN") or _derived(secret_key, "mpesa-callback"),
         mpesa_allowed_ips=tuple(

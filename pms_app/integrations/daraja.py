@@ -19,13 +19,16 @@ import requests
 
 from pms_app.core.settings import Settings, get_settings
 from pms_app.integrations.daraja_wire import (
+    AUTH_FAILED,
     GENERIC_500,
     INTERNAL,
     INVALID_TOKEN,
+    NOT_JSON,
     QUOTA,
     SPIKE_ARREST,
     StkAccepted,
     StkQueryResult,
+    error_kind,
     nairobi_timestamp,
     normalize_msisdn,
     stk_password,
@@ -37,7 +40,8 @@ TOKEN_REFRESH_MARGIN_S = 60.0
 
 
 class DarajaError(Exception):
-    """A failed Daraja call. `retryable` says whether trying again later can help."""
+    """A failed Daraja call. `retryable` says whether trying again later can help; `kind` who
+    can act on it (daraja_wire.error_kind): "prompt_open" the payer, "config" the landlord."""
 
     def __init__(
         self, code: str, message: str, http_status: int = 0, retryable: bool = False
@@ -48,15 +52,21 @@ class DarajaError(Exception):
         self.http_status = http_status
         self.retryable = retryable
 
+    @property
+    def kind(self) -> str:
+        return error_kind(self.code, self.message)
+
 
 def _retryable(http_status: int, code: str, message: str) -> bool:
-    if code.startswith("400.") or code == INVALID_TOKEN:
+    kind = error_kind(code, message)
+    # Another prompt open on the phone: re-pushing within seconds only meets the same lock (and
+    # rings again once it clears); the payer tries again in a minute. Setup errors never heal.
+    if kind in ("prompt_open", "config") or code.startswith("400.") or code == INVALID_TOKEN:
         return False
     if code == GENERIC_500:
-        # Same code for "wrong credentials"/"merchant does not exist" (permanent) and
-        # "unable to lock subscriber"/"being processed" (try later).
+        # Also "being processed" (a query in flight) or no message at all: try later.
         text = message.lower()
-        return "lock subscriber" in text or "being processed" in text or not text
+        return "being processed" in text or not text
     return http_status >= 500 or http_status == 429 or code in (SPIKE_ARREST, QUOTA, INTERNAL)
 
 
@@ -77,22 +87,30 @@ class DarajaClient:
         timeout: float = 30.0,
         http: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
+        party_b: str = "",
+        c2b_version: str = "v2",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # BusinessShortCode (and the Password's): the paybill, or a till's store number.
         self.shortcode = str(shortcode)
+        self.party_b = str(party_b or shortcode)  # the till number for Buy Goods
         self.transaction_type = transaction_type
+        self.c2b_version = c2b_version
         self.timeout = timeout
         self._key = consumer_key
         self._secret = consumer_secret
         self._passkey = passkey
-        self._http = http or requests.Session()
+        self.http = http or requests.Session()  # public: tests mount a transport on it
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
         self._token_expires_at = 0.0
 
     def __repr__(self) -> str:  # never show credentials
-        return f"DarajaClient(base_url={self.base_url!r}, shortcode={self.shortcode!r})"
+        return (
+            f"DarajaClient(base_url={self.base_url!r}, shortcode={self.shortcode!r}, "
+            f"party_b={self.party_b!r})"
+        )
 
     # --- OAuth ------------------------------------------------------------------------------
 
@@ -117,7 +135,7 @@ class DarajaClient:
     def _fetch_token(self) -> str:
         """Caller holds self._lock: one refresher at a time."""
         try:
-            resp = self._http.get(
+            resp = self.http.get(
                 f"{self.base_url}/oauth/v1/generate",
                 params={"grant_type": "client_credentials"},
                 auth=(self._key, self._secret),
@@ -132,7 +150,7 @@ class DarajaClient:
         if resp.status_code != 200:
             code, message = _error_fields(resp)
             if code.startswith("http_") and resp.status_code == 400:
-                code, message = "auth_failed", "M-Pesa rejected the API consumer key or secret."
+                code, message = AUTH_FAILED, "M-Pesa rejected the API consumer key or secret."
             log.warning("Daraja OAuth failed: HTTP %s %s", resp.status_code, code)
             raise DarajaError(
                 code, message, resp.status_code, _retryable(resp.status_code, code, message)
@@ -149,6 +167,14 @@ class DarajaClient:
         self._token_expires_at = self._clock() + expires_in
         return token
 
+    def check_credentials(self) -> None:
+        """One fresh OAuth call (the start-up check): DarajaError explains a failure. The new
+        token replaces the cached one (and invalidates other processes' tokens, which they
+        replace on their next 404.001.03)."""
+        with self._lock:
+            self._token = None
+            self._fetch_token()
+
     # --- calls ------------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -158,7 +184,7 @@ class DarajaClient:
         token = self.access_token()
         for attempt in (1, 2):
             try:
-                resp = self._http.post(
+                resp = self.http.post(
                     f"{self.base_url}{path}",
                     json=body,
                     headers={"Authorization": f"Bearer {token}"},
@@ -206,7 +232,7 @@ class DarajaClient:
             "TransactionType": self.transaction_type,
             "Amount": int(amount),
             "PartyA": msisdn,
-            "PartyB": self.shortcode,
+            "PartyB": self.party_b,
             "PhoneNumber": msisdn,
             "CallBackURL": callback_url,
             "AccountReference": account_reference,
@@ -218,7 +244,7 @@ class DarajaClient:
         if str(data.get("ResponseCode", "")) != "0":
             code = str(data.get("ResponseCode") or data.get("errorCode") or "unknown")
             message = str(data.get("ResponseDescription") or data.get("errorMessage") or "")
-            raise DarajaError(code, message, 200, False)
+            raise DarajaError(code, message, 200, _retryable(200, code, message))
         merchant, checkout = data.get("MerchantRequestID"), data.get("CheckoutRequestID")
         if not isinstance(merchant, str) or not isinstance(checkout, str) or not checkout:
             raise DarajaError("invalid_response", "M-Pesa sent no CheckoutRequestID.", 200)
@@ -257,7 +283,8 @@ class DarajaClient:
             "ConfirmationURL": confirmation_url,
             "ValidationURL": validation_url,
         }
-        _status, data = self._post("/mpesa/c2b/v2/registerurl", body)
+        # v1 or v2 as the app's C2B product is (else 401.003.01); setting: DARAJA_C2B_VERSION.
+        _status, data = self._post(f"/mpesa/c2b/{self.c2b_version}/registerurl", body)
         _require_response_ok(data)
 
     def simulate_c2b(
@@ -266,21 +293,24 @@ class DarajaClient:
         """Sandbox/simulator only: make M-Pesa post a paybill payment to the registered URLs."""
         body = {
             "ShortCode": str(shortcode or self.shortcode),
-            "CommandID": "CustomerPayBillOnline",
+            "CommandID": self.transaction_type,
             "Amount": str(int(amount)),
             "Msisdn": normalize_msisdn(msisdn),
             "BillRefNumber": bill_ref,
         }
-        _status, data = self._post("/mpesa/c2b/v2/simulate", body)
+        _status, data = self._post(f"/mpesa/c2b/{self.c2b_version}/simulate", body)
         _require_response_ok(data)
 
 
 def _json(resp: requests.Response) -> Any:
+    """The body as JSON. A web page where JSON was due (a wrong base URL answers HTML with
+    HTTP 200) is an error, never a token or an answer."""
     try:
         return resp.json()
     except ValueError as exc:
+        kind = "a web page" if "<" in (resp.text or "")[:200] else "no JSON"
         raise DarajaError(
-            "invalid_response", "M-Pesa sent an unreadable answer.", resp.status_code
+            NOT_JSON, f"M-Pesa's address answered {kind}, not Daraja JSON.", resp.status_code
         ) from exc
 
 
@@ -314,8 +344,19 @@ def _shared_client(
     shortcode: str,
     passkey: str,
     transaction_type: str,
+    party_b: str,
+    c2b_version: str,
 ) -> DarajaClient:
-    return DarajaClient(base_url, key, secret, shortcode, passkey, transaction_type)
+    return DarajaClient(
+        base_url,
+        key,
+        secret,
+        shortcode,
+        passkey,
+        transaction_type,
+        party_b=party_b,
+        c2b_version=c2b_version,
+    )
 
 
 def client_from_settings(settings: Settings | None = None) -> DarajaClient:
@@ -334,4 +375,6 @@ def client_from_settings(settings: Settings | None = None) -> DarajaClient:
         s.daraja_shortcode,
         s.daraja_passkey,
         s.daraja_transaction_type,
+        s.daraja_party_b,
+        s.daraja_c2b_version,
     )

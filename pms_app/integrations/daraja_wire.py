@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from pms_app.core import clock
+from pms_app.core.i18n import N_
 
 NAIROBI = timezone(timedelta(hours=3), "EAT")  # Kenya has no daylight saving
 MIN_AMOUNT, MAX_AMOUNT = 1, 250_000  # whole shillings M-Pesa moves in one transaction
@@ -26,6 +27,49 @@ GENERIC_500 = "500.001.1001"
 SPIKE_ARREST = "500.003.02"
 QUOTA = "500.003.03"
 INTERNAL = "500.003.1001"
+NO_PRODUCT = "401.003.01"  # "…no apiproduct match found": the Daraja app lacks the product
+BAD_AUTH = "400.008.01"  # "Invalid authentication passed"
+BAD_GRANT = "400.008.02"
+AUTH_FAILED = "auth_failed"  # our code: OAuth HTTP 400 with an empty or non-JSON body
+NOT_JSON = "not_json"  # our code: a web page (HTML) or other non-JSON where JSON was due
+PROMPT_OPEN_CODE = "1001"  # the ResultCode of "unable to lock subscriber", stored as such
+
+# What the payer reads when another prompt is open on the phone (sync push error or ResultCode
+# 1001), and when the landlord's setup is at fault (nothing the payer can do).
+PROMPT_OPEN = N_(
+    "Another M-Pesa prompt is open on this phone — finish or cancel it, then try again in a minute."
+)
+SETUP_PROBLEM = N_(
+    "M-Pesa payments are not working here at the moment because of a problem with the "
+    "landlord's M-Pesa setup, not with your phone. Your landlord can see it; pay by cash or bank "
+    "meanwhile, or try again later."
+)
+# Codes that say the install's Daraja configuration is wrong: never retried, never a payer's
+# fault. 500.001.1001 and 400.002.02 only with some messages (see error_kind).
+_CONFIG_CODES = frozenset(
+    {NO_PRODUCT, BAD_AUTH, BAD_GRANT, AUTH_FAILED, NOT_JSON, "404.001.04", "400.002.05"}
+    | {"http_401", "http_403", "http_404", "http_405"}
+)
+_LOCKED_HINTS = ("lock subscriber", "already in process")
+_CREDENTIAL_HINTS = ("credential", "merchant does not exist", "invalid shortcode")
+_PAYER_FIELDS = ("phone", "partya", "amount")  # 400.002.02 about these is the payer's input
+
+
+def error_kind(code: str, message: str) -> str:
+    """What a Daraja error means for whoever acts on it: "prompt_open" (another prompt is open
+    on the phone: wait a minute, never re-push now), "config" (the install's setup: tell the
+    landlord, never retry), else "other" (retryable or not, by HTTP status and code)."""
+    text = message.lower()
+    if code == PROMPT_OPEN_CODE or (code == GENERIC_500 and any(h in text for h in _LOCKED_HINTS)):
+        return "prompt_open"
+    if code in _CONFIG_CODES:
+        return "config"
+    if code == GENERIC_500 and any(h in text for h in _CREDENTIAL_HINTS):
+        return "config"
+    if code == INVALID_FIELD and not any(f in text.replace(" ", "") for f in _PAYER_FIELDS):
+        return "config"  # Invalid BusinessShortCode / PartyB / Remarks / CallBackURL
+    return "other"
+
 
 # Every ResultCode of daraja.md → what the payer should read.
 RESULT_MESSAGES: dict[str, str] = {
@@ -36,7 +80,7 @@ RESULT_MESSAGES: dict[str, str] = {
     "4": "You have reached your daily M-Pesa limit.",
     "8": "This payment would take the account above its M-Pesa balance limit.",
     "17": "You paid the same amount moments ago. Wait two minutes before paying it again.",
-    "1001": "Another M-Pesa payment is already in progress on your phone. Finish it and try again.",
+    "1001": PROMPT_OPEN,
     "1019": "The M-Pesa prompt expired before it was answered. Please try again.",
     "1025": "M-Pesa could not send the prompt to your phone. Please try again.",
     "9999": "M-Pesa could not send the prompt to your phone. Please try again.",

@@ -18,6 +18,8 @@ Public API, one module a line (import the module itself: nothing is re-exported 
 - `tenant`: rent_page (the tenant's Rent page in one read)
 - `lease_view`: lease_page, lease_info, payment_lines
 - `reminders`: reminder_targets, queue_reminder, automatic_reminders
+- `prompt_guard`: refuse_if_prompt_open, PROMPT_OPEN_WAIT_S (no push to a phone with a prompt open)
+- `setup_problems`: setup_problem (the managers' M-Pesa setup notice), mpesa_setup (admin page)
 - `tasks`: the background tasks (send_stk_push, reconcile_payments, automatic_reminders)
 - `models`: Payment, PaymentMethod, PaymentStatus, EarlyStkCallback
 """

@@ -20,6 +20,7 @@ from pms_app.core.sequences import next_number
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_phone
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.payments.prompt_guard import refuse_if_prompt_open
 from pms_app.payments.shared import notify_payment, require_mpesa, set_status
 
 MPESA_OFF_BOOKING = N_(
@@ -170,6 +171,11 @@ def start_booking_stk(
     if recent is not None:
         session.rollback()  # the refusal leaves nothing behind (the row only serialised us)
         raise ServiceError(just_sent)
+    try:
+        refuse_if_prompt_open(session, msisdn, booking_id=booking_id)
+    except ServiceError:
+        session.rollback()
+        raise
     payment = Payment(
         booking_id=booking_id,
         property_id=property_id,

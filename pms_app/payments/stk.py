@@ -3,6 +3,7 @@ on an unsent push, and reconciliation by status query when a callback was lost."
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -19,17 +20,25 @@ from pms_app.core.settings import get_settings
 from pms_app.core.timestamps import utcnow
 from pms_app.core.validation import clean_amount, clean_phone
 from pms_app.integrations.daraja import DarajaError
-from pms_app.integrations.daraja_wire import result_message
+from pms_app.integrations.daraja_setup import explain
+from pms_app.integrations.daraja_wire import (
+    PROMPT_OPEN,
+    PROMPT_OPEN_CODE,
+    SETUP_PROBLEM,
+    result_message,
+)
 from pms_app.leases.service import tenant_lease
 from pms_app.payments.callbacks import apply_early_callback, drop_stale_early_callbacks
 from pms_app.payments.crediting import credit_payment
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
+from pms_app.payments.prompt_guard import refuse_if_prompt_open
 from pms_app.payments.shared import notify_payment, require_mpesa, set_status
 from pms_app.properties.access import require_approved
 
 if TYPE_CHECKING:
     from pms_app.integrations.daraja import DarajaClient
 
+log = logging.getLogger(__name__)
 
 STK_MIN, STK_MAX = 1, 250_000
 # Shown instead of the Pay buttons, and the refusal, when the install has no M-Pesa at all.
@@ -84,6 +93,7 @@ def start_stk_payment(
     ).first()
     if recent is not None:
         raise ServiceError(just_sent)
+    refuse_if_prompt_open(session, msisdn, lease_id=lease.id)
     payment = Payment(
         lease_id=lease.id,
         property_id=lease.property_id,
@@ -113,19 +123,9 @@ def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> st
             payment.phone, payment.amount, payment.account_ref[:12], "Rent", callback_url("stk")
         )
     except DarajaError as exc:
-        if exc.retryable:
+        if exc.retryable and exc.kind == "other":  # a lock or a setup error: never re-pushed
             raise
-        set_status(
-            session,
-            payment,
-            (PaymentStatus.PENDING,),
-            status=PaymentStatus.FAILED,
-            result_code=exc.code[:20],
-            result_desc=f"M-Pesa refused the request: {exc.message}"[:300],
-        )
-        notify_payment(session, payment)
-        session.commit()
-        return "refused"
+        return _refused(session, payment, exc)
     session.exec(  # type: ignore[call-overload]
         update(Payment)
         .where(Payment.id == payment.id, col(Payment.checkout_request_id).is_(None))  # type: ignore[arg-type]
@@ -139,6 +139,33 @@ def send_stk_push(session: Session, payment_id: int, client: DarajaClient) -> st
     session.commit()
     apply_early_callback(session, accepted.checkout_request_id)  # M-Pesa was quicker than us
     return "sent"
+
+
+def _refused(session: Session, payment: Payment, exc: DarajaError) -> str:
+    """M-Pesa refused the push for good. Another prompt open on the phone: the payer's message
+    and ResultCode 1001 (the guard then holds new pushes off for a minute). The install's setup
+    at fault: the payer reads that it is not his phone, the managers see the setup problem
+    (payments.setup_problems), the log says what to fix. Else M-Pesa's own words."""
+    kind = exc.kind
+    if kind == "prompt_open":
+        code, desc, outcome = PROMPT_OPEN_CODE, PROMPT_OPEN, "prompt open"
+    elif kind == "config":
+        code, desc, outcome = exc.code, SETUP_PROBLEM, "setup problem"
+        problem = explain(exc.code, exc.message, get_settings())
+        log.error("M-Pesa setup problem (payment %s): %s", payment.id, problem.text())
+    else:
+        code, desc, outcome = exc.code, f"M-Pesa refused the request: {exc.message}", "refused"
+    set_status(
+        session,
+        payment,
+        (PaymentStatus.PENDING,),
+        status=PaymentStatus.FAILED,
+        result_code=code[:20],
+        result_desc=desc[:300],
+    )
+    notify_payment(session, payment)
+    session.commit()
+    return outcome
 
 
 def fail_unsent(session: Session, payment_id: int, message: str) -> None:

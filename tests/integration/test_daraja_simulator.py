@@ -344,7 +344,9 @@ def test_query_while_pending_then_answered(sim: Sim) -> None:
     # A second push to a phone with a prompt open: Daraja can't lock the subscriber.
     with pytest.raises(DarajaError) as busy:
         _push(client, sim, "0712000020")
-    assert busy.value.code == "500.001.1001" and busy.value.retryable
+    # The payer's to act on (finish or cancel it), never re-pushed within seconds (#11.6).
+    assert busy.value.code == "500.001.1001" and not busy.value.retryable
+    assert busy.value.kind == "prompt_open"
     assert "lock subscriber" in busy.value.message
 
     sim.answer(checkout, stk.CANCEL)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from pms_app.accounts import admin
 from pms_app.core.i18n import N_
+from pms_app.payments import setup_problems
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state, role_name
@@ -28,6 +29,8 @@ class AdminState(PageState, SessionState):
     page: int = 1
     search: str = ""
     props: list[dict[str, Any]] = []
+    mpesa_lines: list[str] = []  # paybill or till, numbers, environment (never a secret)
+    mpesa_problems: list[str] = []
 
     @rx.var
     def pages(self) -> int:
@@ -53,6 +56,8 @@ class AdminState(PageState, SessionState):
             {"id": p.id, "name": p.name, "address": p.address, "owner": p.owner_name}
             for p in properties.list_all_properties(session, actor)
         ]
+        setup = setup_problems.mpesa_setup(actor)
+        self.mpesa_lines, self.mpesa_problems = setup.lines, setup.problems
 
     @rx.event
     async def do_search(self, form: dict[str, Any]) -> None:
@@ -109,6 +114,28 @@ def _user_row(u: Any) -> rx.Component:
                 ),
             )
         ),
+    )
+
+
+def _mpesa_setup() -> rx.Component:
+    """What M-Pesa this install takes and what its settings get wrong (`cli check` also tries
+    the keys against Safaricom)."""
+    S = AdminState
+    return rx.vstack(
+        rx.heading(t("M-Pesa"), size="5", as_="h2"),
+        rx.foreach(S.mpesa_lines, lambda line: rx.text(line, size="2")),
+        rx.cond(
+            S.mpesa_problems.length() > 0,
+            # The root, not rx.callout: a list may not sit inside the callout's text <p>.
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle_alert")),
+                rx.el.ul(rx.foreach(S.mpesa_problems, lambda p: rx.el.li(p))),
+                color_scheme="red",
+                id="mpesa-config-problems",
+            ),
+        ),
+        id="mpesa-setup",
+        spacing="1",
     )
 
 
@@ -173,5 +200,6 @@ def admin_page() -> rx.Component:
                 spacing="2",
             ),
         ),
+        _mpesa_setup(),
         title=t("Administration"),
     )

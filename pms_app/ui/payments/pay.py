@@ -39,7 +39,8 @@ class PayState(PageState, SessionState):
     property_name: str = ""
     unit_label: str = ""
     account_ref: str = ""
-    paybill: str = ""
+    paybill: str = ""  # the number payers type: the paybill, or the till for Buy Goods
+    till: bool = False
     default_phone: str = ""
     simulator: bool = False
     mpesa: bool = False  # real Daraja or the simulator; off → no Pay button, a plain notice
@@ -74,7 +75,7 @@ class PayState(PageState, SessionState):
         self.property_name = page.lease.property_name
         self.unit_label = page.lease.unit_label
         self.account_ref = page.lease.account_ref
-        self.paybill = settings.daraja_shortcode
+        self.paybill, self.till = settings.daraja_party_b, settings.is_till
         self.simulator = settings.uses_simulator
         self.default_phone = page.phone
         self.lines = [
@@ -207,6 +208,45 @@ def _pay_form() -> rx.Component:
     )
 
 
+def _pay_to() -> rx.Component:
+    """The number to pay to from the phone's M-Pesa menu: a paybill with the account number, or
+    a Buy Goods till (its payments carry no account number: "Pay now" is what finds the lease)."""
+    S = PayState
+    return rx.cond(
+        S.till,
+        rx.text(
+            t("Buy Goods till number"),
+            " ",
+            rx.text.strong(S.paybill, id="till-number"),
+            ". ",
+            t("Use Pay now below so the payment finds your account"),
+            " (",
+            rx.text.strong(S.account_ref, id="account-ref"),
+            ").",
+            size="2",
+        ),
+        rx.text(
+            t("Pay by paybill: business number"),
+            " ",
+            rx.text.strong(S.paybill, id="paybill-number"),
+            ", ",
+            t("account"),
+            " ",
+            rx.text.strong(S.account_ref, id="account-ref"),
+            size="2",
+        ),
+    )
+
+
+def _account_only() -> rx.Component:
+    return rx.text(
+        t("Account number"),
+        " ",
+        rx.text.strong(PayState.account_ref, id="account-ref"),
+        size="2",
+    )
+
+
 def _mpesa_off() -> rx.Component:
     return rx.callout(
         t(stk.MPESA_OFF),
@@ -251,25 +291,7 @@ def pay_page() -> rx.Component:
                                 ),
                                 weight="bold",
                             ),
-                            rx.cond(
-                                S.mpesa,
-                                rx.text(
-                                    t("Pay by paybill: business number"),
-                                    " ",
-                                    rx.text.strong(S.paybill),
-                                    ", ",
-                                    t("account"),
-                                    " ",
-                                    rx.text.strong(S.account_ref, id="account-ref"),
-                                    size="2",
-                                ),
-                                rx.text(
-                                    t("Account number"),
-                                    " ",
-                                    rx.text.strong(S.account_ref, id="account-ref"),
-                                    size="2",
-                                ),
-                            ),
+                            rx.cond(S.mpesa, _pay_to(), _account_only()),
                         ),
                     ),
                     spacing="3",

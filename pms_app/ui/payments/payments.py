@@ -239,6 +239,16 @@ def payments_page() -> rx.Component:
     return app_shell(
         form_error(S.error),
         form_notice(S.notice),
+        rx.cond(
+            S.mpesa_problem != "",
+            rx.callout(
+                S.mpesa_problem,
+                icon="triangle_alert",
+                color_scheme="red",
+                id="mpesa-setup-problem",
+                width="100%",
+            ),
+        ),
         _filters(),
         rx.flex(
             _stat(in_currency(t("Collected")), S.totals["collected"], "total-collected"),

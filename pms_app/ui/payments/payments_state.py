@@ -15,7 +15,16 @@ from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.core.i18n import N_, use_language
 from pms_app.leases.service import parse_date, today_local
-from pms_app.payments import board, exports, paybill, reminders, reports, reviews, voids
+from pms_app.payments import (
+    board,
+    exports,
+    paybill,
+    reminders,
+    reports,
+    reviews,
+    setup_problems,
+    voids,
+)
 from pms_app.properties.identity import session_identity
 from pms_app.ui.shell.formatting import method_label, money
 from pms_app.ui.shell.forms import checked, int_or_none, text
@@ -56,6 +65,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
     progress: int = 0
     progress_total: int = 0
     sending: bool = False
+    mpesa_problem: str = ""  # the install's M-Pesa setup refuses pushes: what to fix
 
     @rx.var
     def pages(self) -> int:
@@ -158,6 +168,18 @@ class PaymentsState(VoidMixin, PageState, SessionState):
             if q.status == "unallocated"
         ]
         self.reviews = [_review_row(q) for q in data.queue if q.status == "review"]
+        notice = setup_problems.setup_problem(session, actor)
+        self.mpesa_problem = (
+            self._tr(
+                "M-Pesa is refusing payment prompts because of the install's setup (refused: "
+                "{count}, the last {when}): {problem}",
+                count=notice.refused,
+                when=formats.moment(notice.last_at),
+                problem=notice.problem.text(),
+            )
+            if notice
+            else ""
+        )
         self.refunds = [
             {
                 "id": r.booking_id,

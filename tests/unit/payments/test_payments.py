@@ -330,7 +330,8 @@ def test_a_retryable_error_keeps_the_payment_pending(
 ) -> None:
     lease = f.lease(session)
     payment = stk.start_stk_payment(session, _tenant(session, lease), 100, PHONE)
-    error = DarajaError("500.001.1001", "Unable to lock subscriber", 500, retryable=True)
+    # (A lock-subscriber answer is not retried: tests/unit/payments/test_prompt_open.py.)
+    error = DarajaError("500.003.02", "Spike arrest violation", 500, retryable=True)
     client = FakeDaraja(push_error=error)
     with pytest.raises(DarajaError):
         stk.send_stk_push(session, payment.id or 0, client)  # type: ignore[arg-type]
@@ -350,9 +351,7 @@ def test_a_retryable_error_keeps_the_payment_pending(
     assert worker.send_stk_push.run(payment.id, 3) == "gave up"
     row = _fresh(session, payment)
     assert row.status == PaymentStatus.FAILED
-    assert row.result_desc == (
-        "M-Pesa is not answering (Unable to lock subscriber). Try again later."
-    )
+    assert row.result_desc == ("M-Pesa is not answering (Spike arrest violation). Try again later.")
 
 
 # --- callbacks and reconciliation (no HTTP) ---------------------------------------------------
