@@ -163,6 +163,19 @@ def c2b_body(
     }
 
 
+def masked(phone: str) -> str:
+    """A number as paybill confirmations now show it (v2): `2547 ***** 126`."""
+    return f"{phone[:4]} ***** {phone[-3:]}"
+
+
+def echo_body(payment: Payment, receipt: str, amount: int | None = None) -> dict[str, str]:
+    """The paybill confirmation Daraja also sends for an STK payment on a paybill with C2B URLs
+    (daraja.md, "The STK echo"): TransID = the STK receipt, BillRefNumber = the AccountReference,
+    MSISDN masked."""
+    body = c2b_body(payment.account_ref[:12], amount or payment.amount, trans_id=receipt)
+    return {**body, "MSISDN": masked(payment.phone), "FirstName": "Tom", "LastName": "Tenant"}
+
+
 def c2b_payment(
     session: Session, bill_ref: str, amount: int = 1_000, trans_id: str | None = None
 ) -> Payment:
