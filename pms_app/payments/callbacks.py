@@ -14,12 +14,11 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pms_app.core.i18n import N_
 from pms_app.core.sequences import insert_ignore
 from pms_app.core.timestamps import utcnow
 from pms_app.integrations.daraja_wire import StkCallback, result_message
 from pms_app.payments.crediting import credit_payment
-from pms_app.payments.matching import attach_receipt, phones_agree
+from pms_app.payments.matching import ECHO_RECORDED, attach_receipt, echo_sibling, phones_agree
 from pms_app.payments.models import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.shared import notify_payment, set_status
 
@@ -173,12 +172,6 @@ def _again(session: Session, payment: Payment, cb: StkCallback) -> str:
     return _apply_stk_callback(session, fresh, cb, retried=True) if fresh else "ignored"
 
 
-# Stored on an STK payment whose money was already recorded from its paybill echo.
-ECHO_RECORDED = N_(
-    "Paid: this M-Pesa payment was recorded from its paybill confirmation and counted once."
-)
-
-
 def _echo_came_first(session: Session, payment: Payment) -> str:
     """The paybill echo of this very payment was recorded first, as a payment of its own (no
     waiting STK payment fitted then): the money is in, once. This payment is closed so that
@@ -210,6 +203,18 @@ def _already_moved(session: Session, payment: Payment, cb: StkCallback) -> str:
         attach_receipt(session, payment, cb.receipt)
         return "ignored"
     if payment.mpesa_receipt != cb.receipt and payment.trans_id == payment.mpesa_receipt:
+        # The echo of a sibling prompt (same lease, same amount) was taken for this one: the
+        # sibling's slot is free, so this money goes there; no sibling: a manager decides.
+        sibling = echo_sibling(session, payment)
+        if sibling is not None and credit_payment(
+            session,
+            sibling,
+            receipt=cb.receipt,
+            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            result_code="0",
+            result_desc="Paid",
+        ):
+            return "paid"
         second = Payment(
             lease_id=payment.lease_id,
             booking_id=payment.booking_id,

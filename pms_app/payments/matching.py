@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from pms_app.core.i18n import N_
 from pms_app.core.timestamps import utcnow
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.properties.account_numbers import compact_ref
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 # The echo comes seconds after the payer's PIN, and a prompt lives about a minute; the push
 # itself may wait for a retry. Older STK payments are never taken for an echo.
 ECHO_WINDOW = timedelta(minutes=10)
+# Stored on an STK payment whose money was already recorded from its paybill echo.
+ECHO_RECORDED = N_(
+    "Paid: this M-Pesa payment was recorded from its paybill confirmation and counted once."
+)
 _MASKS = "*xX•#."
 
 
@@ -93,7 +98,12 @@ def _echo_candidates() -> Any:
             recent,
             open_or_receiptless,
         )
-        .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+        # A prompt still open before one that failed; then the newest (the one answered).
+        .order_by(
+            (Payment.status == PaymentStatus.PENDING).desc(),
+            col(Payment.created_at).desc(),
+            col(Payment.id).desc(),
+        )
     )
 
 
@@ -143,3 +153,38 @@ def attach_receipt(
     if trans_id:
         set_committed_value(payment, "trans_id", trans_id)
     return True
+
+
+def echo_sibling(session: Session, taken: Payment) -> Payment | None:
+    """Another prompt interchangeable with `taken` (same lease or booking, amount and account
+    number, pushed in the echo window) still without money: one closed because its echo landed
+    on `taken`, else one still open. `taken` then got the sibling's money; the sibling gets
+    `taken`'s, so each receipt is credited once and each prompt holds one."""
+    same_lease = (
+        Payment.lease_id == taken.lease_id
+        if taken.lease_id is not None
+        else col(Payment.lease_id).is_(None)
+    )
+    same_booking = (
+        Payment.booking_id == taken.booking_id
+        if taken.booking_id is not None
+        else col(Payment.booking_id).is_(None)
+    )
+    rows = session.exec(
+        select(Payment)
+        .where(
+            Payment.method == PaymentMethod.STK,
+            Payment.id != taken.id,
+            same_lease,
+            same_booking,
+            Payment.amount == taken.amount,
+            Payment.account_ref == taken.account_ref,
+            col(Payment.created_at) >= utcnow() - ECHO_WINDOW,
+            col(Payment.status).in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+            col(Payment.mpesa_receipt).is_(None),
+        )
+        .order_by(col(Payment.created_at))
+    ).all()
+    closed = [p for p in rows if p.result_desc == ECHO_RECORDED]
+    still_open = [p for p in rows if p.status == PaymentStatus.PENDING]
+    return (closed or still_open or [None])[0]

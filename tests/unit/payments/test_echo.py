@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 from pms_app.integrations.daraja_wire import StkQueryResult, parse_c2b, parse_stk_callback
 from pms_app.ledger import service as ledger
 from pms_app.payments import callbacks, paybill, reviews, stk
-from pms_app.payments.callbacks import ECHO_RECORDED
-from pms_app.payments.matching import compare_phones, phones_agree
+from pms_app.payments.matching import ECHO_RECORDED, compare_phones, phones_agree
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from tests import factories as f
 
@@ -151,6 +150,34 @@ def test_other_paybill_money_taken_for_the_echo_is_not_lost(session: Session) ->
     # Its own echo, arriving after, finds the receipt kept and stores nothing more.
     assert _echo(session, p, "SKOWN00001").id == second[0].id
     reviews.resolve_review(session, f.owner_of(session, lease), second[0].id or 0, accept=True)
+    assert ledger.balance(session, lease.id or 0) == RENT - 8_000
+    f.assert_ledger_exact(session, lease.id or 0)
+
+
+@pytest.mark.parametrize("a_reports_first", [True, False])
+def test_two_open_prompts_alike_each_get_one_of_the_two_payments(
+    session: Session, a_reports_first: bool
+) -> None:
+    """Two prompts of one lease for the same amount, both answered: the first echo is taken for
+    the newer prompt (B) though it is A's money. Whatever order the rest comes in, each receipt
+    is credited once and each prompt holds one; nothing is left for review or the reconciler."""
+    lease = f.lease(session, rent=RENT, due_day=1)
+    a = f.stk_payment(session, lease, amount=4_000, phone=PHONE, age_s=30)
+    b = f.stk_payment(session, lease, amount=4_000, phone=PHONE)
+    assert _echo(session, a, "SKTWINA001").id == b.id  # taken for the newer prompt
+    if a_reports_first:
+        assert _stk(session, a, "SKTWINA001") == "duplicate"  # its money is on B
+        assert _stk(session, b, "SKTWINB001") == "paid"  # B's money goes to A's free slot
+    else:
+        assert _stk(session, b, "SKTWINB001") == "paid"
+        assert _stk(session, a, "SKTWINA001") == "ignored"
+    assert _echo(session, b, "SKTWINB001").status == PaymentStatus.PAID
+    rows = _payments(session)
+    assert sorted((x.status, x.mpesa_receipt) for x in rows) == [
+        ("paid", "SKTWINA001"),
+        ("paid", "SKTWINB001"),
+    ]
+    assert reviews.visible_reviews(session, f.owner_of(session, lease)) == []
     assert ledger.balance(session, lease.id or 0) == RENT - 8_000
     f.assert_ledger_exact(session, lease.id or 0)
 
