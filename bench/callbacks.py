@@ -490,10 +490,11 @@ def main() -> int:
         f" and {unique:,} pending STK payments in {seed_s:.1f} s"
     )
     total = args.callbacks + (unique if args.echo else 0)
-    echoed = f" + {unique:,} paybill echoes, in random order," if args.echo else ""
+    echoed = f" + {unique:,} paybill echoes (random order)" if args.echo else ""
     print(
-        f"posted {len(posted):,}/{total:,} callbacks ({args.callbacks - unique} duplicates,"
-        f" half racing their original){echoed} from {args.threads} threads in {wall:.2f} s:"
+        f"posted {len(posted):,}/{total:,}: {args.callbacks:,} STK callbacks"
+        f" ({args.callbacks - unique} duplicates, half racing their original){echoed}"
+        f" from {args.threads} threads in {wall:.2f} s:"
         f" {rate:.0f} callbacks/s   [target >= {TARGET_RATE:.0f}/s]"
     )
     if args.echo:
