@@ -15,16 +15,8 @@ from pms_app.core.db import session_scope
 from pms_app.core.errors import ServiceError
 from pms_app.core.i18n import N_, use_language
 from pms_app.leases.service import parse_date, today_local
-from pms_app.payments import (
-    board,
-    exports,
-    paybill,
-    reminders,
-    reports,
-    reviews,
-    suggestions,
-    voids,
-)
+from pms_app.payments import board, exports, paybill, reminders, reports, reviews, voids
+from pms_app.payments.suggestions import Suggestion, accept_suggestion
 from pms_app.properties.identity import session_identity
 from pms_app.ui.shell.formatting import method_label, money
 from pms_app.ui.shell.forms import checked, int_or_none, text
@@ -222,7 +214,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
         pid = int_or_none(text(form, "payment_id", 20)) or 0
         lid = int_or_none(text(form, "lease_id", 20)) or 0
         await self._act(
-            lambda s, a: suggestions.accept_suggestion(s, a, pid, lid),
+            lambda s, a: accept_suggestion(s, a, pid, lid),
             "Payment assigned and credited.",
             form,
         )
@@ -323,7 +315,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
                     self.notice = self._tr("{sent}.", sent=sent)
 
 
-def _suggested(found: suggestions.Suggestion | None, tr: Any) -> dict[str, str]:
+def _suggested(found: Suggestion | None, tr: Any) -> dict[str, str]:
     """The lease queued money is probably for, and why, as the unallocated row shows it."""
     if found is None:
         return {"suggested_id": "", "suggested": "", "suggested_why": ""}
