@@ -5,6 +5,7 @@ not a test).
     python bench/callbacks.py --url http://127.0.0.1:3000 --data-dir ./data   # a server you run
     python bench/callbacks.py --redis redis://127.0.0.1:6379/11   # + Redis and a Celery worker
     python bench/callbacks.py --quick   # tiny data (CI): same paths and checks, targets not asserted
+    python bench/callbacks.py --echo [--quick]   # every STK payment also confirmed by paybill
 
 Without --url it starts the production build as README's run command does (tests/e2e/server.py,
 fresh data dir, SQLite) with a known MPESA_CALLBACK_TOKEN. With --url, the server must be on this
@@ -22,6 +23,12 @@ from `--threads` threads with a requests.Session each. Prints callbacks/s and la
 in the database that every payment was credited exactly once: paid, its M-Pesa receipt stored, one
 ledger credit row of the right amount, a receipt number, one receipt email, nothing else written,
 and every lease's balance exactly what it was minus its payments.
+
+--echo: on a paybill with registered C2B URLs every STK payment also arrives as a paybill
+confirmation (TransID = the receipt, BillRefNumber = the AccountReference, MSISDN masked). Each
+payment's confirmation is posted too, in random order: half right beside its STK callback
+(either first, racing it), half at a random later or earlier place. The same checks hold (no
+payment row more, one credit each) and the double credits are counted: they must be zero.
 """
 
 from __future__ import annotations
@@ -50,6 +57,14 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
+from bench.echo import (
+    account_refs,
+    conn_count,
+    double_credits,
+    echo_body,
+    swapped_receipts,
+    with_echoes,
+)
 from bench.seed import PendingStk, b36, seed_pending_stk, seed_portfolio, table
 from pms_app.core.models import Counter as SeqCounter
 from pms_app.core.settings import _derived
@@ -137,29 +152,45 @@ class Posted:
 
 
 def post_all(
-    target: Target, order: list[PendingStk], threads: int
+    target: Target,
+    order: list[PendingStk],
+    threads: int,
+    echoes: list[tuple[str, PendingStk]] | None = None,
+    refs: dict[int, str] | None = None,
 ) -> tuple[float, list[Posted], float]:
-    """Post the callbacks; returns (wall time, answers, rate of the HTTP floor). The floor is the
-    same traffic for CheckoutRequestIDs the app does not know (a lookup, and the callback kept
-    aside in one small insert in case its push's answer is stored later): what the server, the
-    route and parsing cost without the crediting."""
+    """Post the callbacks (`echoes`: the STK callbacks and paybill confirmations in that order;
+    `refs`: each payment's account number); returns (wall time, answers, rate of the HTTP
+    floor). The floor is the same traffic for CheckoutRequestIDs the app does not know (a
+    lookup, and the callback kept aside in one small insert in case its push's answer is
+    stored later): what the server, the route and parsing cost without the crediting."""
     local = threading.local()
     now = datetime.now(UTC)
-    bodies = [callback_body(p, receipt_for(p), now) for p in order]
+    c2b_url = target.url.removesuffix("/stk") + "/c2b/confirmation"
+    stk_bodies = [callback_body(p, receipt_for(p), now) for p in order]
+    if echoes is None:
+        posts = [(target.url, b) for b in stk_bodies]
+    else:
+        posts = [
+            (target.url, callback_body(p, receipt_for(p), now))
+            if kind == "stk"
+            else (c2b_url, echo_body(p, (refs or {})[p.payment_id], receipt_for(p), now))
+            for kind, p in echoes
+        ]
     unknown = []
-    for i, body in enumerate(bodies[: max(threads * 4, len(bodies) // 4)]):
+    for i, body in enumerate(stk_bodies[: max(threads * 4, len(stk_bodies) // 4)]):
         payload = json.loads(body)
         payload["Body"]["stkCallback"]["CheckoutRequestID"] = f"ws_CO_bench_unknown_{i}"
-        unknown.append(json.dumps(payload, separators=(",", ":")).encode())
+        unknown.append((target.url, json.dumps(payload, separators=(",", ":")).encode()))
 
-    def send(body: bytes) -> Posted:
+    def send(post: tuple[str, bytes]) -> Posted:
+        url, body = post
         s = getattr(local, "session", None)
         if s is None:
             s = local.session = requests.Session()
             s.trust_env = False  # never through a proxy: loopback only
         t0 = time.perf_counter()
         try:
-            r = s.post(target.url, data=body, headers=HEADERS, timeout=30)
+            r = s.post(url, data=body, headers=HEADERS, timeout=30)
             return Posted(r.status_code, r.text[:200], (time.perf_counter() - t0) * 1000)
         except requests.RequestException as exc:
             return Posted(0, type(exc).__name__, (time.perf_counter() - t0) * 1000)
@@ -170,7 +201,7 @@ def post_all(
         list(pool.map(send, unknown))
         floor_rate = len(unknown) / (time.perf_counter() - t0)
         t0 = time.perf_counter()
-        futures = [pool.submit(send, b) for b in bodies]
+        futures = [pool.submit(send, b) for b in posts]
         done, not_done = wait(futures, timeout=DEADLINE_S)
         wall = time.perf_counter() - t0
         for f in not_done:
@@ -213,6 +244,7 @@ def verify(
     pending: list[PendingStk],
     before_bal: dict[int, int],
     before: dict[str, int],
+    echo: bool = False,
 ) -> list[str]:
     """Everything that is wrong (empty: each payment credited exactly once)."""
     problems: list[str] = []
@@ -241,9 +273,12 @@ def verify(
     statuses = Counter(r.status for r in rows)
     if statuses != {PaymentStatus.PAID: len(ids)}:
         problems.append(f"payment statuses {dict(statuses)} (want all {len(ids)} paid)")
-    wrong_receipt = [r.id for r in rows if r.mpesa_receipt != receipt_for(by_id[r.id])]
-    if wrong_receipt:
-        problems.append(f"{len(wrong_receipt)} payments without their M-Pesa receipt")
+    if echo:  # two prompts alike may hold each other's receipt: one each is what counts
+        wrong = swapped_receipts(list(rows), pending, receipt_for)
+    else:
+        wrong = len([r.id for r in rows if r.mpesa_receipt != receipt_for(by_id[r.id])])
+    if wrong:
+        problems.append(f"{wrong} payments without their M-Pesa receipt")
     numbers = [r.receipt_no for r in rows]
     if None in numbers or len(set(numbers)) != len(numbers):
         problems.append("receipt numbers missing or reused")
@@ -253,6 +288,14 @@ def verify(
     wrong_amount = [pid for pid, (n, s) in per.items() if n == 1 and s != -by_id[pid].amount]
     if double:
         problems.append(f"DOUBLE CREDITS on {len(double)} payments, e.g. {double[:5]}")
+    # Money credited twice under another row (a paybill echo stored beside its STK payment).
+    others = int(
+        conn_count(engine, before["ledger_entries"])
+        - len(ids)
+        - sum(n - 1 for n, _ in per.values() if n > 1)
+    )
+    if others:
+        problems.append(f"DOUBLE CREDITS: {others} credits of payments outside the pending ones")
     if missing:
         problems.append(f"{len(missing)} payments without a ledger credit, e.g. {missing[:5]}")
     if wrong_amount:
@@ -378,6 +421,11 @@ def main() -> int:
     parser.add_argument("--properties", type=int, default=4)
     parser.add_argument("--history", type=int, default=4_000, help="past payments seeded")
     parser.add_argument("--quick", action="store_true", help="tiny data (CI)")
+    parser.add_argument(
+        "--echo",
+        action="store_true",
+        help="every STK payment is also confirmed by paybill (the STK echo), in random order",
+    )
     parser.add_argument("--url", help="a server already running on this machine")
     parser.add_argument(
         "--data-parent", help="where the started server's data dir goes (default: data/bench)"
@@ -418,12 +466,14 @@ def main() -> int:
         before = counts(engine)
 
         order = plan(pending, args.callbacks, args.duplicates, seed=3)
-        wall, posted, floor_rate = post_all(target, order, args.threads)
+        echoes = with_echoes(order, seed=4) if args.echo else None
+        refs = account_refs(engine, [p.payment_id for p in pending]) if args.echo else None
+        wall, posted, floor_rate = post_all(target, order, args.threads, echoes, refs)
         posted_at = time.perf_counter()
         codes = Counter(p.status for p in posted)
         bad_answers = [p for p in posted if p.status != 200 or '"ResultCode":0' not in p.body]
         time.sleep(1)  # let the server's after-commit hooks finish their writes
-        problems = verify(engine, pending, before_bal, before)
+        problems = verify(engine, pending, before_bal, before, echo=args.echo)
         emails_sent, emails_s = wait_for_emails(
             engine, [p.payment_id for p in pending], posted_at, 120
         )
@@ -439,11 +489,16 @@ def main() -> int:
         f"seeded {len(pf.lease_ids)} leases, {pf.charges:,} charges, {pf.payments:,} past payments"
         f" and {unique:,} pending STK payments in {seed_s:.1f} s"
     )
+    total = args.callbacks + (unique if args.echo else 0)
+    echoed = f" + {unique:,} paybill echoes (random order)" if args.echo else ""
     print(
-        f"posted {len(posted):,}/{args.callbacks:,} callbacks ({args.callbacks - unique} duplicates,"
-        f" half racing their original) from {args.threads} threads in {wall:.2f} s:"
+        f"posted {len(posted):,}/{total:,}: {args.callbacks:,} STK callbacks"
+        f" ({args.callbacks - unique} duplicates, half racing their original){echoed}"
+        f" from {args.threads} threads in {wall:.2f} s:"
         f" {rate:.0f} callbacks/s   [target >= {TARGET_RATE:.0f}/s]"
     )
+    if args.echo:
+        print(f"double credits: {double_credits(problems)} (must be 0)")
     print(
         f"latency p50 {statistics.median(ms):.1f} ms, p95 {sorted(ms)[int(0.95 * len(ms))]:.1f} ms,"
         f" max {max(ms):.1f} ms; HTTP {dict(codes)}; wrong answers {len(bad_answers)};"
@@ -464,7 +519,7 @@ def main() -> int:
             f"exactly-once check passed: {unique:,} payments paid, one credit each, no double"
             f" credits, {len(before_bal)} lease balances exact"
         )
-    ok = not problems and not bad_answers and len(posted) == args.callbacks and not log_errors
+    ok = not problems and not bad_answers and len(posted) == total and not log_errors
     if emails_sent < unique:
         print("warning: receipt emails still unsent after 120 s (a --redis queue keeps them)")
         ok = ok and bool(args.redis)  # in-process sending has no excuse

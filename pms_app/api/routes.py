@@ -118,11 +118,14 @@ async def c2b_confirmation(request: Request) -> Response:
     except (ValueError, UnicodeDecodeError):
         return JSONResponse({"ResultCode": 1, "ResultDesc": "Malformed"}, status_code=400)
 
-    def _apply() -> None:
+    def _apply() -> str:
         with session_scope() as session:
-            process_c2b_confirmation(session, payment)
+            return process_c2b_confirmation(session, payment).status
 
-    await asyncio.to_thread(_apply)
+    # A repeat, or the echo of an STK payment already credited, is answered 200 like the first:
+    # the service returns the payment holding this receipt instead of storing it twice.
+    outcome = await asyncio.to_thread(_apply)
+    log.info("Paybill confirmation %s: %s", payment.trans_id, outcome)
     return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -15,7 +17,7 @@ from pms_app.core.i18n import Term
 from pms_app.core.validation import check_date_range, clean_amount, clean_int
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.properties.access import get_managed_property, require_approved
-from pms_app.properties.account_numbers import lease_ref
+from pms_app.properties.account_numbers import compact_ref, lease_ref, normalise_ref
 from pms_app.properties.models import Membership, MembershipStatus, Property, Unit
 
 # Higher domains act on a new lease inside its transaction (the ledger charges the deposit and
@@ -60,6 +62,35 @@ def _account_ref(session: Session, prop: Property, unit: Unit) -> str:
         session.exec(select(Lease.account_ref).where(Lease.status == LeaseStatus.ACTIVE)).all()
     )
     return lease_ref(prop.account_prefix, unit.label, unit.id, taken)
+
+
+def active_lease_for_ref(session: Session, typed: str) -> Lease | None:
+    """The active lease whose account number this is, as a payer typed it: exactly first (the
+    index; `SUN A1` also as `SUN-A1`), else on letters and digits only, case-insensitively
+    (`suna1` → `SUN-A1`). Two leases reading alike that way (SUN-A1, SUNA-1) match neither: a
+    manager places the money."""
+    spelled = [normalise_ref(typed)]
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", typed or "") if p]
+    if len(parts) >= 2:  # the separator says where the prefix ends
+        spelled.append(f"{parts[0]}-{''.join(parts[1:])}".upper())
+    for ref in spelled:
+        exact = session.exec(
+            select(Lease).where(Lease.account_ref == ref, Lease.status == LeaseStatus.ACTIVE)
+        ).first()
+        if exact is not None:
+            return exact
+    compact = compact_ref(typed)
+    if not compact:
+        return None
+    alike = session.exec(
+        select(Lease)
+        .where(
+            func.replace(Lease.account_ref, "-", "") == compact,
+            Lease.status == LeaseStatus.ACTIVE,
+        )
+        .limit(2)
+    ).all()
+    return alike[0] if len(alike) == 1 else None
 
 
 def create_lease(

@@ -1,5 +1,6 @@
 """The payments page's data in one call and few statements: the dashboard, the filter choices,
-the leases money can be assigned to, and the queue of money to place or check."""
+the leases money can be assigned to, and the queue of money to place (with the lease it is
+probably for) or check."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pms_app.core.errors import NotFound
 from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.payments.reports import Dashboard, Filters, dashboard_of, scoped_property_ids
+from pms_app.payments.suggestions import Suggestion, suggest
 from pms_app.properties.access import MANAGING_ROLES, managed_property_ids, require_approved
 from pms_app.properties.models import Property, Unit
 
@@ -52,6 +54,7 @@ class QueuedPayment:
     why: str
     tenant: str
     unit: str
+    suggestion: Suggestion | None = None  # unallocated money: the lease it is probably for
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,17 @@ def payments_page(
     properties = [(pid, name) for pid, name in session.exec(_properties_stmt(), params=params)]
     active = [ActiveLease(*row) for row in session.exec(_active_stmt(), params=params)]
     everywhere = user.role == Role.ADMIN
-    queued = session.exec(_queue_stmt(everywhere), params={} if everywhere else params)
-    queue = [_queued(p, tenant or "", unit or "") for p, tenant, unit in queued]
+    queued = list(session.exec(_queue_stmt(everywhere), params={} if everywhere else params))
+    suggested = suggest(session, [p for p, _t, _u in queued])
+    queue = [
+        _queued(p, tenant or "", unit or "", suggested.get(p.id or 0)) for p, tenant, unit in queued
+    ]
     return PaymentsPage(board, properties, active, queue)
 
 
-def _queued(p: Payment, tenant: str, unit: str) -> QueuedPayment:
+def _queued(
+    p: Payment, tenant: str, unit: str, suggestion: Suggestion | None = None
+) -> QueuedPayment:
     return QueuedPayment(
         id=p.id or 0,
         status=p.status,
@@ -138,4 +146,5 @@ def _queued(p: Payment, tenant: str, unit: str) -> QueuedPayment:
         why=p.result_desc.removeprefix(REVIEW_PREFIX),
         tenant=tenant,
         unit=unit,
+        suggestion=suggestion,
     )

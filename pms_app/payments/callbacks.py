@@ -1,5 +1,6 @@
 """STK result callbacks: idempotent, order-tolerant (kept if they overtake the push's own
-answer) and cross-checked against the payment before crediting."""
+answer; the paybill echo of the same money may come first) and cross-checked against the
+payment before crediting (phones as far as they are visible)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from pms_app.core.sequences import insert_ignore
 from pms_app.core.timestamps import utcnow
 from pms_app.integrations.daraja_wire import StkCallback, result_message
 from pms_app.payments.crediting import credit_payment
-from pms_app.payments.models import EarlyStkCallback, Payment, PaymentStatus
+from pms_app.payments.matching import ECHO_RECORDED, attach_receipt, echo_sibling, phones_agree
+from pms_app.payments.models import EarlyStkCallback, Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.shared import notify_payment, set_status
 
 
@@ -29,7 +31,7 @@ def _by_checkout_id() -> Any:
 
 @lru_cache(maxsize=1)
 def _receipt_elsewhere() -> Any:
-    return select(Payment.id).where(
+    return select(Payment.id, Payment.trans_id).where(
         Payment.mpesa_receipt == bindparam("receipt"), Payment.id != bindparam("payment_id")
     )
 
@@ -90,7 +92,9 @@ def drop_stale_early_callbacks(session: Session, older_than: timedelta = timedel
     return int(result.rowcount or 0)
 
 
-def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> str:
+def _apply_stk_callback(
+    session: Session, payment: Payment, cb: StkCallback, retried: bool = False
+) -> str:
 
     if cb.result_code != "0":
         moved = set_status(
@@ -105,23 +109,25 @@ def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> 
             notify_payment(session, payment)
         session.commit()
         return "failed" if moved else "ignored"
+    holder = None
+    if cb.receipt:
+        holder = session.exec(
+            _receipt_elsewhere(), params={"receipt": cb.receipt, "payment_id": payment.id}
+        ).first()
+        if holder is not None and holder.trans_id == cb.receipt:
+            return _echo_came_first(session, payment)
     problems = []
     if cb.amount is not None and cb.amount != payment.amount:
         problems.append(f"amount {cb.amount} ≠ {payment.amount}")
-    if cb.phone and cb.phone != payment.phone:
+    if phones_agree(cb.phone, payment.phone) is False:  # masked or hidden digits never differ
         problems.append(f"phone {cb.phone} ≠ {payment.phone}")
-    clash = None
-    if cb.receipt:
-        clash = session.exec(
-            _receipt_elsewhere(), params={"receipt": cb.receipt, "payment_id": payment.id}
-        ).first()
-        if clash is not None:
-            problems.append(f"receipt {cb.receipt} already used by payment {clash}")
+    if holder is not None:
+        problems.append(f"receipt {cb.receipt} already used by payment {holder.id}")
     if problems:
         # Keep the receipt (unless another payment has it): the reviewer checks it against the
         # M-Pesa statement, and the same receipt arriving for another payment is caught.
         extra: dict[str, object] = (
-            {"mpesa_receipt": cb.receipt} if cb.receipt and clash is None else {}
+            {"mpesa_receipt": cb.receipt} if cb.receipt and holder is None else {}
         )
         if cb.amount is not None and cb.amount != payment.amount:
             extra["received_amount"] = cb.amount  # accepting credits what was actually paid
@@ -140,7 +146,7 @@ def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> 
             session.commit()
         except IntegrityError:  # the receipt arrived for another payment at the same moment
             session.rollback()
-            return "ignored"
+            return _again(session, payment, cb) if not retried else "ignored"
         return "review" if moved else "ignored"
     # Success also repairs a payment the reconciler had given up on (money did move).
     try:
@@ -152,13 +158,82 @@ def _apply_stk_callback(session: Session, payment: Payment, cb: StkCallback) -> 
             result_code="0",
             result_desc="Paid",
         )
-        late_receipt = cb.receipt and not payment.mpesa_receipt
-        if not moved and payment.status == PaymentStatus.PAID and late_receipt:
-            # Paid via the reconciler's query first: the late callback adds the receipt.
-            payment.mpesa_receipt = cb.receipt
-            session.add(payment)
+        outcome = "paid" if moved else _already_moved(session, payment, cb)
         session.commit()
-    except IntegrityError:  # the receipt was stored by a concurrent callback; nothing more to do
+    except IntegrityError:  # the receipt was stored meanwhile (its paybill echo, a repeat)
         session.rollback()
+        return _again(session, payment, cb) if not retried else "ignored"
+    return outcome
+
+
+def _again(session: Session, payment: Payment, cb: StkCallback) -> str:
+    """Once more after losing a race on the receipt: the winner's row is visible now."""
+    fresh = session.get(Payment, payment.id)
+    return _apply_stk_callback(session, fresh, cb, retried=True) if fresh else "ignored"
+
+
+def _echo_came_first(session: Session, payment: Payment) -> str:
+    """The paybill echo of this very payment was recorded first, as a payment of its own (no
+    waiting STK payment fitted then): the money is in, once. This payment is closed so that
+    neither the reconciler nor a manager credits it again."""
+    if payment.result_desc == ECHO_RECORDED:  # a repeat of this callback
         return "ignored"
-    return "paid" if moved else "ignored"
+    moved = set_status(
+        session,
+        payment,
+        (PaymentStatus.PENDING, PaymentStatus.FAILED),
+        status=PaymentStatus.FAILED,
+        result_code="0",
+        result_desc=ECHO_RECORDED,
+    )
+    if moved:
+        notify_payment(session, payment)
+    session.commit()
+    return "duplicate" if moved else "ignored"
+
+
+def _already_moved(session: Session, payment: Payment, cb: StkCallback) -> str:
+    """A success for a payment that is no longer open: a repeat, its echo or the reconciler
+    was first. The late callback adds the receipt a query could not give; a different receipt
+    on a payment its echo was taken for is a second payment, kept for a manager."""
+    session.refresh(payment)
+    if payment.status != PaymentStatus.PAID or not cb.receipt:
+        return "ignored"
+    if payment.mpesa_receipt is None:
+        attach_receipt(session, payment, cb.receipt)
+        return "ignored"
+    if payment.mpesa_receipt != cb.receipt and payment.trans_id == payment.mpesa_receipt:
+        # The echo of a sibling prompt (same lease, same amount) was taken for this one: the
+        # sibling's slot is free, so this money goes there; no sibling: a manager decides.
+        sibling = echo_sibling(session, payment)
+        if sibling is not None and credit_payment(
+            session,
+            sibling,
+            receipt=cb.receipt,
+            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            result_code="0",
+            result_desc="Paid",
+        ):
+            return "paid"
+        second = Payment(
+            lease_id=payment.lease_id,
+            booking_id=payment.booking_id,
+            property_id=payment.property_id,
+            method=PaymentMethod.STK,
+            status=PaymentStatus.REVIEW,
+            amount=cb.amount or payment.amount,
+            phone=(cb.phone or payment.phone)[:20],
+            account_ref=payment.account_ref,
+            mpesa_receipt=cb.receipt,
+            result_code="0",
+            result_desc=(
+                f"Check before crediting: its prompt was paid by paybill {payment.trans_id} "
+                f"first; receipt {cb.receipt} is a second payment"
+            )[:300],
+            initiated_by_id=payment.initiated_by_id,
+        )
+        session.add(second)
+        session.flush()
+        notify_payment(session, second)
+        return "review"
+    return "ignored"

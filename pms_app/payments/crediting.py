@@ -54,13 +54,15 @@ def credit_payment(
     # Reads first: on SQLite the write transaction (one writer at a time) starts at the UPDATE.
     tenant = session.exec(_lease_tenant(), params={"lease_id": payment.lease_id}).first()
     audience = payment_audience(session, payment, tenant.id if tenant else None)
+    if receipt and not payment.mpesa_receipt:
+        # With the status, not after the counter: a concurrent paybill echo inserting the same
+        # receipt then waits for this row (or this for it), never both for each other.
+        result["mpesa_receipt"] = receipt
     if not set_status(
         session, payment, from_, status=PaymentStatus.PAID, paid_at=paid_at, **result
     ):
         return False
     numbered = {"receipt_no": next_number(session, "RCP", today.year, 6)}
-    if receipt and not payment.mpesa_receipt:
-        numbered["mpesa_receipt"] = receipt
     set_status(session, payment, (PaymentStatus.PAID,), **numbered)
     insert_ignore(
         session,

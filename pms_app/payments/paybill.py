@@ -1,37 +1,84 @@
-"""Paybill (C2B): confirmations matched to a lease by account number, deduplicated on TransID;
-the unallocated queue and assigning its money to a lease."""
+"""Paybill (C2B): confirmations matched to a lease by account number (as typed), deduplicated
+on TransID against every receipt (the STK echo); the unallocated queue and assigning its money
+to a lease."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pms_app.accounts.models import Role, User
 from pms_app.core.errors import NotFound, ServiceError
-from pms_app.leases.models import Lease, LeaseStatus
-from pms_app.leases.service import get_managed_lease
+from pms_app.leases.service import active_lease_for_ref, get_managed_lease
 from pms_app.payments.crediting import credit_payment
+from pms_app.payments.matching import attach_receipt, echo_twin
 from pms_app.payments.models import Payment, PaymentMethod, PaymentStatus
 from pms_app.payments.shared import notify_payment
 from pms_app.properties.access import managed_property_ids, require_approved
-from pms_app.properties.account_numbers import normalise_ref, property_for_ref
+from pms_app.properties.account_numbers import property_for_ref
 
 if TYPE_CHECKING:
     from pms_app.integrations.daraja_wire import C2BPayment
 
 
 def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
-    """Credit a paybill payment by its account number, or queue it; deduplicated on TransID."""
-    existing = session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).first()
-    if existing:
-        return existing
-    ref = normalise_ref(c2b.bill_ref)
-    lease = session.exec(
-        select(Lease).where(Lease.account_ref == ref, Lease.status == LeaseStatus.ACTIVE)
-    ).first()
-    guessed_property = lease.property_id if lease else property_for_ref(session, ref)
+    """Record a paybill confirmation once: deduplicated on TransID across both kinds (an STK
+    payment's receipt is the TransID of its paybill echo), given to the STK payment it echoes,
+    else credited by its account number or queued. Never raises for a repeat or a race: the
+    payment holding this receipt is returned."""
+    for _attempt in range(5):
+        try:
+            recorded = _record(session, c2b)
+        except IntegrityError:  # the same receipt was stored by a concurrent message
+            session.rollback()
+            continue
+        if recorded is not None:
+            return recorded
+        session.rollback()  # the STK twin moved on meanwhile: look again
+    holder = _holder(session, c2b.trans_id)
+    if holder is None:  # five lost races and nothing stored: not expected
+        raise RuntimeError(f"paybill {c2b.trans_id} could not be recorded")
+    return holder
+
+
+@lru_cache(maxsize=1)
+def _holder_stmt() -> Any:
+    receipt = bindparam("receipt")
+    return select(Payment).where(or_(Payment.trans_id == receipt, Payment.mpesa_receipt == receipt))
+
+
+def _holder(session: Session, receipt: str) -> Payment | None:
+    return session.exec(_holder_stmt(), params={"receipt": receipt}).first()
+
+
+def _record(session: Session, c2b: C2BPayment) -> Payment | None:
+    holder = _holder(session, c2b.trans_id)
+    if holder is not None:  # a repeat, or the echo of an STK payment already credited
+        return holder
+    twin = echo_twin(session, c2b)
+    if twin is not None:
+        if twin.status == PaymentStatus.PAID:  # credited on a query: the echo brings the receipt
+            adopted = attach_receipt(session, twin, c2b.trans_id, trans_id=c2b.trans_id)
+        else:
+            adopted = credit_payment(
+                session,
+                twin,
+                receipt=c2b.trans_id,
+                from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+                trans_id=c2b.trans_id,
+                result_code="0",
+                result_desc="Paid",
+            )
+        if not adopted:
+            return None
+        session.commit()
+        return twin
+    lease = active_lease_for_ref(session, c2b.bill_ref)
+    guessed_property = lease.property_id if lease else property_for_ref(session, c2b.bill_ref)
     payment = Payment(
         lease_id=lease.id if lease else None,
         property_id=guessed_property,
@@ -45,20 +92,12 @@ def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
         payer_name=f"{c2b.first_name} {c2b.last_name}".strip()[:120],
     )
     session.add(payment)
-    try:
-        session.flush()
-    except IntegrityError:  # the same TransID arrived concurrently
-        session.rollback()
-        return session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).one()
+    session.flush()
     if lease:
         credit_payment(session, payment)
     else:
         notify_payment(session, payment)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return session.exec(select(Payment).where(Payment.trans_id == c2b.trans_id)).one()
+    session.commit()
     return payment
 
 

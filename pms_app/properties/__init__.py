@@ -11,6 +11,6 @@
 - joining: find_by_code, signup_tenant (by the property's code), reapply (after a rejection).
 - invitations: invite, view_invitation, accept_with_new_account, accept_as_user.
 - identity: session_identity, Identity, NOBODY (who is behind a session token, one statement).
-- account_numbers: property_for_ref, normalise_ref, lease_ref, free_prefix (paybill accounts).
+- account_numbers: property_for_ref, normalise_ref, compact_ref, lease_ref, free_prefix (paybill accounts).
 - audience: property_audience (who hears of a change at a property).
 """

@@ -27,6 +27,12 @@ def normalise_ref(ref: str) -> str:
     return re.sub(r"\s", "", (ref or "").upper())[:40]
 
 
+def compact_ref(ref: str) -> str:
+    """An account number as compared: its letters and digits only, upper case. Payers type
+    `SUN A1`, `suna1` or ` Sun-A1 ` for `SUN-A1` on a phone keypad."""
+    return re.sub(r"[^A-Z0-9]", "", (ref or "").upper())[:40]
+
+
 def prefix_of(ref: str) -> str:
     """The property prefix of a (normalised) account number: the part before the first '-'."""
     head, sep, _rest = normalise_ref(ref).partition("-")
@@ -54,11 +60,22 @@ def free_prefix(session: Session, name: str, skip: set[str] | None = None) -> st
 
 
 def property_for_ref(session: Session, ref: str) -> int | None:
-    """The property whose prefix starts this account number, if any."""
-    prefix = prefix_of(ref)
-    if not prefix:
+    """The property whose prefix starts this account number as typed, if exactly one does:
+    `SUN-A9` and `sun a9` name SUN's property; `suna9` (no separator) names it only if no other
+    property's prefix also starts it (the prefix routes money to managers: never guess between
+    two)."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", (ref or "").strip()) if p]
+    if len(parts) >= 2:
+        head = parts[0].upper()
+        if not 1 <= len(head) <= PREFIX_MAX:
+            return None
+        return session.exec(select(Property.id).where(Property.account_prefix == head)).first()
+    compact = compact_ref(ref)
+    if not compact:
         return None
-    return session.exec(select(Property.id).where(Property.account_prefix == prefix)).first()
+    rows = session.exec(select(Property.id, Property.account_prefix)).all()
+    found = [pid for pid, prefix in rows if prefix and compact.startswith(prefix)]
+    return found[0] if len(found) == 1 else None
 
 
 def lease_ref(prefix: str, unit_label: str, unit_id: int | None, taken: set[str]) -> str:

@@ -25,7 +25,17 @@ from pms_app.leases.models import Lease, LeaseStatus
 from pms_app.ledger import roster
 from pms_app.ledger import service as ledger
 from pms_app.ledger.models import EntryKind, LedgerEntry
-from pms_app.payments import exports, paybill, receipts, reminders, reports, reviews, shared, stk
+from pms_app.payments import (
+    exports,
+    paybill,
+    receipts,
+    reminders,
+    reports,
+    reviews,
+    shared,
+    stk,
+    suggestions,
+)
 from pms_app.payments.models import Payment, PaymentStatus
 from pms_app.payments.reports import Filters
 from tests import factories as f
@@ -62,6 +72,7 @@ end_lease           -    -    -    -    -    Y    Y    -    Y    -
 post_adjustment     -    -    -    -    -    Y    Y    -    Y    -
 record_payment      -    -    -    -    -    Y    Y    -    Y    -
 assign_unallocated  -    -    -    -    -    Y    Y    -    Y    -
+accept_suggestion   -    -    -    -    -    Y    Y    -    Y    -
 accept_review       -    -    -    -    -    Y    Y    -    Y    -
 reject_review       -    -    -    -    -    Y    Y    -    Y    -
 start_stk_payment   -    -    Y    Y    s    s    s    s    s    -
@@ -73,6 +84,7 @@ WRITES = {
     "post_adjustment",
     "record_payment",
     "assign_unallocated",
+    "accept_suggestion",
     "accept_review",
     "reject_review",
     "start_stk_payment",
@@ -373,6 +385,14 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
         lambda s, pw, a: paybill.assign_unallocated(s, a, pw.unallocated.id or 0, pw.lease.id or 0),
         _check_assign,
     ),
+    # The one-click yes to the lease suggested for queued money (the payer's name is Tom
+    # Tenant's): the same people as assigning it by hand (#11.2).
+    "accept_suggestion": Action(
+        lambda s, pw, a: suggestions.accept_suggestion(
+            s, a, pw.unallocated.id or 0, pw.lease.id or 0
+        ),
+        _check_assign,
+    ),
     "accept_review": Action(
         lambda s, pw, a: reviews.resolve_review(s, a, pw.review.id or 0, True),
         _check_accept_review,
@@ -506,6 +526,7 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
         lambda s, a, pw, ids: receipts.receipt_pdf(s, a, ids[1]),
         lambda s, a, pw, ids: reviews.resolve_review(s, a, ids[2], True),
         lambda s, a, pw, ids: paybill.assign_unallocated(s, a, ids[3], pw.other_lease.id),
+        lambda s, a, pw, ids: suggestions.accept_suggestion(s, a, ids[3], pw.other_lease.id),
         lambda s, a, pw, ids: reminders.reminder_targets(s, a, [ids[0]], False, TODAY),
     ],
     ids=[
@@ -517,6 +538,7 @@ def test_assigning_or_resolving_twice_fails(session: Session) -> None:
         "receipt_pdf",
         "resolve_review",
         "assign_unallocated",
+        "accept_suggestion",
         "remind",
     ],
 )

@@ -163,6 +163,19 @@ def c2b_body(
     }
 
 
+def masked(phone: str) -> str:
+    """A number as paybill confirmations now show it (v2): `2547 ***** 126`."""
+    return f"{phone[:4]} ***** {phone[-3:]}"
+
+
+def echo_body(payment: Payment, receipt: str, amount: int | None = None) -> dict[str, str]:
+    """The paybill confirmation Daraja also sends for an STK payment on a paybill with C2B URLs
+    (daraja.md, "The STK echo"): TransID = the STK receipt, BillRefNumber = the AccountReference,
+    MSISDN masked."""
+    body = c2b_body(payment.account_ref[:12], amount or payment.amount, trans_id=receipt)
+    return {**body, "MSISDN": masked(payment.phone), "FirstName": "Tom", "LastName": "Tenant"}
+
+
 def c2b_payment(
     session: Session, bill_ref: str, amount: int = 1_000, trans_id: str | None = None
 ) -> Payment:
@@ -212,8 +225,8 @@ class PayWorld:
     """The World plus money: `lease` (tenant in A1 of Sunrise, rent 23,456 from 1 January of
     last_year(), that month charged) with a `paid` STK payment (12,345), one in `review`
     (11,111) and an `unallocated` paybill payment whose account number points at Sunrise
-    (7,777); `other_lease` (other_tenant at Zebra Towers, rent 34,567) with `other_paid` (4,567)
-    and `other_unallocated` (9,999). Both leases are in arrears. Amounts are distinctive so a
+    (7,777, paid by "Tom Tenant": `lease` is suggested for it); `other_lease` (other_tenant at
+    Zebra Towers, rent 34,567) with `other_paid` (4,567) and `other_unallocated` (9,999). Both leases are in arrears. Amounts are distinctive so a
     leak is easy to spot."""
 
     w: World
@@ -243,6 +256,9 @@ def pay_world(session: Session) -> PayWorld:
     paid = stk_payment(session, lease_, 12_345, paid=True, receipt="SKPAID0001")
     review = stk_payment(session, lease_, 11_111, status=PaymentStatus.REVIEW)
     unallocated = c2b_payment(session, lease_.account_ref.split("-")[0] + "-ZZ9", 7_777)
+    unallocated.payer_name = "Tom Tenant"  # the tenant's name: the lease suggested for it
+    session.add(unallocated)
+    session.commit()
     other_paid = stk_payment(session, other, 4_567, paid=True, receipt="SKPAID0002")
     other_unallocated = c2b_payment(session, other.account_ref.split("-")[0] + "-ZZ9", 9_999)
     assert unallocated.property_id == w.prop.id and unallocated.status == "unallocated"

@@ -16,7 +16,7 @@ from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.payments.shared import refunds_section, reviews_section
+from pms_app.ui.payments.shared import refunds_section, reviews_section, suggestion
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 from pms_app.ui.shell.i18n import t
 
@@ -118,7 +118,10 @@ def _unallocated() -> rx.Component:
         rx.vstack(
             rx.heading(t("Unallocated paybill payments"), size="5", as_="h2"),
             rx.text(
-                t("The account number matched no lease. Assign each to the right tenant."),
+                t(
+                    "The account number matched no lease. Assign each to the right tenant, or "
+                    "confirm the suggested one."
+                ),
                 size="2",
             ),
             rx.foreach(
@@ -166,6 +169,7 @@ def _unallocated() -> rx.Component:
                         form_id="assign-" + p["id"].to_string(),
                         on_submit=S.assign,
                     ),
+                    suggestion(p),
                     width="100%",
                     class_name="unallocated-row",
                 ),

@@ -25,6 +25,7 @@ from pms_app.payments import (
     setup_problems,
     voids,
 )
+from pms_app.payments.suggestions import Suggestion, accept_suggestion
 from pms_app.properties.identity import session_identity
 from pms_app.ui.shell.formatting import method_label, money
 from pms_app.ui.shell.forms import checked, int_or_none, text
@@ -163,6 +164,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
                 # Its money may go only to a lease of the property its prefix names
                 # (none: an admin's to place anywhere).
                 "property": str(q.property_id or ""),
+                **_suggested(q.suggestion, self._tr),
             }
             for q in data.queue
             if q.status == "unallocated"
@@ -225,6 +227,16 @@ class PaymentsState(VoidMixin, PageState, SessionState):
         lid = int_or_none(text(form, "lease_id", 20)) or 0
         await self._act(
             lambda s, a: paybill.assign_unallocated(s, a, pid, lid),
+            "Payment assigned and credited.",
+            form,
+        )
+
+    @rx.event
+    async def accept_suggestion(self, form: dict[str, Any]) -> None:
+        pid = int_or_none(text(form, "payment_id", 20)) or 0
+        lid = int_or_none(text(form, "lease_id", 20)) or 0
+        await self._act(
+            lambda s, a: accept_suggestion(s, a, pid, lid),
             "Payment assigned and credited.",
             form,
         )
@@ -323,6 +335,17 @@ class PaymentsState(VoidMixin, PageState, SessionState):
                     )
                 else:
                     self.notice = self._tr("{sent}.", sent=sent)
+
+
+def _suggested(found: Suggestion | None, tr: Any) -> dict[str, str]:
+    """The lease queued money is probably for, and why, as the unallocated row shows it."""
+    if found is None:
+        return {"suggested_id": "", "suggested": "", "suggested_why": ""}
+    return {
+        "suggested_id": str(found.lease_id),
+        "suggested": f"{found.account_ref} — {found.tenant}",
+        "suggested_why": " · ".join(tr(reason) for reason in found.reasons),
+    }
 
 
 def _review_row(q: board.QueuedPayment) -> dict[str, Any]:

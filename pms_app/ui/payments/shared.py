@@ -1,12 +1,15 @@
-"""Pieces of /payments: M-Pesa payments to check before crediting, and the booking refunds due
+"""Pieces of /payments: M-Pesa payments to check before crediting, the lease suggested for
+unallocated paybill money (#11.2: one click to credit it there), and the booking refunds due
 (#10.7). A paid booking cancelled in time owes the booker the money back; the manager returns it
 (cash, bank, M-Pesa reversal) and marks it here, which the audit trail records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from pms_app.ui.components.forms import confirm_button
+from pms_app.ui.components.forms import confirm_button, submit_button, write_form
 from pms_app.ui.payments.payments_state import PaymentsState
 from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.i18n import t
@@ -146,5 +149,42 @@ def reviews_section() -> rx.Component:
                 ),
             ),
             width="100%",
+        ),
+    )
+
+
+def suggestion(p: Any) -> rx.Component:
+    """Under an unallocated payment: the lease it is probably for, why, and one button that
+    credits it there (a write form: a double click writes once). Nothing when none stands out."""
+    S = PaymentsState
+    form_id = "suggest-" + p["id"].to_string()
+    return rx.cond(
+        p["suggested_id"] != "",
+        write_form(
+            rx.hstack(
+                rx.text(
+                    t("Suggested: {lease}", lease=p["suggested"].to(str)),
+                    " (",
+                    p["suggested_why"],
+                    ")",
+                    size="2",
+                    class_name="suggested-lease",
+                ),
+                rx.el.input(type="hidden", name="payment_id", value=p["id"].to_string()),
+                rx.el.input(type="hidden", name="lease_id", value=p["suggested_id"].to(str)),
+                submit_button(
+                    t("Confirm and credit"),
+                    S,
+                    form_id,
+                    size="1",
+                    color_scheme="green",
+                    aria_label=t("Credit to {lease}", lease=p["suggested"].to(str)),
+                ),
+                wrap="wrap",
+                align="center",
+            ),
+            state=S,
+            form_id=form_id,
+            on_submit=S.accept_suggestion,
         ),
     )
