@@ -9,8 +9,6 @@ has a deadline: a deadlock fails the test instead of hanging it.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -27,12 +25,12 @@ from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.models import Counter
 from pms_app.emails.models import EmailMessage
 from tests import factories as f
+from tests.concurrency import race as race_all
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
 NOW = f.BOOK_NOW
 DAY = "2026-03-03"
-DEADLINE_S = 90
 
 
 @pytest.fixture(autouse=True)
@@ -42,26 +40,7 @@ def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
 
 def race(engine: Engine, n: int, work: Callable[[Session, int], object]) -> list[object]:
     """Run work(session, i) in n threads released together; each result or the exception."""
-    barrier = threading.Barrier(n, timeout=30)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        with Session(engine, expire_on_commit=False) as s:
-            try:
-                barrier.wait()
-                results[i] = work(s, i)
-            except BaseException as exc:  # reported, never lost in the thread
-                s.rollback()
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + DEADLINE_S
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    assert not [t for t in threads if t.is_alive()], "threads still running: a deadlock?"
-    return results
+    return race_all(engine, [lambda s, i=i: work(s, i) for i in range(n)])  # type: ignore[misc]
 
 
 def book_as(

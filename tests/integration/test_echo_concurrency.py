@@ -5,8 +5,6 @@ raises (the confirmation would be answered 500), and the ledger stays exact."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -18,40 +16,16 @@ from pms_app.ledger import service as ledger
 from pms_app.payments import callbacks, paybill
 from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
+from tests.concurrency import race
 
 pytestmark = pytest.mark.dates  # runs again with the clock a year ahead (.ci/run)
 
-DEADLINE_S = 90
 RENT = 500_000
 
 
 @pytest.fixture(autouse=True)
 def tasks(monkeypatch: pytest.MonkeyPatch) -> f.TaskLog:
     return f.capture_tasks(monkeypatch)  # receipts stay email rows: no sender in the race
-
-
-def race(engine: Engine, work: list[Callable[[Session], object]]) -> list[object]:
-    """Run each call in its own thread and session, released together; results or exceptions."""
-    barrier = threading.Barrier(len(work), timeout=30)
-    results: list[object] = [None] * len(work)
-
-    def run(i: int) -> None:
-        with Session(engine, expire_on_commit=False) as s:
-            try:
-                barrier.wait()
-                results[i] = work[i](s)
-            except BaseException as exc:  # reported, never lost in the thread
-                s.rollback()
-                results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(work))]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + DEADLINE_S
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    assert not [t for t in threads if t.is_alive()], "threads still running: a deadlock?"
-    return results
 
 
 def _stk(body: dict[str, object]) -> Callable[[Session], object]:
