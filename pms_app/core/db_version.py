@@ -11,28 +11,38 @@ and pages read on every visit as before.
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
 import threading
 
 from pms_app.core.db import get_engine
 
-_watchers: dict[str, sqlite3.Connection] = {}
+# Per database file: the watching connection and a name of its own. Its counter means something
+# only beside its own earlier values, so the name goes with it: a tab whose state another web
+# worker (Redis) handled last never compares two workers' counters.
+_watchers: dict[tuple[str, int], tuple[sqlite3.Connection, str]] = {}
 _lock = threading.Lock()
+MAX_WATCHERS = 4
 
 
-def data_version() -> tuple[str, int] | None:
-    """(database file, a number that changes on every commit by anyone else), or None when it
-    cannot be known (not SQLite, an in-memory database)."""
+def data_version() -> tuple[str, str, int] | None:
+    """(database file, the watcher's name, a number that changes on every commit by anyone
+    else), or None when it cannot be known (not SQLite, an in-memory database)."""
     url = get_engine().url
     path = url.database or ""
     if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or "memory" in path:
         return None
+    key = path, os.getpid()  # a connection never crosses a fork (the server forks its workers)
     with _lock:
-        conn = _watchers.get(path)
-        if conn is None:  # never writes: its own commits would not count
-            conn = _watchers[path] = sqlite3.connect(path, check_same_thread=False)
+        if key not in _watchers:  # never writes: its own commits would not count
+            while len(_watchers) >= MAX_WATCHERS:  # tests open a database each: close old ones
+                _watchers.pop(next(iter(_watchers)))[0].close()
+            conn = sqlite3.connect(path, check_same_thread=False)
+            _watchers[key] = conn, secrets.token_hex(8)
+        conn, name = _watchers[key]
         try:
-            return path, int(conn.execute("PRAGMA data_version").fetchone()[0])
+            return path, name, int(conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:  # the file went away (a test's temp dir): read as before
-            _watchers.pop(path, None)
+            _watchers.pop(key, None)
             return None
