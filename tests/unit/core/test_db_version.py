@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from pms_app.core import db
@@ -26,7 +26,7 @@ def test_any_commit_moves_it_and_a_read_does_not(engine: Engine) -> None:
 
 
 def test_an_in_memory_database_has_none() -> None:
-    db.use_engine(db.make_engine("sqlite://"))
+    db.use_engine(create_engine("sqlite://"))
     try:
         assert data_version() is None
     finally:
