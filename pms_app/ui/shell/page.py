@@ -25,6 +25,10 @@ live-update registration and `_load` run as one event, in one session, in a work
 session. A `ServiceError` raised by `_load` or by the service goes through `_fail`, the one place
 a page turns it into text: beside its field when the page lists that field in `_inline_fields`
 (an input with its error under it, `field(…, S.errors)`), else in the banner (`error`).
+
+A page whose `_load` depends on nothing but the database, the reader, his language, the address,
+the date and the inputs it returns from `_load_key()` is not read again when visited while nothing
+was committed (core/db_version.py): the tab still holds what a read would give (SQLite only).
 """
 
 from __future__ import annotations
@@ -85,12 +89,10 @@ class PageState(rx.State, mixin=True):
     def _clear(self) -> None:
         """Forget the page's data: the read was refused (pages override)."""
 
-    # --- the machinery ----------------------------------------------------------------------
-
     def _load_key(self) -> tuple[Any, ...] | None:
         """Every input of `_load` besides the database, the reader, his language, the address
         and the date: a page whose `_load` reads nothing else (no clock time, no file) returns
-        them, and is not read again while they and the database stay the same (`_unchanged`).
+        them, and is not read again while they and the database stay the same (`load`).
         None (the default): read on every visit."""
         return None
 
