@@ -1,6 +1,7 @@
 """Core: what every domain stands on; imports no domain. Import the modules (no re-exports):
 
 - db: session_scope, get_engine, make_engine, use_engine, on_commit, committed_since_asked.
+- db_version: data_version (SQLite's commit counter: has anyone committed since?).
 - settings: get_settings, Settings, check_config, ConfigError.
 - errors: ServiceError, ValidationError, NotFound, NotAuthenticated, Throttled.
 - validation: clean_email, clean_name, clean_text, clean_phone, clean_amount, clean_int,

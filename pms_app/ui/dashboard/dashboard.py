@@ -35,6 +35,9 @@ class DashboardState(PageState, SessionState):
     def _clear(self) -> None:
         self.rows, self.home = [], {}
 
+    def _load_key(self) -> tuple[()]:
+        return ()  # the database, the reader and the date only (ui/shell/page.py)
+
     def _load(self, session: Any, actor: Any) -> None:
         if actor.role == "tenant":
             st = memberships.tenant_status(session, actor)

@@ -48,13 +48,10 @@ class PayState(PageState, SessionState):
     lines: list[dict[str, str]] = []
     history: list[dict[str, Any]] = []
     current: dict[str, str] = {}  # the payment just started: id, status, message, receipt
+    # Set with the balance, not computed: a computed var reading `lang` would be recomputed and
+    # sent on every event of every page (the language cookie is synced on each navigation).
+    balance_text: str = ""
     _current_id: int = 0
-
-    @rx.var
-    def balance_text(self) -> str:
-        if self.balance >= 0:
-            return money(self.balance)
-        return self._tr("{amount} in credit", amount=money(-self.balance))
 
     @rx.var
     def default_amount(self) -> str:
@@ -72,6 +69,11 @@ class PayState(PageState, SessionState):
             return
         st = page.statement
         self.balance, self.arrears, self.credit = st.balance, st.arrears, st.credit
+        self.balance_text = (
+            money(st.balance)
+            if st.balance >= 0
+            else self._tr("{amount} in credit", amount=money(-st.balance))
+        )
         self.property_name = page.lease.property_name
         self.unit_label = page.lease.unit_label
         self.account_ref = page.lease.account_ref

@@ -88,6 +88,11 @@ class PaymentsState(VoidMixin, PageState, SessionState):
         self.rows, self.months, self.arrears, self.unallocated, self.reviews = [], [], [], [], []
         self.refunds = []
 
+    def _load_key(self) -> tuple[Any, ...]:
+        # Besides the database, the reader and the date (ui/shell/page.py), only the filters.
+        f = (self.property_id, self.tenant_id, self.date_from, self.date_to, self.show_voided)
+        return (*f, self.page)
+
     def _load(self, session: Session, actor: User) -> None:
         data = board.payments_page(session, actor, self._filters(), today_local(), self.page)
         self.property_options = [{"id": str(pid), "label": name} for pid, name in data.properties]

@@ -25,6 +25,10 @@ live-update registration and `_load` run as one event, in one session, in a work
 session. A `ServiceError` raised by `_load` or by the service goes through `_fail`, the one place
 a page turns it into text: beside its field when the page lists that field in `_inline_fields`
 (an input with its error under it, `field(…, S.errors)`), else in the banner (`error`).
+
+A page whose `_load` depends on nothing but the database, the reader, his language, the address,
+the date and the inputs it returns from `_load_key()` is not read again when visited while nothing
+was committed (core/db_version.py): the tab still holds what a read would give (SQLite only).
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import reflex as rx
 
+from pms_app.core import clock
+from pms_app.core.db_version import data_version
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.i18n import gettext_in
 from pms_app.ui.shell.forms import FORM_ID_FIELD, SUBMISSION_FIELD, text
@@ -44,6 +51,11 @@ if TYPE_CHECKING:  # ui reads and writes through the services, never the tables 
     from sqlmodel import Session
 
     from pms_app.accounts.models import User
+
+T = TypeVar("T")
+# How long a tab that sees no commit trusts the identity it read (a revoked or ended login is a
+# commit, seen at once; this bounds only a session's expiry passing while nothing is written).
+IDENTITY_TRUSTED = timedelta(seconds=30)
 
 
 class PageState(rx.State, mixin=True):
@@ -55,6 +67,11 @@ class PageState(rx.State, mixin=True):
     # sent twice (a double click, a slow network's retry, a replayed event) writes once.
     submission: str = ""
     busy: str = ""  # the id of the form being sent: its button spins and takes no clicks
+    # The `_stamp` of the last read by `load` that this tab still shows, its reader and until
+    # when his identity is trusted without a query (backend only: never sent).
+    _seen: tuple[Any, ...] = ()
+    _seen_user: int = 0
+    _seen_until: datetime = datetime.min.replace(tzinfo=UTC)
 
     # The fields whose error the page shows beside their input, and only there. An error of any
     # other field (a table row's input, a select, an upload) goes to the banner as well, so no
@@ -72,15 +89,56 @@ class PageState(rx.State, mixin=True):
     def _clear(self) -> None:
         """Forget the page's data: the read was refused (pages override)."""
 
+    def _load_key(self) -> tuple[Any, ...] | None:
+        """Every input of `_load` besides the database, the reader, his language, the address
+        and the date: a page whose `_load` reads nothing else (no clock time, no file) returns
+        them, and is not read again while they and the database stay the same (`load`).
+        None (the default): read on every visit."""
+        return None
+
     # --- the machinery ----------------------------------------------------------------------
 
     @rx.event
     async def load(self) -> Any:
-        self.errors, self.error, self.notice = {}, "", ""
+        # Cleared only if set: assigning marks a var dirty (sent again) even with the same value.
+        if self.errors:
+            self.errors = {}
+        if self.error:
+            self.error = ""
+        if self.notice:
+            self.notice = ""
         if not self.submission:
             self.submission = secrets.token_urlsafe(12)
         self._on_enter()
-        return await self._enter(self._load_or_fail)  # type: ignore[attr-defined]
+        stamp = self._stamp()
+        if stamp is not None and stamp == self._seen and clock.now() < self._seen_until:
+            # Nothing committed since this tab read this page with the same inputs, as the same
+            # person, this day: what it holds is what a read would give. No thread, no query.
+            self._entered_again(self._seen_user)  # type: ignore[attr-defined]
+            return None
+        self._seen = ()
+        result, user_id = await self._enter_as(self._load_or_fail)  # type: ignore[attr-defined]
+        read = stamp is not None and result is None and user_id is not None
+        if read and not (self.forbidden or self.errors):  # type: ignore[attr-defined]
+            self._seen, self._seen_user = stamp, user_id
+            self._seen_until = clock.now() + IDENTITY_TRUSTED
+        return result
+
+    def _stamp(self) -> tuple[Any, ...] | None:
+        """What the page's data depends on, the database's commit counter first; None: unknown
+        (not SQLite, or the page reads more than `_load_key` says)."""
+        key = self._load_key()
+        version = data_version() if key is not None else None
+        if version is None:
+            return None
+        return (
+            version,
+            self.session_token,  # type: ignore[attr-defined]
+            str(self.router.url),
+            self.lang,  # type: ignore[attr-defined]
+            clock.today_local(),
+            key,
+        )
 
     @rx.event
     def mark_busy(self, form: dict[str, Any]) -> None:
@@ -123,8 +181,13 @@ class PageState(rx.State, mixin=True):
     def _reload(self) -> None:
         """Re-read the page and the navbar (blocking: live updates and `_refresh` run it in a
         worker thread)."""
+        self._seen = ()  # read by another path than `load`: the next visit reads again
         ident, _ = self._in_session(self._load_or_fail)  # type: ignore[attr-defined]
         self._apply_identity(ident)  # type: ignore[attr-defined]
+
+    async def _run(self, fn: Callable[[Session, User | None], T]) -> T:
+        self._seen = ()  # an action (a write, a filter, a download): the next visit reads again
+        return await super()._run(fn)  # type: ignore[misc]
 
     async def _refresh(self) -> None:
         await asyncio.to_thread(self._reload)

@@ -87,16 +87,30 @@ class SessionState(rx.State):
     # --- helpers for substates (backend only: leading underscore) ---------------------------
 
     def _apply_identity(self, nav: Navbar) -> None:
-        self.user_name, self.user_role, self.approval, self.pending_approvals, saved = nav
+        # Assigned only when changed: an assignment marks a var dirty even with the same value,
+        # and a dirty var is sent to the browser and recomputes what depends on it.
+        name, role, approval, pending, saved = nav
+        if self.user_name != name:
+            self.user_name = name
+        if self.user_role != role:
+            self.user_role = role
+        if self.approval != approval:
+            self.approval = approval
+        if self.pending_approvals != pending:
+            self.pending_approvals = pending
         if saved:
-            self.lang = language(saved)
+            self._set_lang(language(saved))
+
+    def _set_lang(self, code: str) -> None:
+        if self.lang != code:
+            self.lang = code
 
     def _speak(self, user: User | None) -> str:
         """The language of this event's text: the account's, else this browser's (set on the
         state at once, so an error rendered in this event uses it)."""
         if user is not None and user.language:
-            self.lang = language(user.language)
-        self.lang = language(self.lang)
+            self._set_lang(language(user.language))
+        self._set_lang(language(self.lang))
         return self.lang
 
     def _in_session(self, fn: Callable[[Session, User | None], T]) -> tuple[Navbar, T]:
@@ -126,9 +140,16 @@ class SessionState(rx.State):
         """A member page's on_load, in one event: who is this, may he see the page (UX only:
         every service checks again), this tab registered for live updates, and the page's data
         (`load`) read in the same session, off the event loop."""
+        return (await self._enter_as(load))[0]
+
+    async def _enter_as(
+        self, load: Callable[[Session, User], None] | None
+    ) -> tuple[Any, int | None]:
+        """`_enter`'s work: (its redirect or None, the user's id or None)."""
         path = self.router.url.path
         token = self.session_token
-        self.failure = ""
+        if self.failure:
+            self.failure = ""
 
         def work() -> tuple[Navbar, int | None, bool]:
             with session_scope() as session:
@@ -141,17 +162,31 @@ class SessionState(rx.State):
                         load(session, user)
                 return navbar(ident), user.id if user else None, forbidden
 
-        nav, user_id, self.forbidden = (
+        nav, user_id, forbidden = (
             await asyncio.to_thread(work) if token else (navbar(NOBODY), None, False)
         )
+        if self.forbidden != forbidden:
+            self.forbidden = forbidden
         self._apply_identity(nav)
         if user_id is None:
-            return rx.redirect(f"/login?next={path}")
+            return rx.redirect(f"/login?next={path}"), None
         if self.approval != "approved" and path != "/waiting":
-            return rx.redirect("/waiting")
+            return rx.redirect("/waiting"), user_id
+        self._register_tab(user_id)
+        return None, user_id
+
+    def _entered_again(self, user_id: int) -> None:
+        """What `_enter` leaves besides the data, for a page whose last read still holds (see
+        PageState.load): the shell's flags are shared with the tab's other pages."""
+        if self.failure:
+            self.failure = ""
+        if self.forbidden:  # it was not when this page was read, and nothing changed since
+            self.forbidden = False
+        self._register_tab(user_id)
+
+    def _register_tab(self, user_id: int) -> None:
         if client := self.router.session.client_token:
             register_tab(user_id, client)
-        return None
 
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
