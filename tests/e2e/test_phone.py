@@ -40,10 +40,16 @@ def _too_wide(page: Page, path: str) -> str | None:
         return f"{path}: {width}px wide on a {PHONE['width']}px screen"
     # A table that fits only by scrolling sideways inside its box hides its last columns.
     sideways = page.evaluate(
-        """() => [...document.querySelectorAll('table')]
-            .filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
-            .map(t => `${t.id || t.querySelector('th')?.textContent || 'a table'}`
-                + ` (${t.parentElement.scrollWidth} px in ${t.parentElement.clientWidth})`)"""
+        """() => [...document.querySelectorAll('table')].flatMap(t => {
+            for (let e = t.parentElement; e && e !== document.body; e = e.parentElement) {
+                const scrolls = ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+                if (scrolls && e.scrollWidth > e.clientWidth + 1) {
+                    const name = t.closest('[id]')?.id || t.querySelector('th')?.textContent;
+                    return [`${name} (${e.scrollWidth} px in ${e.clientWidth})`];
+                }
+            }
+            return [];
+        })"""
     )
     return f"{path}: {', '.join(sideways)} scrolls sideways" if sideways else None
 

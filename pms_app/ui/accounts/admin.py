@@ -12,6 +12,7 @@ from pms_app.payments import setup_problems
 from pms_app.properties import service as properties
 from pms_app.ui.components.forms import confirm_button, form_error, form_notice
 from pms_app.ui.components.layout import app_shell, empty_state, role_name
+from pms_app.ui.components.tables import data_table
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.i18n import t, tn
 from pms_app.ui.shell.page import PageState
@@ -80,10 +81,20 @@ class AdminState(PageState, SessionState):
         )
 
 
-def _user_row(u: Any) -> rx.Component:
+def _user_cells(u: Any) -> list[rx.Component]:
     S = AdminState
-    return rx.table.row(
-        rx.table.cell(u["name"]),
+    return [
+        rx.table.cell(
+            u["name"],
+            # On a phone the email column is left out: the address goes under the name.
+            rx.text(
+                u["email"],
+                size="1",
+                color_scheme="gray",
+                word_break="break-all",
+                display=rx.breakpoints(initial="block", md="none"),
+            ),
+        ),
         rx.table.cell(u["email"]),
         rx.table.cell(rx.badge(role_name(u["role"]))),
         rx.table.cell(
@@ -114,7 +125,7 @@ def _user_row(u: Any) -> rx.Component:
                 ),
             )
         ),
-    )
+    ]
 
 
 def _mpesa_setup() -> rx.Component:
@@ -157,21 +168,11 @@ def admin_page() -> rx.Component:
             on_submit=S.do_search,
             reset_on_submit=False,
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(t(h) if h else "")
-                            for h in (N_("Name"), N_("Email"), N_("Role"), N_("Status"), "")
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.users, _user_row)),
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
+        data_table(
+            [t(h) if h else "" for h in (N_("Name"), N_("Email"), N_("Role"), N_("Status"), "")],
+            S.users,
+            _user_cells,
+            phone_hidden=(1, 3),  # email (under the name instead), status (the button says it)
         ),
         rx.hstack(
             rx.button(t("Previous"), on_click=S.go(-1), disabled=S.page <= 1, variant="soft"),

@@ -156,6 +156,7 @@ def leases_page() -> rx.Component:
                             rx.table.cell(rx.badge(r["status"])),
                         ],
                         row_class="lease-row",
+                        phone_hidden=(3, 4),  # start, account no. (both on the lease page)
                     ),
                 ),
                 rx.card(
