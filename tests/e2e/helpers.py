@@ -40,3 +40,13 @@ def expect_on(page: Page, path: str) -> None:
     expect(page).to_have_url(
         re.compile(rf"^https?://[^/]+{re.escape(path)}/?(\?.*)?$"), timeout=15_000
     )
+
+
+def invite_from_property(page: Page, property_name: str, email: str, role: str) -> None:
+    """From the dashboard: open the property and send an invitation (its notice seen)."""
+    page.get_by_role("link", name=property_name).click()
+    expect_on(page, "/property")
+    page.fill("input[placeholder='Email to invite']", email)
+    page.locator("select[name=role]").select_option(role)
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#form-notice")).to_contain_text("Invitation sent")

@@ -10,7 +10,13 @@ import sys
 from playwright.sync_api import Page, expect
 
 from tests import factories as f
-from tests.e2e.helpers import expect_on, login, open_page, unique_email
+from tests.e2e.helpers import (
+    expect_on,
+    invite_from_property,
+    login,
+    open_page,
+    unique_email,
+)
 from tests.e2e.server import ROOT, Server
 
 
@@ -78,12 +84,7 @@ def test_landlord_invites_a_manager_who_joins_by_link(new_page, server: Server) 
     landlord: Page = new_page()
     login(landlord, owner.email, f.PASSWORD)
     expect_on(landlord, "/dashboard")
-    landlord.get_by_role("link", name="Jacaranda Estate").click()
-    expect_on(landlord, "/property")
-    landlord.fill("input[placeholder='Email to invite']", manager_email)
-    landlord.locator("select[name=role]").select_option("manager")
-    landlord.get_by_role("button", name="Send invitation").click()
-    expect(landlord.locator("#form-notice")).to_contain_text("Invitation sent")
+    invite_from_property(landlord, "Jacaranda Estate", manager_email, "manager")
 
     _, body = server.wait_for_email(manager_email, "invitation")
     link = server.link_in(body)

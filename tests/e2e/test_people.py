@@ -9,7 +9,13 @@ from playwright.sync_api import Page, expect
 
 from pms_app.accounts.models import Role
 from tests import factories as f
-from tests.e2e.helpers import expect_on, login, open_page, unique_email
+from tests.e2e.helpers import (
+    expect_on,
+    invite_from_property,
+    login,
+    open_page,
+    unique_email,
+)
 from tests.e2e.server import Server
 
 
@@ -24,12 +30,7 @@ def test_landlord_revokes_a_managers_invitation_and_the_link_stops_working(
     landlord: Page = new_page()
     login(landlord, owner.email, f.PASSWORD)
     expect_on(landlord, "/dashboard")
-    landlord.get_by_role("link", name="Mvule Gardens").click()
-    expect_on(landlord, "/property")
-    landlord.fill("input[placeholder='Email to invite']", manager_email)
-    landlord.locator("select[name=role]").select_option("manager")
-    landlord.get_by_role("button", name="Send invitation").click()
-    expect(landlord.locator("#form-notice")).to_contain_text("Invitation sent")
+    invite_from_property(landlord, "Mvule Gardens", manager_email, "manager")
     _, body = server.wait_for_email(manager_email, "invitation")
     link = server.link_in(body)
 
