@@ -35,6 +35,7 @@ from pms_app.core import audit
 from pms_app.core.errors import NotFound, ServiceError
 from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
+from pms_app.integrations import storage
 from pms_app.integrations.daraja_wire import C2BPayment, nairobi_timestamp
 from pms_app.leases.service import active_lease_for_ref
 from pms_app.payments.models import Payment, PaymentStatus
@@ -54,6 +55,7 @@ OTHER_SHORTCODE = N_("another short code")
 OTHER_ACCOUNT = N_("not a property you manage")
 REPEATED = N_("repeated in the file")
 FILE_CHANGED = N_("The file is not the one previewed: upload it again.")
+FILE_GONE = N_("The previewed file is gone: upload it again.")
 _CHUNK = 500  # receipts looked up per query
 
 
@@ -291,3 +293,20 @@ def apply(
     )
     session.commit()
     return result
+
+
+# The uploaded file between preview and Confirm: private storage (never the public upload
+# folder), a generated name the page keeps on the server side only.
+def keep(data: bytes) -> str:
+    return storage.save(data, "xlsx" if data.startswith(b"PK\x03\x04") else "csv")
+
+
+def kept(stored_name: str) -> bytes:
+    try:
+        return storage.read(stored_name)
+    except FileNotFoundError:
+        raise ServiceError(FILE_GONE) from None
+
+
+def discard(stored_name: str) -> None:
+    storage.delete(stored_name)
