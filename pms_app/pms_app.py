@@ -17,7 +17,7 @@ from pms_app.ui.accounts import account, admin, login, reset, signup, waiting
 from pms_app.ui.bookings import facilities, facility, facility_state, my_bookings
 from pms_app.ui.dashboard import dashboard
 from pms_app.ui.leases import lease, lease_state, leases, tenants, units
-from pms_app.ui.payments import pay, payments
+from pms_app.ui.payments import pay, payments, statement_import, statement_import_state
 from pms_app.ui.properties import approvals, invitation, new_property, property_page
 from pms_app.ui.public import not_found, public
 from pms_app.ui.public.forbidden import guarded
@@ -124,6 +124,12 @@ MEMBER_PAGES = [
     (admin.admin_page, "/admin", N_("Admin"), admin.AdminState),
     (pay.pay_page, "/pay", N_("Rent"), pay.PayState),
     (payments.payments_page, "/payments", N_("Payments"), payments.PaymentsState),
+    (
+        statement_import.statement_import_page,
+        "/payments/import",
+        N_("Import statement"),
+        statement_import_state.StatementImportState,
+    ),
     (leases.leases_page, "/leases", N_("Leases"), leases.LeasesState),
     (lease.lease_page, "/lease", N_("Lease"), lease_state.LeaseState),
     (tenants.tenants_page, "/tenants", N_("Tenants"), tenants.TenantsState),

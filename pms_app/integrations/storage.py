@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pms_app.core.settings import get_settings
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(pdf|jpg|png)$")
+_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(pdf|jpg|png|csv|xlsx)$")  # csv, xlsx: statements
 
 
 def private_dir() -> Path:

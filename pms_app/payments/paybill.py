@@ -4,6 +4,7 @@ to a lease."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,17 @@ if TYPE_CHECKING:
     from pms_app.integrations.daraja_wire import C2BPayment
 
 
-def process_c2b_confirmation(session: Session, c2b: C2BPayment) -> Payment:
+def process_c2b_confirmation(
+    session: Session, c2b: C2BPayment, paid_on: date | None = None
+) -> Payment:
     """Record a paybill confirmation once: deduplicated on TransID across both kinds (an STK
     payment's receipt is the TransID of its paybill echo), given to the STK payment it echoes,
     else credited by its account number or queued. Never raises for a repeat or a race: the
-    payment holding this receipt is returned."""
+    payment holding this receipt is returned. `paid_on`: the day M-Pesa completed it, when that
+    was earlier (a statement import, #11.8) — the ledger is dated then."""
     for _attempt in range(5):
         try:
-            recorded = _record(session, c2b)
+            recorded = _record(session, c2b, paid_on)
         except IntegrityError:  # the same receipt was stored by a concurrent message
             session.rollback()
             continue
@@ -55,7 +59,7 @@ def _holder(session: Session, receipt: str) -> Payment | None:
     return session.exec(_holder_stmt(), params={"receipt": receipt}).first()
 
 
-def _record(session: Session, c2b: C2BPayment) -> Payment | None:
+def _record(session: Session, c2b: C2BPayment, paid_on: date | None = None) -> Payment | None:
     holder = _holder(session, c2b.trans_id)
     if holder is not None:  # a repeat, or the echo of an STK payment already credited
         return holder
@@ -94,7 +98,7 @@ def _record(session: Session, c2b: C2BPayment) -> Payment | None:
     session.add(payment)
     session.flush()
     if lease:
-        credit_payment(session, payment)
+        credit_payment(session, payment, paid_on=paid_on)
     else:
         notify_payment(session, payment)
     session.commit()

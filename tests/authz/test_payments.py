@@ -33,6 +33,7 @@ from pms_app.payments import (
     reports,
     reviews,
     shared,
+    statement_import,
     stk,
     suggestions,
 )
@@ -76,6 +77,8 @@ accept_suggestion   -    -    -    -    -    Y    Y    -    Y    -
 accept_review       -    -    -    -    -    Y    Y    -    Y    -
 reject_review       -    -    -    -    -    Y    Y    -    Y    -
 start_stk_payment   -    -    Y    Y    s    s    s    s    s    -
+import_preview      -    -    -    -    -    Y    Y    Y    Y    -
+import_statement    -    -    -    -    -    Y    Y    Y    Y    -
 """
 
 WRITES = {
@@ -88,6 +91,7 @@ WRITES = {
     "accept_review",
     "reject_review",
     "start_stk_payment",
+    "import_statement",
 }
 
 
@@ -307,6 +311,39 @@ def _sunrise(pw: f.PayWorld) -> Filters:
     return Filters(property_id=pw.w.prop.id)
 
 
+def _statement(pw: f.PayWorld) -> bytes:
+    """An M-PESA portal export with one lost confirmation for each side (#11.8)."""
+    head = "Receipt No.,Completion Time,Details,Transaction Status,Paid In,Withdrawn,Other Party Info,A/C No."
+    return "\n".join(
+        [
+            "Short Code:,174379",
+            head,
+            f'QAMINE0001,02-01-{f.last_year()} 10:00:00,Pay Bill,Completed,"1,000.00",,2547 ***** 000 - TOM,{pw.lease.account_ref}',
+            f'QATHEIRS01,02-01-{f.last_year()} 11:00:00,Pay Bill,Completed,"2,000.00",,2547 ***** 111 - ANN,{pw.other_lease.account_ref}',
+        ]
+    ).encode()
+
+
+_IMPORT_RECEIPTS = {"mine": "QAMINE0001", "theirs": "QATHEIRS01"}
+
+
+def _check_import_preview(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    expected = {_IMPORT_RECEIPTS[side] for side in SCOPE[actor]}
+    assert {ln.receipt for ln in result.missing} == expected  # type: ignore[attr-defined]
+
+
+def _check_import(s: Session, pw: f.PayWorld, actor: str, result: object) -> None:
+    expected = {_IMPORT_RECEIPTS[side] for side in SCOPE[actor]}
+    with committed(s) as c:
+        rows = c.exec(
+            select(Payment).where(col(Payment.trans_id).in_(list(_IMPORT_RECEIPTS.values())))
+        ).all()
+    assert {p.trans_id for p in rows} == expected
+    assert all(p.status == PaymentStatus.PAID for p in rows)
+    f.assert_ledger_exact(s, pw.lease.id)
+    f.assert_ledger_exact(s, pw.other_lease.id)
+
+
 ACTIONS: dict[str, Action[f.PayWorld]] = {
     "read_lease": Action(
         lambda s, pw, a: leases.get_readable_lease(s, a, pw.lease.id or 0), _check_read_lease
@@ -403,6 +440,16 @@ ACTIONS: dict[str, Action[f.PayWorld]] = {
     ),
     "start_stk_payment": Action(
         lambda s, pw, a: stk.start_stk_payment(s, a, 100, "0712345678"), _check_start_stk
+    ),
+    # Statement import (#11.8): each landlord's lines only; the import trusts the file no more
+    # than assigning queued money by hand.
+    "import_preview": Action(
+        lambda s, pw, a: statement_import.preview(s, a, _statement(pw), "statement.csv"),
+        _check_import_preview,
+    ),
+    "import_statement": Action(
+        lambda s, pw, a: statement_import.apply(s, a, _statement(pw), "statement.csv"),
+        _check_import,
     ),
 }
 

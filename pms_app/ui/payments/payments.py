@@ -85,6 +85,8 @@ def _filters() -> rx.Component:
                 on_click=S.export_csv,
                 id="export-csv",
             ),
+            # Paybill confirmations lost while the app was down come back from the statement.
+            rx.link(t("Import M-PESA statement"), href="/payments/import", id="import-statement"),
             wrap="wrap",
             align="center",
         ),

@@ -18,6 +18,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/admin": frozenset({"admin"}),
     "/pay": EVERYONE,
     "/payments": MANAGING,
+    "/payments/import": MANAGING,  # statement import (#11.8): the service scopes the lines
     "/leases": MANAGING,
     "/tenants": MANAGING,
     "/units": MANAGING,
