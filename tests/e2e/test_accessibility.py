@@ -127,6 +127,7 @@ def test_landlord_and_manager_pages(new_page, estate: Estate) -> None:
         "/tenants",
         "/units",
         "/payments",
+        "/payments/import",
         "/facilities",
         "/approvals",
         "/profile",

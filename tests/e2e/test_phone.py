@@ -73,7 +73,8 @@ def test_every_page_fits_a_phone_screen(phone, server: Server, estate: Estate) -
     ]
     public = ["/", "/about", "/login", "/signup", "/forgot-password", "/signup/tenant"]
     problems = _sweep(phone(), public)
-    landlord = ["/dashboard", "/tenants", "/units", "/payments", "/facilities", "/approvals"]
+    landlord = ["/dashboard", "/tenants", "/units", "/payments", "/payments/import"]
+    landlord += ["/facilities", "/approvals"]
     landlord += ["/profile", "/properties/new", f"/leases?property={estate.prop_id}", *details]
     problems += _sweep(_logged_in(phone, estate.owner), landlord)
     tenant = ["/dashboard", "/pay", "/bookings", "/facilities", "/profile", details[2]]

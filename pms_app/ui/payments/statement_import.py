@@ -170,7 +170,6 @@ def _preview() -> rx.Component:
 def statement_import_page() -> rx.Component:
     return app_shell(
         rx.vstack(
-            rx.heading(t("Import an M-PESA statement"), size="6", as_="h1"),
             rx.text(
                 t(
                     "Paybill confirmations lost while the app was offline are never sent again. "
@@ -187,5 +186,5 @@ def statement_import_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        title=t("Import statement"),
+        title=t("Import an M-PESA statement"),
     )
