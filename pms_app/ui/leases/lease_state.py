@@ -187,6 +187,10 @@ class LeaseState(VoidMixin, PageState, SessionState):
                 "{after} after",
                 **values,
             )
+        if h.action == "mark_paid":  # an unconfirmed M-Pesa payment, from the statement (#11.7)
+            return self._tr("{who} marked the {payment} paid from the M-Pesa statement", **values)
+        if h.action == "mark_failed":
+            return self._tr("{who} marked the {payment} failed (not on the statement)", **values)
         return self._tr(
             "{who}: {action}, the {payment} · reason: “{reason}” · counted {before} before, "
             "{after} after",
