@@ -158,3 +158,21 @@ def test_the_echo_closed_payment_is_shown_as_counted() -> None:
     assert shown_status(PaymentStatus.FAILED, ECHO_RECORDED) == "counted"
     assert shown_status(PaymentStatus.FAILED, "Request cancelled by user") == "failed"
     assert shown_status(PaymentStatus.UNCONFIRMED, "") == "unconfirmed"
+
+
+def _line(status: str, result_desc: str = "") -> object:
+    from pms_app.core.timestamps import utcnow
+    from pms_app.payments.lease_view import PaymentLine
+
+    return PaymentLine(1, utcnow(), 5_000, "mpesa_stk", status, "", "", "", result_desc, "")
+
+
+def test_the_tenant_reads_being_checked_and_counted_not_failed() -> None:
+    from pms_app.ui.payments.pay_state import payment_view
+
+    waiting = payment_view(_line(PaymentStatus.UNCONFIRMED, stk.UNCONFIRMED_TEXT), "Africa/Nairobi")  # type: ignore[arg-type]
+    assert (waiting["status"], waiting["label"]) == ("unconfirmed", "being checked")
+    assert "no need to pay again" in waiting["message"]
+    counted = payment_view(_line(PaymentStatus.FAILED, ECHO_RECORDED), "Africa/Nairobi")  # type: ignore[arg-type]
+    assert (counted["status"], counted["label"]) == ("counted", "counted as paybill payment")
+    assert counted["message"] == ECHO_RECORDED
