@@ -71,7 +71,15 @@ class Settings:
     mpesa_allowed_ips: tuple[str, ...]
     sim_mode: str  # "manual" (a person answers on /simulator/phone) or "auto" (rules by phone)
     sim_callback_delay_s: float
+    # The simulated Daraja app's C2B product ("v1"/"v2"): the other version's register/simulate
+    # paths answer 401.003.01, as production does. Defaults to DARAJA_C2B_VERSION.
+    sim_c2b_version: str
+    # A paybill STK payment is also posted as a paybill confirmation (the echo, daraja.md) to the
+    # shortcode's registered URLs.
+    sim_stk_echo: bool
     reconcile_after_s: int  # ask Daraja about STK payments still pending after this long
+    # Stop asking after this long: the payment becomes "unconfirmed" for a manager (#11.7).
+    unconfirmed_after_s: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -234,5 +242,11 @@ def get_settings() -> Settings:
         ),
         sim_mode=env("MPESA_SIM_MODE", "manual"),
         sim_callback_delay_s=float(env("MPESA_SIM_CALLBACK_DELAY", "1")),
+        sim_c2b_version=_c2b_version(
+            env("MPESA_SIM_C2B_VERSION", "") or env("DARAJA_C2B_VERSION", "v2")
+        ),
+        sim_stk_echo=env("MPESA_SIM_STK_ECHO", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
         reconcile_after_s=int(env("MPESA_RECONCILE_AFTER", "60")),
+        unconfirmed_after_s=int(env("MPESA_UNCONFIRMED_AFTER", str(24 * 3600))),
     )

@@ -23,6 +23,8 @@ from pms_app.properties.access import MANAGING_ROLES, managed_property_ids, requ
 from pms_app.properties.models import Property, Unit
 
 REVIEW_PREFIX = "Check before crediting: "
+# Money to place, to check, and payments M-Pesa never confirmed (a manager settles them, #11.7).
+QUEUED = (PaymentStatus.UNALLOCATED, PaymentStatus.REVIEW, PaymentStatus.UNCONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,8 @@ class ActiveLease:
 
 @dataclass(frozen=True)
 class QueuedPayment:
-    """Paybill money no lease matched (`unallocated`) or M-Pesa money that did not match what
-    was asked (`review`)."""
+    """Paybill money no lease matched (`unallocated`), M-Pesa money that did not match what
+    was asked (`review`), or an STK payment M-Pesa never confirmed (`unconfirmed`)."""
 
     id: int
     status: str
@@ -98,7 +100,7 @@ def _queue_stmt(everywhere: bool) -> Any:
         .outerjoin(lease, lease.id == Payment.lease_id)
         .outerjoin(tenant, tenant.id == lease.tenant_id)
         .outerjoin(unit, unit.id == lease.unit_id)
-        .where(col(Payment.status).in_((PaymentStatus.UNALLOCATED, PaymentStatus.REVIEW)))
+        .where(col(Payment.status).in_(QUEUED))
         .order_by(col(Payment.created_at), col(Payment.id))
     )
     if not everywhere:

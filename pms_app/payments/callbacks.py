@@ -100,7 +100,7 @@ def _apply_stk_callback(
         moved = set_status(
             session,
             payment,
-            (PaymentStatus.PENDING,),  # a failure never downgrades a success
+            (PaymentStatus.PENDING, PaymentStatus.UNCONFIRMED),  # never downgrades a success
             status=PaymentStatus.FAILED,
             result_code=cb.result_code[:20],
             result_desc=result_message(cb.result_code)[:300],
@@ -135,7 +135,7 @@ def _apply_stk_callback(
             moved = set_status(
                 session,
                 payment,
-                (PaymentStatus.PENDING, PaymentStatus.FAILED),
+                (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.UNCONFIRMED),
                 status=PaymentStatus.REVIEW,
                 result_code="0",
                 result_desc=("Check before crediting: " + "; ".join(problems))[:300],
@@ -154,7 +154,7 @@ def _apply_stk_callback(
             session,
             payment,
             receipt=cb.receipt,
-            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.UNCONFIRMED),
             result_code="0",
             result_desc="Paid",
         )
@@ -181,7 +181,7 @@ def _echo_came_first(session: Session, payment: Payment) -> str:
     moved = set_status(
         session,
         payment,
-        (PaymentStatus.PENDING, PaymentStatus.FAILED),
+        (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.UNCONFIRMED),
         status=PaymentStatus.FAILED,
         result_code="0",
         result_desc=ECHO_RECORDED,
@@ -210,7 +210,7 @@ def _already_moved(session: Session, payment: Payment, cb: StkCallback) -> str:
             session,
             sibling,
             receipt=cb.receipt,
-            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+            from_=(PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.UNCONFIRMED),
             result_code="0",
             result_desc="Paid",
         ):

@@ -29,6 +29,13 @@ ECHO_RECORDED = N_(
     "Paid: this M-Pesa payment was recorded from its paybill confirmation and counted once."
 )
 _MASKS = "*xX•#."
+COUNTED = "counted"  # how pages show such a payment: not "failed", the money is in (once)
+
+
+def shown_status(status: str, result_desc: str) -> str:
+    """The status a page shows: an STK payment closed because its paybill echo was recorded
+    first is `counted` (as a paybill payment), never an alarming `failed`."""
+    return COUNTED if status == PaymentStatus.FAILED and result_desc == ECHO_RECORDED else status
 
 
 def phone_pattern(raw: str | None) -> str | None:

@@ -17,6 +17,10 @@ class PaymentStatus:
     UNALLOCATED = "unallocated"  # paybill payment with an unknown account number
     # Recorded by mistake (cash/bank only) and reversed in the ledger; the row stays (#10.7).
     VOID = "void"
+    # An STK payment M-Pesa never confirmed either way within MPESA_UNCONFIRMED_AFTER (its
+    # query kept answering "still processing"/"does not exist"): no longer queried; a manager
+    # checks the M-Pesa statement and marks it paid (with the receipt) or failed (#11.7).
+    UNCONFIRMED = "unconfirmed"
 
 
 class PaymentMethod:

@@ -72,7 +72,7 @@ def _record(session: Session, c2b: C2BPayment, paid_on: date | None = None) -> P
                 session,
                 twin,
                 receipt=c2b.trans_id,
-                from_=(PaymentStatus.PENDING, PaymentStatus.FAILED),
+                from_=(PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.UNCONFIRMED),
                 trans_id=c2b.trans_id,
                 result_code="0",
                 result_desc="Paid",

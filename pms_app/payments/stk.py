@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 STK_MIN, STK_MAX = 1, 250_000
 # Shown instead of the Pay buttons, and the refusal, when the install has no M-Pesa at all.
+UNCONFIRMED_TEXT = N_("Unconfirmed: M-Pesa never answered. Check your M-Pesa statement.")
 MPESA_OFF = N_(
     "M-Pesa payments are not set up on this install. Pay your landlord by cash or bank and ask "
     "for a receipt."
@@ -187,14 +188,23 @@ def fail_unsent(session: Session, payment_id: int, message: str) -> None:
 
 
 def reconcile_pending(
-    session: Session, client: DarajaClient, older_than_s: int = 60, give_up_after_s: int = 600
+    session: Session,
+    client: DarajaClient,
+    older_than_s: int = 60,
+    give_up_after_s: int = 600,
+    unconfirmed_after_s: int | None = None,
 ) -> dict[str, int]:
     """Lost callbacks: ask M-Pesa about payments pending too long (unless the callback did come,
-    early, and is waiting to be applied)."""
+    early, and is waiting to be applied). A payment M-Pesa still has no answer for after
+    `unconfirmed_after_s` (MPESA_UNCONFIRMED_AFTER: queries for a lost or expired id answer 4999
+    or "does not exist" forever) is no longer asked about: it becomes unconfirmed for a manager."""
 
     drop_stale_early_callbacks(session)
     now = utcnow()
-    stats = {"paid": 0, "failed": 0, "pending": 0}
+    limit = (
+        get_settings().unconfirmed_after_s if unconfirmed_after_s is None else unconfirmed_after_s
+    )
+    stats = {"paid": 0, "failed": 0, "pending": 0, "unconfirmed": 0}
     rows = session.exec(
         select(Payment).where(
             Payment.status == PaymentStatus.PENDING,
@@ -216,11 +226,11 @@ def reconcile_pending(
             continue
         try:
             answer = client.stk_query(payment.checkout_request_id)
-        except DarajaError:
-            stats["pending"] += 1
-            continue
-        if answer.pending:
-            stats["pending"] += 1
+            pending = answer.pending
+        except DarajaError:  # "being processed", "does not exist", M-Pesa down: no answer
+            answer, pending = None, True
+        if pending or answer is None:
+            stats[_no_answer(session, payment, age > limit)] += 1
             continue
         if answer.result_code == "0":
             if credit_payment(session, payment):
@@ -237,3 +247,21 @@ def reconcile_pending(
             stats["failed"] += 1
         session.commit()
     return stats
+
+
+def _no_answer(session: Session, payment: Payment, too_long: bool) -> str:
+    """Still no answer from M-Pesa: asked again next round, or, after the bounded time, left
+    for a manager to settle from the M-Pesa statement (payments.unconfirmed)."""
+    if not too_long:
+        return "pending"
+    moved = set_status(
+        session,
+        payment,
+        (PaymentStatus.PENDING,),
+        status=PaymentStatus.UNCONFIRMED,
+        result_desc=UNCONFIRMED_TEXT,
+    )
+    if moved:
+        notify_payment(session, payment)
+    session.commit()
+    return "unconfirmed" if moved else "pending"

@@ -35,7 +35,7 @@ def send_stk_push(payment_id: int, attempt: int = 0) -> str:
 @jobs.task("pms.reconcile_payments")
 def reconcile_payments() -> dict[str, int]:
     if not get_settings().mpesa_enabled:
-        return {"paid": 0, "failed": 0, "pending": 0}  # no M-Pesa to ask
+        return {"paid": 0, "failed": 0, "pending": 0, "unconfirmed": 0}  # no M-Pesa to ask
     with session_scope() as session:
         return stk.reconcile_pending(
             session, daraja.client_from_settings(), older_than_s=get_settings().reconcile_after_s

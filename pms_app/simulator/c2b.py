@@ -3,6 +3,7 @@ are posted to the registered URLs after commit by `delivery`."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -15,8 +16,10 @@ from pms_app.integrations.daraja_wire import (
     nairobi_timestamp,
 )
 from pms_app.simulator import delivery
-from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction
+from pms_app.simulator.models import SimC2BRegistration, SimC2BTransaction, SimStkRequest
 from pms_app.simulator.wire import (
+    NO_PRODUCT,
+    NO_PRODUCT_MESSAGE,
     TXN_TYPES,
     WireError,
     bad_field,
@@ -32,9 +35,18 @@ from pms_app.simulator.wire import (
 )
 
 
-def mask_msisdn(msisdn: str) -> str:
-    """254708374149 → 25470****149 (C2B v2)."""
-    return f"{msisdn[:5]}****{msisdn[-3:]}"
+def mask_msisdn(msisdn: str, version: str = "v2") -> str:
+    """As production shows the payer: 254708374149 → `2547 ***** 149` (C2B v2), or the number's
+    SHA-256 hex (v1). Never the number itself."""
+    if version == "v1":
+        return hashlib.sha256(msisdn.encode()).hexdigest()
+    return f"{msisdn[:4]} ***** {msisdn[-3:]}"
+
+
+def check_product(version: str, settings: Settings) -> None:
+    """The simulated Daraja app has one C2B product: the other version's paths are refused."""
+    if version != settings.sim_c2b_version:
+        raise WireError(401, NO_PRODUCT, NO_PRODUCT_MESSAGE)
 
 
 def register_c2b(
@@ -48,9 +60,14 @@ def register_c2b(
         raise bad_field("ResponseType")
     confirmation = check_url(data.get("ConfirmationURL"), "ConfirmationURL", settings)
     validation = check_url(data.get("ValidationURL"), "ValidationURL", settings)
-    row = session.get(SimC2BRegistration, shortcode) or SimC2BRegistration(
-        shortcode=shortcode, confirmation_url=confirmation
-    )
+    row = session.get(SimC2BRegistration, shortcode)
+    if row is not None and (row.confirmation_url, row.validation_url) != (
+        confirmation,
+        validation,
+    ):
+        # Production registers once: other URLs need the old ones deleted on the portal first.
+        raise WireError(500, "500.003.1001", "Urls are already registered")
+    row = row or SimC2BRegistration(shortcode=shortcode, confirmation_url=confirmation)
     row.response_type, row.confirmation_url, row.validation_url = (
         response_type,
         confirmation,
@@ -88,6 +105,8 @@ def simulate_c2b(session: Session, body: object, payer: Payer | None = None) -> 
         20,
         allow_empty=command == "CustomerBuyGoodsOnline",
     )
+    if command == "CustomerBuyGoodsOnline":
+        bill_ref = ""  # a till has no account number: production posts it empty
     reg = session.get(SimC2BRegistration, shortcode)
     if reg is None:
         raise WireError(400, INVALID_FIELD, "Bad Request - No URLs registered for this ShortCode")
@@ -116,7 +135,7 @@ def simulate_c2b(session: Session, body: object, payer: Payer | None = None) -> 
 
 
 def c2b_payload(tx: SimC2BTransaction, command: str = "CustomerPayBillOnline") -> dict[str, str]:
-    """The validation/confirmation body, exactly as daraja.md shows it (MSISDN masked)."""
+    """The validation/confirmation body as production sends it (MSISDN masked or hashed)."""
     return {
         "TransactionType": "Pay Bill" if command == "CustomerPayBillOnline" else "Buy Goods",
         "TransID": tx.trans_id,
@@ -128,7 +147,7 @@ def c2b_payload(tx: SimC2BTransaction, command: str = "CustomerPayBillOnline") -
         "InvoiceNumber": "",
         "OrgAccountBalance": "",
         "ThirdPartyTransID": "",
-        "MSISDN": mask_msisdn(tx.msisdn),
+        "MSISDN": mask_msisdn(tx.msisdn, get_settings().sim_c2b_version),
         "FirstName": tx.first_name,
         "MiddleName": "",
         "LastName": tx.last_name,
@@ -143,4 +162,35 @@ def c2b_transactions(session: Session, msisdn: str, limit: int = 5) -> list[SimC
             .order_by(col(SimC2BTransaction.id).desc())
             .limit(limit)
         ).all()
+    )
+
+
+def echo_stk_payment(session: Session, req: SimStkRequest) -> None:
+    """The STK echo (daraja.md): on a paybill whose C2B URLs are registered, the paid STK
+    payment is ALSO posted as a paybill confirmation, TransID = its receipt and BillRefNumber =
+    its AccountReference, racing the STK callback (either may come first). Setting:
+    MPESA_SIM_STK_ECHO (on by default); tills never echo. The caller commits."""
+    settings = get_settings()
+    if not settings.sim_stk_echo or req.transaction_type != "CustomerPayBillOnline":
+        return
+    reg = session.get(SimC2BRegistration, req.shortcode)
+    if reg is None or not req.receipt:
+        return
+    tx = SimC2BTransaction(
+        trans_id=req.receipt,
+        trans_time=req.transaction_date or nairobi_timestamp(),
+        shortcode=req.shortcode,
+        amount=req.amount,
+        bill_ref=req.account_ref,
+        msisdn=req.phone,
+        first_name="John",
+        last_name="Doe",
+    )
+    session.add(tx)
+    session.flush()
+    engine, payload = session.get_bind(), c2b_payload(tx)
+    tx_id, delay, url = tx.id, settings.sim_callback_delay_s, reg.confirmation_url
+    # Confirmation only: the payer already accepted the prompt, nothing is left to validate.
+    on_commit(
+        session, lambda: delivery.schedule_c2b(engine, tx_id, payload, "", url, "Completed", delay)
     )

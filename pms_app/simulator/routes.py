@@ -92,16 +92,25 @@ async def stk_query(request: Request) -> Response:
     )
 
 
+def _c2b(request: Request, fn: Callable[[Session, object, Settings], Any]) -> Any:
+    """A C2B call on /v1/ or /v2/: only the simulated app's product answers (else 401.003.01)."""
+    version = str(request.path_params.get("version", ""))
+
+    def call(session: Session, body: object, settings: Settings) -> Any:
+        c2b.check_product(version, settings)
+        return fn(session, body, settings)
+
+    return call
+
+
 async def c2b_register(request: Request) -> Response:
-    return await _run(
-        _bearer_call(request, await request.body(), lambda s, b, cfg: c2b.register_c2b(s, b, cfg))
-    )
+    call = _c2b(request, lambda s, b, cfg: c2b.register_c2b(s, b, cfg))
+    return await _run(_bearer_call(request, await request.body(), call))
 
 
 async def c2b_simulate(request: Request) -> Response:
-    return await _run(
-        _bearer_call(request, await request.body(), lambda s, b, _cfg: c2b.simulate_c2b(s, b))
-    )
+    call = _c2b(request, lambda s, b, _cfg: c2b.simulate_c2b(s, b))
+    return await _run(_bearer_call(request, await request.body(), call))
 
 
 def simulator_routes(settings: Settings | None = None) -> list[BaseRoute]:
@@ -112,6 +121,7 @@ def simulator_routes(settings: Settings | None = None) -> list[BaseRoute]:
         Route(f"{PREFIX}/oauth/v1/generate", oauth, methods=["GET"]),
         Route(f"{PREFIX}/mpesa/stkpush/v1/processrequest", stk_push, methods=["POST"]),
         Route(f"{PREFIX}/mpesa/stkpushquery/v1/query", stk_query, methods=["POST"]),
-        Route(f"{PREFIX}/mpesa/c2b/v2/registerurl", c2b_register, methods=["POST"]),
-        Route(f"{PREFIX}/mpesa/c2b/v2/simulate", c2b_simulate, methods=["POST"]),
+        # v1 and v2 (daraja.md): the version the simulated app lacks answers 401.003.01.
+        Route(f"{PREFIX}/mpesa/c2b/{{version:str}}/registerurl", c2b_register, methods=["POST"]),
+        Route(f"{PREFIX}/mpesa/c2b/{{version:str}}/simulate", c2b_simulate, methods=["POST"]),
     ]

@@ -4,7 +4,7 @@ mode) answers, the callback posted after commit by `delivery`, and stkpushquery.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import update
@@ -17,9 +17,10 @@ from pms_app.integrations.daraja_wire import (
     GENERIC_500,
     nairobi_timestamp,
 )
-from pms_app.simulator import delivery
+from pms_app.simulator import c2b, delivery
 from pms_app.simulator.models import SimStkRequest
 from pms_app.simulator.wire import (
+    LOCKED_SUBSCRIBER,
     TXN_TYPES,
     SimulatorError,
     WireError,
@@ -40,14 +41,16 @@ CORRECT_PIN = "1234"
 PROMPT_TIMEOUT_S = 60  # an unanswered prompt times out (1037), checked lazily
 
 ACCEPT, CANCEL, TIMEOUT = "accept", "cancel", "timeout"
+NAIROBI = timezone(timedelta(hours=3))  # ids carry Nairobi time (no DST)
 
-# Callback wording; the query says it differently on purpose (apps must map ResultCode only).
+# Callback wording as production sends it, failures with their "[STK_CB - ]"/"[MpesaCB - ]"
+# prefixes; the query says it differently on purpose (apps must map ResultCode only).
 CALLBACK_DESC: dict[str, str] = {
     "0": "The service request is processed successfully.",
-    "1": "The balance is insufficient for the transaction.",
-    "1032": "Request cancelled by user",
-    "1037": "DS timeout user cannot be reached",
-    "2001": "The initiator information is invalid.",
+    "1": "[MpesaCB - ]The balance is insufficient for the transaction.",
+    "1032": "[STK_CB - ]Request cancelled by user",
+    "1037": "[STK_CB - ]DS timeout user cannot be reached",
+    "2001": "[MpesaCB - ]The initiator information is invalid.",
 }
 QUERY_DESC: dict[str, str] = {
     "0": "The service request is processed successfully.",
@@ -92,12 +95,7 @@ def create_stk_request(
             SimStkRequest.phone == phone, SimStkRequest.status == "pending"
         )
     ).first():
-        raise WireError(
-            500,
-            GENERIC_500,
-            "Unable to lock subscriber, a transaction is already in process for the current "
-            "subscriber",
-        )
+        raise WireError(500, GENERIC_500, LOCKED_SUBSCRIBER)
     req = SimStkRequest(
         merchant_request_id=unique_value(
             session, SimStkRequest.merchant_request_id, new_request_id
@@ -182,7 +180,7 @@ def resolve(
     values: dict[str, Any] = {
         "status": "answered",
         "result_code": code,
-        "result_desc": CALLBACK_DESC.get(code, "The transaction failed."),
+        "result_desc": CALLBACK_DESC.get(code, "[STK_CB - ]The transaction failed."),
         "answered_at": now,
         "drop_callback": drop,
         "duplicate_callback": duplicate,
@@ -200,6 +198,8 @@ def resolve(
         raise SimulatorError("That prompt was already answered.")
     session.flush()
     session.refresh(req)
+    if code == "0":
+        c2b.echo_stk_payment(session, req)  # its paybill confirmation, when the paybill has URLs
     if not drop:
         engine = session.get_bind()
         url, payload, shortcode = req.callback_url, callback_payload(req), req.shortcode
@@ -215,7 +215,8 @@ def resolve(
 
 
 def callback_payload(req: SimStkRequest) -> dict[str, Any]:
-    """The body Daraja posts to CallBackURL (ResultCode a number; metadata only on success)."""
+    """The body Daraja posts to CallBackURL (ResultCode a number; metadata only on success,
+    read by name: Amount, MpesaReceiptNumber, TransactionDate, PhoneNumber)."""
     cb: dict[str, Any] = {
         "MerchantRequestID": req.merchant_request_id,
         "CheckoutRequestID": req.checkout_request_id,
@@ -229,7 +230,7 @@ def callback_payload(req: SimStkRequest) -> dict[str, Any]:
             "Item": [
                 {"Name": "Amount", "Value": float(req.amount)},  # 1.0, like Daraja's 1.00
                 {"Name": "MpesaReceiptNumber", "Value": req.receipt},
-                {"Name": "Balance"},
+                # No Balance item: current production leaves it out entirely.
                 {"Name": "TransactionDate", "Value": int(req.transaction_date or 0)},
                 {"Name": "PhoneNumber", "Value": int(req.phone)},
             ]
@@ -292,7 +293,14 @@ def query(session: Session, body: object, settings: Settings | None = None) -> d
     expire_stale(session)
     req = find(session, checkout_id.strip())
     if req is None:
-        raise WireError(500, GENERIC_500, "The transaction does not Exist", checkout_id)
+        # Production: an id it does not know (yet) is "being processed" while its timestamp is
+        # fresh, then "does not Exist" for good; the app's reconciler must give up on it.
+        message = (
+            "The transaction is being processed"
+            if _fresh_id(checkout_id.strip())
+            else "The transaction does not Exist"
+        )
+        raise WireError(500, GENERIC_500, message, checkout_id)
     base = {
         "ResponseCode": "0",
         "ResponseDescription": "The service request has been accepted successsfully",
@@ -316,3 +324,15 @@ def query(session: Session, body: object, settings: Settings | None = None) -> d
         }
     code = req.result_code or ""
     return {**base, "ResultCode": code, "ResultDesc": QUERY_DESC.get(code, req.result_desc)}
+
+
+def _fresh_id(checkout_id: str) -> bool:
+    """A ws_CO_<ddmmyyyyHHMMSS>… id minted within the prompt's lifetime (Nairobi time)."""
+    stamp = checkout_id.removeprefix("ws_CO_")[:14]
+    if not (checkout_id.startswith("ws_CO_") and stamp.isdigit() and len(stamp) == 14):
+        return False
+    try:
+        made = datetime.strptime(stamp, "%d%m%Y%H%M%S").replace(tzinfo=NAIROBI)
+    except ValueError:
+        return False
+    return timedelta(0) <= utcnow() - made <= timedelta(seconds=2 * PROMPT_TIMEOUT_S)

@@ -25,8 +25,17 @@ MAX_AMOUNT = 250_000
 
 _MSISDN_RE = re.compile(r"254[17]\d{8}")
 TXN_TYPES = ("CustomerPayBillOnline", "CustomerBuyGoodsOnline")
-# Daraja refuses callback URLs containing these words (daraja.md, "Callback URL rules").
-_FORBIDDEN_URL_WORDS = ("mpesa", "safaricom", "exec", "cmd", "sql", "query")
+# Daraja refuses callback URLs containing these words, any case ("exe" covers "exec"), and
+# tunnelling hosts (daraja.md, "What production adds": URL rules).
+_FORBIDDEN_URL_WORDS = ("m-pesa", "mpesa", "safaricom", "exe", "cmd", "sql", "query")
+_TUNNEL_HOSTS = ("ngrok", "mockbin", "requestbin")
+# Production's message when another prompt is open on the phone (HTTP 500, 500.001.1001).
+LOCKED_SUBSCRIBER = (
+    "[STK] - Unable to lock subscriber, a transaction is already in process for the current "
+    "subscriber"
+)
+NO_PRODUCT = "401.003.01"
+NO_PRODUCT_MESSAGE = "Error Occurred - Invalid Access Token - no apiproduct match found"
 _ALNUM_UPPER = string.ascii_uppercase + string.digits
 
 
@@ -117,7 +126,13 @@ def check_text(value: object, field: str, max_len: int, allow_empty: bool = Fals
 def check_url(value: object, field: str, settings: Settings) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
         raise bad_field(field)
-    if len(value) > 1000 or any(word in value.lower() for word in _FORBIDDEN_URL_WORDS):
+    lowered = value.lower()
+    host = lowered.split("//", 1)[1].split("/", 1)[0]
+    if (
+        len(value) > 1000
+        or any(word in lowered for word in _FORBIDDEN_URL_WORDS)
+        or any(tunnel in host for tunnel in _TUNNEL_HOSTS)
+    ):
         raise bad_field(field)
     # Unlike Daraja, the simulator only posts back to this app's own callback routes: it must
     # not make the server POST elsewhere, nor send paybill notifications to another server.

@@ -399,6 +399,7 @@ def test_mismatched_amount_or_phone_goes_to_review(pay: PayServer, session: Sess
         "paid": 0,
         "failed": 0,
         "pending": 0,
+        "unconfirmed": 0,
     }
     reviews.resolve_review(session, manager, other_phone.id or 0, accept=True)
     reviews.resolve_review(session, manager, short.id or 0, accept=False)
@@ -498,6 +499,7 @@ def test_bad_requests_write_nothing_and_a_lost_callback_is_reconciled(
         "paid": 1,
         "failed": 0,
         "pending": 0,
+        "unconfirmed": 0,
     }
     assert stk.reconcile_pending(session, client, older_than_s=0)["paid"] == 0
     paid = pay.payment(lost.id)
@@ -562,13 +564,13 @@ def test_reconciler_waits_for_open_prompts_and_fails_refused_ones(
     client = client_from_settings()
     for _ in range(2):  # both forms of "no answer yet"
         stats = stk.reconcile_pending(session, client, older_than_s=0)
-        assert stats == {"paid": 0, "failed": 0, "pending": 1}
+        assert stats == {"paid": 0, "failed": 0, "pending": 1, "unconfirmed": 0}
         assert pay.payment(payment.id).status == PaymentStatus.PENDING
     assert pay.sim_row(payment.checkout_request_id or "").query_count == 2
 
     sim_answer(status="answered", result_code="1032", receipt=None)
     stats = stk.reconcile_pending(session, client, older_than_s=0)
-    assert stats == {"paid": 0, "failed": 1, "pending": 0}
+    assert stats == {"paid": 0, "failed": 1, "pending": 0, "unconfirmed": 0}
     failed = pay.payment(payment.id)
     assert (failed.status, failed.result_code, failed.result_desc) == (
         PaymentStatus.FAILED,

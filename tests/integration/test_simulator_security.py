@@ -249,8 +249,12 @@ def test_delivery_rechecks_stored_urls(sim: Sim, attacker: Attacker) -> None:
     assert attacker.hits == [] and sim.got("stk") == [] and sim.got("confirm") == []
     assert sim.row(checkout).callback_result == delivery.REFUSED
     with Session(sim.engine) as s:
-        [tx] = s.exec(select(SimC2BTransaction)).all()
-        assert tx.status == "failed" and tx.confirmation_result == delivery.REFUSED
+        # The paybill payment and the STK payment's echo (TransID = its receipt): both refused.
+        txs = s.exec(select(SimC2BTransaction)).all()
+        assert len(txs) == 2
+        assert all(
+            tx.status == "failed" and tx.confirmation_result == delivery.REFUSED for tx in txs
+        )
 
 
 # --- the phone page: an admin or the install's key ------------------------------------------------

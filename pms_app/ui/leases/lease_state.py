@@ -14,6 +14,7 @@ from pms_app.leases import service as leases
 from pms_app.ledger import service as ledger
 from pms_app.payments import audit_trail, lease_view
 from pms_app.payments import reviews as payments
+from pms_app.payments.matching import shown_status
 from pms_app.ui.shell.formatting import method_label, money, status_label
 from pms_app.ui.shell.forms import int_or_none, text
 from pms_app.ui.shell.live import live_page
@@ -113,8 +114,8 @@ class LeaseState(VoidMixin, PageState, SessionState):
                 "date": formats.moment(p.created_at, tz),
                 "amount": f"{p.amount:,}",
                 "method": method_label(p.method),
-                "status": p.status,
-                "status_text": status_label(p.status),
+                "status": shown_status(p.status, p.result_desc),
+                "status_text": status_label(shown_status(p.status, p.result_desc)),
                 "receipt": p.receipt_no,
                 "detail": p.result_desc or p.mpesa_receipt or p.reference,
                 "url": f"/api/receipts/{p.id}.pdf" if p.receipt_no else "",
@@ -186,6 +187,10 @@ class LeaseState(VoidMixin, PageState, SessionState):
                 "{after} after",
                 **values,
             )
+        if h.action == "mark_paid":  # an unconfirmed M-Pesa payment, from the statement (#11.7)
+            return self._tr("{who} marked the {payment} paid from the M-Pesa statement", **values)
+        if h.action == "mark_failed":
+            return self._tr("{who} marked the {payment} failed (not on the statement)", **values)
         return self._tr(
             "{who}: {action}, the {payment} · reason: “{reason}” · counted {before} before, "
             "{after} after",

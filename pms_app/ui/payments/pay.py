@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from pms_app.core import formats
-from pms_app.core.i18n import N_, gettext
+from pms_app.core.i18n import N_
 from pms_app.core.settings import get_settings
-from pms_app.integrations.daraja_wire import result_message
 from pms_app.leases import service as leases
 from pms_app.payments import stk, tenant
 from pms_app.ui.components.forms import field, form_error, submit_button, write_form
 from pms_app.ui.components.layout import app_shell, empty_state, figure
-from pms_app.ui.shell.formatting import in_currency, money, money_var, status_label
+from pms_app.ui.payments.pay_state import payment_view
+from pms_app.ui.shell.formatting import in_currency, money, money_var
 from pms_app.ui.shell.forms import text
 from pms_app.ui.shell.i18n import t
 from pms_app.ui.shell.live import live_page
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from pms_app.accounts.models import User
-    from pms_app.payments.lease_view import PaymentLine
 
 
 @live_page("/pay")
@@ -90,10 +89,10 @@ class PayState(PageState, SessionState):
             }
             for line in reversed(st.lines[-tenant.STATEMENT_LINES :])
         ]
-        self.history = [_payment_view(p, page.lease.timezone) for p in page.history]
+        self.history = [payment_view(p, page.lease.timezone) for p in page.history]
         self.documents = [{"id": str(d.id), "name": d.name} for d in page.documents]
         if self._current_id:
-            self.current = _payment_view(page.current, page.lease.timezone) if page.current else {}
+            self.current = payment_view(page.current, page.lease.timezone) if page.current else {}
 
     @rx.event
     async def pay(self, form: dict[str, Any]) -> None:
@@ -107,37 +106,9 @@ class PayState(PageState, SessionState):
         await self._act(start, form=form)
 
 
-def _payment_view(p: PaymentLine, tz: str) -> dict[str, Any]:
-    """One payment as the tenant reads it, in the reader's language (runs inside `_load`)."""
-    if p.status == "pending":
-        message = gettext("Check your phone and enter your M-Pesa PIN to complete the payment.")
-    elif p.status == "paid" and p.mpesa_receipt:
-        message = gettext(
-            "Paid. Receipt {receipt} (M-Pesa {mpesa})", receipt=p.receipt_no, mpesa=p.mpesa_receipt
-        )
-    elif p.status == "paid":
-        message = gettext("Paid. Receipt {receipt}", receipt=p.receipt_no)
-    elif p.status == "failed":
-        # result_desc holds daraja_wire's English message for the code (RESULT_MESSAGES, whose
-        # Swahili is in payments_ui.po); other text shows as stored.
-        message = gettext(p.result_desc or result_message(p.result_code))
-    elif p.status == "void":  # a cash/bank entry made by mistake (#10.7): not "being checked"
-        message = gettext(
-            "Voided: recorded by mistake, it no longer counts. Receipt {receipt}.",
-            receipt=p.receipt_no,
-        )
-    else:
-        message = gettext("Received; your landlord is checking it.")
-    return {
-        "id": p.id,
-        "status": p.status,
-        "label": status_label("voided" if p.status == "void" else p.status),
-        "amount": money(p.amount),
-        "date": formats.moment(p.created_at, tz),
-        "message": message,
-        # A voided payment's receipt says VOID: the tenant can see what changed.
-        "receipt_url": f"/api/receipts/{p.id}.pdf" if p.status in ("paid", "void") else "",
-    }
+# "counted": an STK payment whose paybill echo was recorded first: the money is in, once.
+_ICONS = (("paid", "check"), ("counted", "check"), ("failed", "triangle_alert"))
+_COLOURS = (("paid", "green"), ("counted", "green"), ("failed", "red"))
 
 
 def _current_payment() -> rx.Component:
@@ -167,8 +138,8 @@ def _current_payment() -> rx.Component:
                     ),
                 ),
             ),
-            icon=rx.match(c["status"], ("paid", "check"), ("failed", "triangle_alert"), "loader"),
-            color_scheme=rx.match(c["status"], ("paid", "green"), ("failed", "red"), "blue"),
+            icon=rx.match(c["status"], *_ICONS, "loader"),
+            color_scheme=rx.match(c["status"], *_COLOURS, "blue"),
             width="100%",
             id="current-payment",
         ),

@@ -16,7 +16,13 @@ from pms_app.ui.components.layout import app_shell, empty_state, figure
 from pms_app.ui.components.tables import data_table
 from pms_app.ui.components.voids import void_button, void_dialog, voided_badge
 from pms_app.ui.payments.payments_state import PaymentsState
-from pms_app.ui.payments.shared import refunds_section, reviews_section, suggestion
+from pms_app.ui.payments.shared import (
+    confirm_dialog,
+    refunds_section,
+    reviews_section,
+    suggestion,
+    unconfirmed_section,
+)
 from pms_app.ui.shell.formatting import currency, in_currency, money_axis_ticks
 from pms_app.ui.shell.i18n import t
 
@@ -266,6 +272,7 @@ def payments_page() -> rx.Component:
         ),
         _chart(),
         reviews_section(),
+        unconfirmed_section(),
         _unallocated(),
         refunds_section(),
         rx.heading(t("Payments"), size="5", as_="h2"),
@@ -333,5 +340,6 @@ def payments_page() -> rx.Component:
         ),
         _arrears(),
         void_dialog(S),
+        confirm_dialog(),
         title=t("Payments"),
     )

@@ -27,6 +27,7 @@ from pms_app.payments import (
 )
 from pms_app.payments.suggestions import Suggestion, accept_suggestion
 from pms_app.properties.identity import session_identity
+from pms_app.ui.payments.unconfirmed_state import RECEIPT_FIELD, UnconfirmedMixin, unconfirmed_row
 from pms_app.ui.shell.formatting import method_label, money
 from pms_app.ui.shell.forms import checked, int_or_none, text
 from pms_app.ui.shell.live import live_page
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 
 
 @live_page("/payments")
-class PaymentsState(VoidMixin, PageState, SessionState):
-    _inline_fields: ClassVar[frozenset[str]] = frozenset({VOID_REASON})
+class PaymentsState(UnconfirmedMixin, VoidMixin, PageState, SessionState):
+    _inline_fields: ClassVar[frozenset[str]] = frozenset({VOID_REASON, RECEIPT_FIELD})
     property_id: str = ""
     tenant_id: str = ""
     date_from: str = ""
@@ -86,7 +87,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
 
     def _clear(self) -> None:
         self.rows, self.months, self.arrears, self.unallocated, self.reviews = [], [], [], [], []
-        self.refunds = []
+        self.refunds, self.unconfirmed = [], []
 
     def _load_key(self) -> tuple[Any, ...]:
         # Besides the database, the reader and the date (ui/shell/page.py), only the filters.
@@ -175,6 +176,7 @@ class PaymentsState(VoidMixin, PageState, SessionState):
             if q.status == "unallocated"
         ]
         self.reviews = [_review_row(q) for q in data.queue if q.status == "review"]
+        self.unconfirmed = [unconfirmed_row(q) for q in data.queue if q.status == "unconfirmed"]
         notice = setup_problems.setup_problem(session, actor)
         self.mpesa_problem = (
             self._tr(

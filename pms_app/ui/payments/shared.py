@@ -1,7 +1,9 @@
 """Pieces of /payments: M-Pesa payments to check before crediting, the lease suggested for
 unallocated paybill money (#11.2: one click to credit it there), and the booking refunds due
 (#10.7). A paid booking cancelled in time owes the booker the money back; the manager returns it
-(cash, bank, M-Pesa reversal) and marks it here, which the audit trail records."""
+(cash, bank, M-Pesa reversal) and marks it here, which the audit trail records. And STK payments
+M-Pesa never confirmed either way (#11.7): mark paid (a dialog asks for the receipt number from
+the M-Pesa statement) or failed (confirmed first); state: unconfirmed_state.UnconfirmedMixin."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from typing import Any
 
 import reflex as rx
 
-from pms_app.ui.components.forms import confirm_button, submit_button, write_form
+from pms_app.ui.components.forms import confirm_button, field, submit_button, write_form
 from pms_app.ui.payments.payments_state import PaymentsState
+from pms_app.ui.payments.unconfirmed_state import RECEIPT_FIELD
 from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.i18n import t
 
@@ -187,4 +190,113 @@ def suggestion(p: Any) -> rx.Component:
             form_id=form_id,
             on_submit=S.accept_suggestion,
         ),
+    )
+
+
+CONFIRM_FORM = "unconfirmed-form"
+
+
+def unconfirmed_section() -> rx.Component:
+    S = PaymentsState
+    return rx.cond(
+        S.unconfirmed.length() > 0,
+        rx.vstack(
+            rx.heading(t("Unconfirmed M-Pesa payments"), size="5", as_="h2"),
+            rx.text(
+                t(
+                    "M-Pesa never confirmed these payments either way. Look each one up on your "
+                    "M-Pesa statement: mark it paid with its receipt number, or failed if the "
+                    "money is not there."
+                ),
+                size="2",
+            ),
+            rx.foreach(
+                S.unconfirmed,
+                lambda r: rx.card(
+                    rx.flex(
+                        rx.text(
+                            r["date"],
+                            " · ",
+                            r["who"],
+                            " · ",
+                            r["phone"],
+                            " · ",
+                            rx.text.strong(r["amount"]),
+                            size="2",
+                        ),
+                        rx.hstack(
+                            rx.button(
+                                t("Mark paid"),
+                                size="1",
+                                color_scheme="green",
+                                type="button",
+                                on_click=S.open_confirm(r["id"], r["amount"]),
+                                class_name="mark-paid",
+                            ),
+                            confirm_button(
+                                t("Mark failed"),
+                                t("Mark this payment failed?"),
+                                t(
+                                    "Only if the money is not on your M-Pesa statement. Nothing "
+                                    "is credited; this is recorded in the audit trail."
+                                ),
+                                S.mark_unconfirmed_failed(r["id"]),
+                                "red",
+                            ),
+                            spacing="2",
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="3",
+                    ),
+                    width="100%",
+                    class_name="unconfirmed-row",
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def confirm_dialog() -> rx.Component:
+    S = PaymentsState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("Mark this payment paid?")),
+            rx.dialog.description(
+                t(
+                    "{amount}: type the receipt number the M-Pesa statement shows for it. The "
+                    "tenant is credited once and gets a receipt; the audit trail records it.",
+                    amount=S.confirm_label,
+                ),
+            ),
+            write_form(
+                rx.vstack(
+                    field(
+                        t("M-Pesa receipt number"),
+                        RECEIPT_FIELD,
+                        S.errors,
+                        required=False,  # the server's message shows beside the field
+                        hint="NLJ7RT61SV",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button(t("Cancel"), variant="soft", type="button")),
+                        submit_button(
+                            t("Mark paid"), S, CONFIRM_FORM, color_scheme="green", id="confirm-paid"
+                        ),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                state=S,
+                form_id=CONFIRM_FORM,
+                on_submit=S.mark_unconfirmed_paid,
+                reset_on_submit=False,
+            ),
+        ),
+        open=S.confirm_id != 0,
+        on_open_change=S.confirm_open_change,
     )

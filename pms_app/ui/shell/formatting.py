@@ -53,6 +53,10 @@ STATUS_LABELS = {
     "voided": N_("voided"),
     "cancelled": N_("cancelled"),
     "review": N_("review"),
+    # Nobody heard from M-Pesa in time: a manager checks the statement (#11.7).
+    "unconfirmed": N_("unconfirmed — check your M-Pesa statement"),
+    # An STK payment whose money was recorded from its paybill echo (payments.matching).
+    "counted": N_("counted as paybill payment"),
 }
 
 

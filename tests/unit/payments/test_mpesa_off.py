@@ -173,7 +173,12 @@ def test_reconciler_and_paybill_registration_do_nothing_when_off(
     payment = f.stk_payment(session, lease, age_s=3600)  # pushed while M-Pesa was on
     monkeypatch.delenv("MPESA_SIMULATOR", raising=False)
     get_settings.cache_clear()
-    assert worker.reconcile_payments.run() == {"paid": 0, "failed": 0, "pending": 0}
+    assert worker.reconcile_payments.run() == {
+        "paid": 0,
+        "failed": 0,
+        "pending": 0,
+        "unconfirmed": 0,
+    }
     session.expire_all()
     assert session.get(Payment, payment.id).status == PaymentStatus.PENDING
     # Returns at once instead of trying to register the paybill URLs for a minute.

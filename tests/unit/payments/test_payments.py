@@ -439,7 +439,7 @@ def test_reconciler(session: Session) -> None:
         }
     )
     stats = stk.reconcile_pending(session, client)  # type: ignore[arg-type]
-    assert stats == {"paid": 1, "failed": 2, "pending": 2}
+    assert stats == {"paid": 1, "failed": 2, "pending": 2, "unconfirmed": 0}
     assert young.checkout_request_id not in client.queries  # under a minute old: not asked
     assert _fresh(session, paid).status == PaymentStatus.PAID
     assert _fresh(session, refused).result_desc == "Wrong M-Pesa PIN entered."
@@ -774,7 +774,7 @@ def test_the_reconciler_applies_a_kept_callback_without_asking_mpesa(session: Se
     session.commit()
     client = FakeDaraja()
     stats = stk.reconcile_pending(session, client, older_than_s=60)
-    assert stats == {"paid": 1, "failed": 0, "pending": 0}
+    assert stats == {"paid": 1, "failed": 0, "pending": 0, "unconfirmed": 0}
     assert client.queries == []
     assert _fresh(session, p).mpesa_receipt == "SKKEPT0001"
     assert _early_rows(session) == []  # applied, and the day-old one for nobody dropped

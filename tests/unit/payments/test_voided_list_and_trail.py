@@ -76,7 +76,7 @@ def test_the_trail_names_who_when_why_and_the_amounts(session: Session) -> None:
 def test_the_tenant_sees_a_voided_payment_as_voided_with_its_void_receipt(
     session: Session,
 ) -> None:
-    from pms_app.ui.payments.pay import _payment_view
+    from pms_app.ui.payments.pay_state import payment_view
 
     pw = f.pay_world(session)
     cash = reviews.record_manual_payment(
@@ -84,7 +84,7 @@ def test_the_tenant_sees_a_voided_payment_as_voided_with_its_void_receipt(
     )
     voids.void_payment(session, pw.w.owner, cash.id or 0, "Wrong tenant")
     [line] = [p for p in lease_view.payment_lines(session, pw.lease.id or 0) if p.id == cash.id]
-    view = _payment_view(line, "Africa/Nairobi")
+    view = payment_view(line, "Africa/Nairobi")
     assert view["label"] == "voided"
     assert view["message"].startswith("Voided: recorded by mistake")  # not "being checked"
     assert view["receipt_url"] == f"/api/receipts/{cash.id}.pdf"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pms_app.core.i18n import use_language
 from pms_app.integrations.daraja_wire import result_message
 from pms_app.payments.lease_view import PaymentLine
-from pms_app.ui.payments.pay import _payment_view
+from pms_app.ui.payments.pay_state import payment_view
 
 
 def _line(status: str, code: str = "", desc: str = "", mpesa: str = "") -> PaymentLine:
@@ -19,10 +19,10 @@ def _line(status: str, code: str = "", desc: str = "", mpesa: str = "") -> Payme
 def test_a_payment_reads_in_swahili() -> None:
     cancelled = _line("failed", "1032", result_message("1032"))
     with use_language("sw"):
-        pending = _payment_view(_line("pending"), "Africa/Nairobi")
-        paid = _payment_view(_line("paid", mpesa="QAB12"), "Africa/Nairobi")
-        failed = _payment_view(cancelled, "Africa/Nairobi")
-        void = _payment_view(_line("void"), "Africa/Nairobi")
+        pending = payment_view(_line("pending"), "Africa/Nairobi")
+        paid = payment_view(_line("paid", mpesa="QAB12"), "Africa/Nairobi")
+        failed = payment_view(cancelled, "Africa/Nairobi")
+        void = payment_view(_line("void"), "Africa/Nairobi")
     assert (pending["label"], pending["message"]) == (
         "inasubiri",
         "Angalia simu yako na uweke PIN yako ya M-Pesa ili kukamilisha malipo.",
@@ -35,7 +35,7 @@ def test_a_payment_reads_in_swahili() -> None:
 
 
 def test_english_is_the_default() -> None:
-    paid = _payment_view(_line("paid"), "Africa/Nairobi")
-    failed = _payment_view(_line("failed", "1032", result_message("1032")), "Africa/Nairobi")
+    paid = payment_view(_line("paid"), "Africa/Nairobi")
+    failed = payment_view(_line("failed", "1032", result_message("1032")), "Africa/Nairobi")
     assert (paid["label"], paid["message"]) == ("paid", "Paid. Receipt RCP-7")
     assert failed["message"] == "You cancelled the M-Pesa prompt."
