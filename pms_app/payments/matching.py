@@ -102,8 +102,9 @@ def _echo_candidates() -> Any:
         .where(
             Payment.method == PaymentMethod.STK,
             Payment.amount == bindparam("amount"),
-            recent,
-            open_or_receiptless,
+            # An unconfirmed payment (the reconciler gave up on it) at any age: its money shows up
+            # later, as a statement line imported through this path, or a manager's mark-paid race.
+            or_(and_(recent, open_or_receiptless), Payment.status == PaymentStatus.UNCONFIRMED),
         )
         # A prompt still open before one that failed; then the newest (the one answered).
         .order_by(
@@ -116,7 +117,7 @@ def _echo_candidates() -> Any:
 
 def echo_twin(session: Session, c2b: C2BPayment) -> Payment | None:
     """The STK payment this paybill confirmation is the echo of, if one fits: pushed in the last
-    minutes for this amount and account number (the AccountReference it was sent with), not yet
+    minutes (or unconfirmed, at any age) for this amount and account number (the AccountReference it was sent with), not yet
     holding a receipt, from a phone the visible digits don't contradict. The newest first (the
     prompt the payer answered). Taking an unrelated paybill payment for the echo still credits
     its money once, only on the STK row."""

@@ -13,9 +13,9 @@ from pms_app.core import clock
 from pms_app.core.errors import ServiceError, ValidationError
 from pms_app.core.models import AuditEvent
 from pms_app.integrations.daraja import DarajaError
-from pms_app.integrations.daraja_wire import StkQueryResult, parse_stk_callback
+from pms_app.integrations.daraja_wire import StkQueryResult, parse_c2b, parse_stk_callback
 from pms_app.ledger import service as ledger
-from pms_app.payments import callbacks, stk, unconfirmed
+from pms_app.payments import callbacks, paybill, stk, unconfirmed
 from pms_app.payments.matching import ECHO_RECORDED, shown_status
 from pms_app.payments.models import Payment, PaymentStatus
 from tests import factories as f
@@ -151,6 +151,23 @@ def test_a_late_callback_still_credits_an_unconfirmed_payment(session: Session) 
     cb = parse_stk_callback(f.callback_for(p, receipt="LATE123456"))
     assert callbacks.process_stk_callback(session, cb) == "paid"
     assert ledger.balance(session, pw.lease.id or 0) == before - p.amount
+    assert unconfirmed.visible_unconfirmed(session, pw.w.manager) == []
+
+
+def test_its_line_on_an_imported_statement_settles_it_days_later(session: Session) -> None:
+    """The statement's line is the payment's own receipt: it credits the unconfirmed STK row
+    (no second payment, nothing left for a manager to mark), however old the push is."""
+    pw = f.pay_world(session)
+    p = f.stk_payment(
+        session, pw.lease, amount=3_456, status=PaymentStatus.UNCONFIRMED, age_s=3 * 86_400
+    )
+    before = ledger.balance(session, pw.lease.id or 0)
+    count = len(session.exec(select(Payment)).all())
+    line = parse_c2b(f.echo_body(p, "STMT123456"))
+    assert paybill.process_c2b_confirmation(session, line).id == p.id
+    assert (_fresh(session, p).status, _fresh(session, p).mpesa_receipt) == ("paid", "STMT123456")
+    assert ledger.balance(session, pw.lease.id or 0) == before - 3_456
+    assert len(session.exec(select(Payment)).all()) == count
     assert unconfirmed.visible_unconfirmed(session, pw.w.manager) == []
 
 
