@@ -7,6 +7,7 @@ the M-Pesa statement) or failed (confirmed first); state: unconfirmed_state.Unco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -18,141 +19,132 @@ from pms_app.ui.shell.formatting import currency
 from pms_app.ui.shell.i18n import t
 
 
-def refunds_section() -> rx.Component:
-    S = PaymentsState
+def _queue(
+    rows: Any,
+    heading: Any,
+    intro: Any,
+    row: Callable[[Any], tuple[rx.Component, rx.Component]],
+    row_class: str,
+) -> rx.Component:
+    """A list a manager works through: its heading, what to do, and a card per item, what it is
+    on the left and its actions on the right (below it on a phone). Nothing when it is empty."""
+
+    def card(r: Any) -> rx.Component:
+        what, actions = row(r)
+        return rx.card(
+            rx.flex(what, actions, justify="between", align="center", wrap="wrap", gap="3"),
+            width="100%",
+            class_name=row_class,
+        )
+
     return rx.cond(
-        S.refunds.length() > 0,
+        rows.length() > 0,
         rx.vstack(
-            rx.heading(t("Booking refunds due"), size="5", as_="h2"),
-            rx.text(
-                t(
-                    "These paid bookings were cancelled; the money not kept under the facility's "
-                    "cancellation policy goes back to the resident. Return it, then mark it "
-                    "refunded."
-                ),
-                size="2",
-            ),
-            rx.foreach(
-                S.refunds,
-                lambda r: rx.card(
-                    rx.flex(
-                        rx.text(
-                            t(
-                                "{number} · {facility} · {booker} · cancelled {date} · refund",
-                                number=r["number"],
-                                facility=r["facility"],
-                                booker=r["booker"],
-                                date=r["date"],
-                            ),
-                            " ",
-                            rx.text.strong(r["amount"]),
-                            size="2",
-                        ),
-                        confirm_button(
-                            t("Mark refunded"),
-                            t("Mark {number} refunded?", number=r["number"]),
-                            t(
-                                "Only once the money is back with the resident. This is "
-                                "recorded in the audit trail with your name."
-                            ),
-                            S.mark_refunded(r["id"]),
-                            "green",
-                        ),
-                        justify="between",
-                        align="center",
-                        wrap="wrap",
-                        gap="3",
-                    ),
-                    width="100%",
-                    class_name="refund-row",
-                ),
-            ),
+            rx.heading(heading, size="5", as_="h2"),
+            rx.text(intro, size="2"),
+            rx.foreach(rows, card),
             width="100%",
         ),
     )
 
 
-def reviews_section() -> rx.Component:
+def refunds_section() -> rx.Component:
     S = PaymentsState
-    return rx.cond(
-        S.reviews.length() > 0,
-        rx.vstack(
-            rx.heading(t("Payments to check"), size="5", as_="h2"),
+    return _queue(
+        S.refunds,
+        t("Booking refunds due"),
+        t(
+            "These paid bookings were cancelled; the money not kept under the facility's "
+            "cancellation policy goes back to the resident. Return it, then mark it "
+            "refunded."
+        ),
+        lambda r: (
             rx.text(
                 t(
-                    "M-Pesa confirmed these payments but something did not match the request. "
-                    "Check each against your M-Pesa statement before crediting it."
+                    "{number} · {facility} · {booker} · cancelled {date} · refund",
+                    number=r["number"],
+                    facility=r["facility"],
+                    booker=r["booker"],
+                    date=r["date"],
                 ),
+                " ",
+                rx.text.strong(r["amount"]),
                 size="2",
             ),
-            rx.foreach(
-                S.reviews,
-                lambda r: rx.card(
-                    rx.flex(
-                        rx.vstack(
-                            rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
-                            rx.text(
-                                t("M-Pesa reports"),
-                                " ",
-                                rx.text.strong(currency() + " " + r["paid"].to(str)),
-                                rx.cond(
-                                    r["differs"],
-                                    rx.fragment(
-                                        " ",
-                                        t(
-                                            "(asked {amount})",
-                                            amount=currency() + " " + r["asked"].to(str),
-                                        ),
-                                    ),
-                                ),
-                                rx.cond(
-                                    r["receipt"] != "",
-                                    rx.fragment(
-                                        " · ",
-                                        t("receipt {receipt}", receipt=r["receipt"].to(str)),
-                                    ),
-                                ),
-                            ),
-                            rx.text(r["why"], size="2", color_scheme="orange"),
-                            spacing="1",
-                        ),
-                        rx.hstack(
-                            confirm_button(
-                                t("Credit {amount}", amount=currency() + " " + r["paid"].to(str)),
-                                t(
-                                    "Credit {amount} to this tenant?",
-                                    amount=currency() + " " + r["paid"].to(str),
-                                ),
-                                t(
-                                    "Only if the money is on your M-Pesa statement. "
-                                    "A receipt is sent."
-                                ),
-                                S.resolve(r["id"], True),
-                                "green",
-                            ),
-                            confirm_button(
-                                t("Reject"),
-                                t("Reject this payment?"),
-                                t(
-                                    "Nothing is credited. Refund the payer through M-Pesa if "
-                                    "needed."
-                                ),
-                                S.resolve(r["id"], False),
-                                "red",
-                            ),
-                            spacing="2",
-                        ),
-                        justify="between",
-                        align="center",
-                        wrap="wrap",
-                        gap="3",
-                    ),
-                    width="100%",
-                    class_name="review-row",
+            confirm_button(
+                t("Mark refunded"),
+                t("Mark {number} refunded?", number=r["number"]),
+                t(
+                    "Only once the money is back with the resident. This is "
+                    "recorded in the audit trail with your name."
                 ),
+                S.mark_refunded(r["id"]),
+                "green",
             ),
-            width="100%",
         ),
+        "refund-row",
+    )
+
+
+def reviews_section() -> rx.Component:
+    S = PaymentsState
+    return _queue(
+        S.reviews,
+        t("Payments to check"),
+        t(
+            "M-Pesa confirmed these payments but something did not match the request. "
+            "Check each against your M-Pesa statement before crediting it."
+        ),
+        lambda r: (
+            rx.vstack(
+                rx.text(r["date"], " · ", r["who"], " · ", r["phone"], size="2"),
+                rx.text(
+                    t("M-Pesa reports"),
+                    " ",
+                    rx.text.strong(currency() + " " + r["paid"].to(str)),
+                    rx.cond(
+                        r["differs"],
+                        rx.fragment(
+                            " ",
+                            t(
+                                "(asked {amount})",
+                                amount=currency() + " " + r["asked"].to(str),
+                            ),
+                        ),
+                    ),
+                    rx.cond(
+                        r["receipt"] != "",
+                        rx.fragment(
+                            " · ",
+                            t("receipt {receipt}", receipt=r["receipt"].to(str)),
+                        ),
+                    ),
+                ),
+                rx.text(r["why"], size="2", color_scheme="orange"),
+                spacing="1",
+            ),
+            rx.hstack(
+                confirm_button(
+                    t("Credit {amount}", amount=currency() + " " + r["paid"].to(str)),
+                    t(
+                        "Credit {amount} to this tenant?",
+                        amount=currency() + " " + r["paid"].to(str),
+                    ),
+                    t("Only if the money is on your M-Pesa statement. A receipt is sent."),
+                    S.resolve(r["id"], True),
+                    "green",
+                ),
+                confirm_button(
+                    t("Reject"),
+                    t("Reject this payment?"),
+                    t("Nothing is credited. Refund the payer through M-Pesa if needed."),
+                    S.resolve(r["id"], False),
+                    "red",
+                ),
+                spacing="2",
+            ),
+        ),
+        "review-row",
     )
 
 
@@ -198,64 +190,48 @@ CONFIRM_FORM = "unconfirmed-form"
 
 def unconfirmed_section() -> rx.Component:
     S = PaymentsState
-    return rx.cond(
-        S.unconfirmed.length() > 0,
-        rx.vstack(
-            rx.heading(t("Unconfirmed M-Pesa payments"), size="5", as_="h2"),
+    return _queue(
+        S.unconfirmed,
+        t("Unconfirmed M-Pesa payments"),
+        t(
+            "M-Pesa never confirmed these payments either way. Look each one up on your "
+            "M-Pesa statement: mark it paid with its receipt number, or failed if the "
+            "money is not there."
+        ),
+        lambda r: (
             rx.text(
-                t(
-                    "M-Pesa never confirmed these payments either way. Look each one up on your "
-                    "M-Pesa statement: mark it paid with its receipt number, or failed if the "
-                    "money is not there."
-                ),
+                r["date"],
+                " · ",
+                r["who"],
+                " · ",
+                r["phone"],
+                " · ",
+                rx.text.strong(r["amount"]),
                 size="2",
             ),
-            rx.foreach(
-                S.unconfirmed,
-                lambda r: rx.card(
-                    rx.flex(
-                        rx.text(
-                            r["date"],
-                            " · ",
-                            r["who"],
-                            " · ",
-                            r["phone"],
-                            " · ",
-                            rx.text.strong(r["amount"]),
-                            size="2",
-                        ),
-                        rx.hstack(
-                            rx.button(
-                                t("Mark paid"),
-                                size="1",
-                                color_scheme="green",
-                                type="button",
-                                on_click=S.open_confirm(r["id"], r["amount"]),
-                                class_name="mark-paid",
-                            ),
-                            confirm_button(
-                                t("Mark failed"),
-                                t("Mark this payment failed?"),
-                                t(
-                                    "Only if the money is not on your M-Pesa statement. Nothing "
-                                    "is credited; this is recorded in the audit trail."
-                                ),
-                                S.mark_unconfirmed_failed(r["id"]),
-                                "red",
-                            ),
-                            spacing="2",
-                        ),
-                        justify="between",
-                        align="center",
-                        wrap="wrap",
-                        gap="3",
-                    ),
-                    width="100%",
-                    class_name="unconfirmed-row",
+            rx.hstack(
+                rx.button(
+                    t("Mark paid"),
+                    size="1",
+                    color_scheme="green",
+                    type="button",
+                    on_click=S.open_confirm(r["id"], r["amount"]),
+                    class_name="mark-paid",
                 ),
+                confirm_button(
+                    t("Mark failed"),
+                    t("Mark this payment failed?"),
+                    t(
+                        "Only if the money is not on your M-Pesa statement. Nothing "
+                        "is credited; this is recorded in the audit trail."
+                    ),
+                    S.mark_unconfirmed_failed(r["id"]),
+                    "red",
+                ),
+                spacing="2",
             ),
-            width="100%",
         ),
+        "unconfirmed-row",
     )
 
 
